@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AwardsConfig(AppConfig):
+    name = "awards"
+    verbose_name = _("獎項登錄")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from tainan_rdec.choices import Role
+        from tainan_rdec.registry import register_nav_item
+
+        register_nav_item(
+            "awards", label=_("獎項"), url_name="awards:index", roles=Role.values, order=40
+        )

@@ -1,0 +1,27 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AgencyKind(models.TextChoices):
+    BUREAU = "bureau", _("一級機關/局處")
+    SECOND_TIER = "second_tier", _("二級機關")
+    DISTRICT_OFFICE = "district", _("區公所")
+    HOTLINE_1999 = "hotline", _("1999話務中心")
+    OTHER = "other", _("其他")
+
+
+class Role(models.TextChoices):
+    BUREAU_STAFF = "bureau_staff", _("局處填報人員")
+    BUREAU_MANAGER = "bureau_manager", _("局處主管")
+    REVIEWER = "reviewer", _("研考會審查人員")
+    ADMIN = "admin", _("系統管理者")
+
+
+# Roles that work for the commission and so read every agency's data.
+COMMISSION_ROLES = frozenset({Role.REVIEWER, Role.ADMIN})
+BUREAU_ROLES = frozenset({Role.BUREAU_STAFF, Role.BUREAU_MANAGER})
+
+
+class CalendarExceptionKind(models.TextChoices):
+    DAY_OFF = "day_off", _("停止上班（放假）")
+    WORKING_DAY = "working_day", _("照常上班（補班或更正）")

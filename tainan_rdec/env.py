@@ -1,0 +1,101 @@
+"""Typed readers for settings taken from environment variables.
+
+Each helper raises ``ImproperlyConfigured`` on a value it cannot read, so a typo in a
+deployment's environment stops the process at start instead of surfacing later as odd behaviour.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return default if value is None else value.strip()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, got {value!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from None
+
+
+def env_list(name: str, default: list[str] | None = None) -> list[str]:
+    value = os.environ.get(name)
+    if value is None:
+        return list(default or [])
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    value = env_str(name, default)
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+_DB_ENGINES = {
+    "postgres": "django.db.backends.postgresql",
+    "postgresql": "django.db.backends.postgresql",
+    "sqlite": "django.db.backends.sqlite3",
+}
+
+
+def parse_database_url(url: str) -> dict:
+    """Turn ``postgres://user:pass@host:port/name?sslmode=require`` into a DATABASES entry.
+
+    Written here rather than adding dj-database-url: the portal supports exactly two schemes,
+    and this is the whole of what it needs.
+    """
+    parts = urlsplit(url)
+    engine = _DB_ENGINES.get(parts.scheme)
+    if engine is None:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL scheme must be postgres:// or sqlite:///, got {parts.scheme!r}"
+        )
+    if engine.endswith("sqlite3"):
+        # sqlite:///relative.db or sqlite:////absolute/path.db
+        name = parts.path[1:] if parts.path.startswith("/") else parts.path
+        if not name:
+            raise ImproperlyConfigured("DATABASE_URL for sqlite needs a file path")
+        return {"ENGINE": engine, "NAME": name}
+    name = unquote(parts.path.lstrip("/"))
+    if not name:
+        raise ImproperlyConfigured("DATABASE_URL must name a database, e.g. postgres://u@h/db")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ImproperlyConfigured("DATABASE_URL has an invalid port") from None
+    return {
+        "ENGINE": engine,
+        "NAME": name,
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(port or ""),
+        "OPTIONS": dict(parse_qsl(parts.query)),
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+    }

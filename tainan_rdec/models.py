@@ -1,0 +1,138 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tainan_rdec.choices import BUREAU_ROLES, AgencyKind, CalendarExceptionKind, Role
+from tainan_rdec.scoping import ScopedQuerySet, is_admin, is_commission
+
+
+class AgencyQuerySet(ScopedQuerySet):
+    agency_path = "pk"
+
+    def visible_to(self, user):
+        # Every signed-in user may read the list of agencies (pickers, tables of results).
+        return self.all() if user is not None and user.is_authenticated else self.none()
+
+    def editable_by(self, user):
+        return self.all() if is_admin(user) else self.none()
+
+    def active(self):
+        return self.filter(active=True)
+
+
+class Agency(models.Model):
+    """A city agency (機關): a bureau, a second-tier agency, a district office, the 1999 centre."""
+
+    code = models.CharField(_("機關代碼"), max_length=20, unique=True)
+    name = models.CharField(_("機關名稱"), max_length=100, unique=True)
+    short_name = models.CharField(_("簡稱"), max_length=30, blank=True)
+    kind = models.CharField(_("機關類別"), max_length=20, choices=AgencyKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上級機關"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    active = models.BooleanField(_("使用中"), default=True)
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+
+    objects = AgencyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("機關")
+        verbose_name_plural = _("機關")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def display_name(self):
+        return self.short_name or self.name
+
+    def natural_key(self):
+        return (self.code,)
+
+
+class PortalUserManager(UserManager.from_queryset(ScopedQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """A person who signs in: bureau staff, a bureau manager, an RDEC reviewer or an admin."""
+
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("所屬機關"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.BUREAU_STAFF)
+    title = models.CharField(_("職稱"), max_length=50, blank=True)
+    phone = models.CharField(_("聯絡電話"), max_length=30, blank=True)
+
+    objects = PortalUserManager()
+
+    class Meta:
+        verbose_name = _("使用者")
+        verbose_name_plural = _("使用者")
+        constraints = [
+            # A bureau filer or manager acts for exactly one agency.
+            models.CheckConstraint(
+                condition=~Q(role__in=[r.value for r in BUREAU_ROLES]) | Q(agency__isnull=False),
+                name="bureau_roles_have_agency",
+            ),
+        ]
+
+    def __str__(self):
+        full = f"{self.last_name}{self.first_name}".strip()
+        return full or self.username
+
+    @property
+    def display_name(self):
+        return str(self)
+
+    @property
+    def is_commission(self):
+        return is_commission(self)
+
+    @property
+    def is_portal_admin(self):
+        return is_admin(self)
+
+    @property
+    def is_bureau(self):
+        return self.is_active and self.role in BUREAU_ROLES and not self.is_superuser
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        if self.role in BUREAU_ROLES and self.agency_id is None:
+            raise ValidationError({"agency": _("局處填報人員與局處主管必須指定所屬機關。")})
+
+
+class CalendarException(models.Model):
+    """A local exception to the national office calendar (e.g. a typhoon day off, a correction)."""
+
+    date = models.DateField(_("日期"), unique=True)
+    kind = models.CharField(_("類別"), max_length=20, choices=CalendarExceptionKind.choices)
+    reason = models.CharField(_("事由"), max_length=100)
+    updated_at = models.DateTimeField(_("更新時間"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("辦公日曆例外")
+        verbose_name_plural = _("辦公日曆例外")
+        ordering = ["-date"]
+
+    def __str__(self):
+        return f"{self.date} {self.get_kind_display()} {self.reason}"
+
+    @property
+    def is_day_off(self):
+        return self.kind == CalendarExceptionKind.DAY_OFF

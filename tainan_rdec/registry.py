@@ -1,0 +1,66 @@
+"""Home-page cards that the domain apps contribute, without the kernel importing them.
+
+Each app registers its cards in ``AppConfig.ready()``; the home view asks the registry for the
+cards a user's role should see. A card is a function ``(request) -> dict | None`` returning the
+context for ``template`` (``None`` hides the card).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class HomeCard:
+    key: str
+    title: str
+    template: str
+    roles: frozenset[str]
+    build: Callable
+    order: int = 100
+
+
+_cards: dict[str, HomeCard] = {}
+
+
+def register_home_card(
+    key: str, *, title, template: str, roles: Iterable[str], build: Callable, order: int = 100
+) -> None:
+    _cards[key] = HomeCard(key, title, template, frozenset(roles), build, order)
+
+
+def cards_for(request) -> list[dict]:
+    user = request.user
+    result = []
+    for card in sorted(_cards.values(), key=lambda c: (c.order, c.key)):
+        if not (user.is_superuser or user.role in card.roles):
+            continue
+        context = card.build(request)
+        if context is not None:
+            result.append({"card": card, "context": context})
+    return result
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str
+    url_name: str
+    roles: frozenset[str]
+    order: int = 100
+
+
+_nav: dict[str, NavItem] = {}
+
+
+def register_nav_item(key: str, *, label, url_name: str, roles: Iterable[str], order: int = 100):
+    _nav[key] = NavItem(key, label, url_name, frozenset(roles), order)
+
+
+def nav_items_for(user) -> list[NavItem]:
+    return [
+        item
+        for item in sorted(_nav.values(), key=lambda i: (i.order, i.key))
+        if user.is_superuser or user.role in item.roles
+    ]

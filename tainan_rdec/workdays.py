@@ -1,0 +1,5 @@
+"""Working-day calendar (placeholder; filled in below)."""
+
+
+def invalidate_cache():
+    pass

@@ -1,0 +1,133 @@
+"""Shared fixtures: a fixed cast of users, and the rules for the real services.
+
+The cast (one per role, two bureaus) is what every permission test runs over:
+staff_a / manager_a at 工務局, staff_b / manager_b at 水利局, a reviewer and an admin at 研考會,
+and an anonymous visitor.
+
+Services: under ``CI=true`` PostgreSQL (DATABASE_URL) and Redis (REDIS_URL) are required and the
+run fails at start without them. Locally, without them, the suite uses SQLite and skips only the
+tests marked ``redis`` / ``postgres``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+
+CI = os.environ.get("CI", "").lower() == "true"
+DEMO_PASSWORD = "demo-pass-2024"
+
+CAST = ["anonymous", "staff_a", "manager_a", "staff_b", "manager_b", "reviewer", "admin"]
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), 2):
+            return True
+    except OSError:
+        return False
+
+
+def _service_problems() -> list[str]:
+    problems = []
+    database_url = os.environ.get("DATABASE_URL", "")
+    redis_url = os.environ.get("REDIS_URL", "")
+    if not database_url.startswith("postgres"):
+        problems.append("DATABASE_URL must point at PostgreSQL under CI=true")
+    elif not _reachable(database_url, 5432):
+        problems.append(f"PostgreSQL is not answering at {database_url}")
+    if not redis_url:
+        problems.append("REDIS_URL must be set under CI=true")
+    elif not _reachable(redis_url, 6379):
+        problems.append(f"Redis is not answering at {redis_url}")
+    return problems
+
+
+def pytest_configure(config):
+    if CI:
+        problems = _service_problems()
+        if problems:
+            raise pytest.UsageError("Required services missing: " + "; ".join(problems))
+
+
+def pytest_collection_modifyitems(config, items):
+    have_redis = bool(os.environ.get("REDIS_URL"))
+    have_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
+    for item in items:
+        if "redis" in item.keywords and not have_redis:
+            item.add_marker(pytest.mark.skip(reason="needs Redis: set REDIS_URL"))
+        if "postgres" in item.keywords and not have_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL"))
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def agency_a(db):
+    from tainan_rdec.models import Agency
+
+    return Agency.objects.get(code="B06")  # 工務局
+
+
+@pytest.fixture
+def agency_b(db):
+    from tainan_rdec.models import Agency
+
+    return Agency.objects.get(code="B07")  # 水利局
+
+
+@pytest.fixture
+def rdec_agency(db):
+    from tainan_rdec.models import Agency
+
+    return Agency.objects.get(code="B26")  # 研考會
+
+
+@pytest.fixture
+def make_user(db):
+    from tainan_rdec.models import User
+
+    def make(username, role, agency=None, **extra):
+        user = User(username=username, role=role, agency=agency, **extra)
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def cast(make_user, agency_a, agency_b, rdec_agency):
+    """The fixed cast, by name; ``cast["anonymous"]`` is None."""
+    from tainan_rdec.choices import Role
+
+    return {
+        "anonymous": None,
+        "staff_a": make_user("staff_a", Role.BUREAU_STAFF, agency_a, email="staff_a@example.tw"),
+        "manager_a": make_user("manager_a", Role.BUREAU_MANAGER, agency_a),
+        "staff_b": make_user("staff_b", Role.BUREAU_STAFF, agency_b),
+        "manager_b": make_user("manager_b", Role.BUREAU_MANAGER, agency_b),
+        "reviewer": make_user("reviewer", Role.REVIEWER, rdec_agency),
+        "admin": make_user("admin", Role.ADMIN, rdec_agency, is_staff=True),
+    }
+
+
+@pytest.fixture
+def client_as(client, cast):
+    """``client_as("reviewer")`` returns the test client logged in as that cast member."""
+
+    def login(name):
+        client.logout()
+        user = cast[name]
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return login
