@@ -58,7 +58,10 @@ class Agency(models.Model):
 
 
 class PortalUserManager(UserManager.from_queryset(ScopedQuerySet)):
-    pass
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # A bureau role needs an agency; `createsuperuser` makes a system administrator.
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
 
 
 class User(AbstractUser):
@@ -108,6 +111,21 @@ class User(AbstractUser):
     @property
     def is_bureau(self):
         return self.is_active and self.role in BUREAU_ROLES and not self.is_superuser
+
+    def save(self, *args, **kwargs):
+        # The admin site is for system administrators: the role decides, not a separate flag.
+        self.is_staff = self.is_superuser or self.role == Role.ADMIN
+        super().save(*args, **kwargs)
+
+    def has_perm(self, perm, obj=None):
+        if self.is_active and self.role == Role.ADMIN:
+            return True
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label):
+        if self.is_active and self.role == Role.ADMIN:
+            return True
+        return super().has_module_perms(app_label)
 
     def clean(self):
         from django.core.exceptions import ValidationError

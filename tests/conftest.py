@@ -115,7 +115,7 @@ def cast(make_user, agency_a, agency_b, rdec_agency):
         "staff_b": make_user("staff_b", Role.BUREAU_STAFF, agency_b),
         "manager_b": make_user("manager_b", Role.BUREAU_MANAGER, agency_b),
         "reviewer": make_user("reviewer", Role.REVIEWER, rdec_agency),
-        "admin": make_user("admin", Role.ADMIN, rdec_agency, is_staff=True),
+        "admin": make_user("admin", Role.ADMIN, rdec_agency),
     }
 
 
@@ -131,3 +131,14 @@ def client_as(client, cast):
         return client
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process():
+    """Unit tests run tasks eagerly; tests/integration starts a real worker instead."""
+    from tainan_rdec.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager

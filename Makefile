@@ -1,0 +1,49 @@
+# The front door. `make run` serves the portal on the embedded default; `make test` runs the
+# whole suite. Both create the virtualenv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint check worker beat bench migrate seed install clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: seed
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+test: lint
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+
+check: $(STAMP)
+	$(BIN)/python manage.py check
+
+worker: $(STAMP)
+	$(BIN)/celery -A tainan_rdec worker --loglevel=INFO
+
+beat: $(STAMP)
+	$(BIN)/celery -A tainan_rdec beat --loglevel=INFO
+
+bench: $(STAMP)
+	$(BIN)/python -m tests.perf
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3
