@@ -12,5 +12,9 @@ class EvaluationsConfig(AppConfig):
         from tainan_rdec.registry import register_nav_item
 
         register_nav_item(
-            "evaluations", label=_("服務品質"), url_name="evaluations:index", roles=Role.values, order=30
+            "evaluations",
+            label=_("服務品質"),
+            url_name="evaluations:index",
+            roles=Role.values,
+            order=30,
         )

@@ -12,5 +12,9 @@ class PetitionsConfig(AppConfig):
         from tainan_rdec.registry import register_nav_item
 
         register_nav_item(
-            "petitions", label=_("陳情及1999案件"), url_name="petitions:index", roles=Role.values, order=20
+            "petitions",
+            label=_("陳情及1999案件"),
+            url_name="petitions:index",
+            roles=Role.values,
+            order=20,
         )

@@ -75,7 +75,9 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="users",
     )
-    role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.BUREAU_STAFF)
+    role = models.CharField(
+        _("角色"), max_length=20, choices=Role.choices, default=Role.BUREAU_STAFF
+    )
     title = models.CharField(_("職稱"), max_length=50, blank=True)
     phone = models.CharField(_("聯絡電話"), max_length=30, blank=True)
 

@@ -184,7 +184,9 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "sent-mail"))
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "臺南市政府研考會管考入口網 <rdec-portal@localhost>")
+DEFAULT_FROM_EMAIL = env_str(
+    "DEFAULT_FROM_EMAIL", "臺南市政府研考會管考入口網 <rdec-portal@localhost>"
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Absolute links in e-mails (the portal's public address).
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")

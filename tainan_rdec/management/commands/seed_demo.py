@@ -50,7 +50,7 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
             rows.append((username, role.label, agencies[code].short_name, created))
-        self.stdout.write("示範帳號（密碼皆為 %s）：" % password)
+        self.stdout.write(f"示範帳號（密碼皆為 {password}）：")
         for username, role_label, agency, created in rows:
             state = "新建" if created else "已更新"
             self.stdout.write(f"  {username:<12} {role_label:<8} {agency:<6} {state}")
