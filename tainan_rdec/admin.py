@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
 
 from tainan_rdec.models import Agency, CalendarException, User
+from tainan_rdec.resources import CalendarExceptionResource
 
 
 @admin.register(Agency)
@@ -37,7 +39,8 @@ class PortalUserAdmin(UserAdmin):
 
 
 @admin.register(CalendarException)
-class CalendarExceptionAdmin(admin.ModelAdmin):
+class CalendarExceptionAdmin(ImportExportModelAdmin):
+    resource_classes = [CalendarExceptionResource]
     list_display = ["date", "kind", "reason", "updated_at"]
     list_filter = ["kind"]
     search_fields = ["reason"]

@@ -144,3 +144,13 @@ def _tasks_run_in_process():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = eager
+
+
+@pytest.fixture(autouse=True)
+def _fresh_working_calendar():
+    """A test's rollback sends no signal: forget calendar exceptions a test entered."""
+    from tainan_rdec import workdays
+
+    workdays.invalidate_cache()
+    yield
+    workdays.invalidate_cache()
