@@ -8,9 +8,26 @@ class ProjectsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from projects import home
         from tainan_rdec.choices import Role
-        from tainan_rdec.registry import register_nav_item
+        from tainan_rdec.registry import register_home_card, register_nav_item
 
         register_nav_item(
             "projects", label=_("列管案件"), url_name="projects:index", roles=Role.values, order=10
+        )
+        register_home_card(
+            "projects-my-filings",
+            title=_("我的填報"),
+            template="includes/home_card.html",
+            roles=[Role.BUREAU_STAFF, Role.BUREAU_MANAGER],
+            build=home.my_filings_card,
+            order=10,
+        )
+        register_home_card(
+            "projects-overview",
+            title=_("列管總覽"),
+            template="includes/home_card.html",
+            roles=[Role.REVIEWER, Role.ADMIN],
+            build=home.overview_card,
+            order=10,
         )

@@ -71,22 +71,41 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def load_city_agencies():
+    """Run the data migration's (idempotent) loader of the city's agencies."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("tainan_rdec.migrations.0002_load_city_agencies").load(apps, None)
+
+
 @pytest.fixture
-def agency_a(db):
+def city_agencies(db):
+    """The agencies the data migration loads. A transactional test's flush empties the table
+    for the tests after it on the same worker, so reload them when they are gone."""
+    from tainan_rdec.models import Agency
+
+    if not Agency.objects.filter(code="B26").exists():
+        load_city_agencies()
+
+
+@pytest.fixture
+def agency_a(city_agencies):
     from tainan_rdec.models import Agency
 
     return Agency.objects.get(code="B06")  # 工務局
 
 
 @pytest.fixture
-def agency_b(db):
+def agency_b(city_agencies):
     from tainan_rdec.models import Agency
 
     return Agency.objects.get(code="B07")  # 水利局
 
 
 @pytest.fixture
-def rdec_agency(db):
+def rdec_agency(city_agencies):
     from tainan_rdec.models import Agency
 
     return Agency.objects.get(code="B26")  # 研考會

@@ -12,21 +12,21 @@ DISTRICTS = (
 ).split()
 
 
-def test_the_37_district_offices_are_loaded(db):
+def test_the_37_district_offices_are_loaded(city_agencies):
     offices = Agency.objects.filter(kind=AgencyKind.DISTRICT_OFFICE)
     assert offices.count() == 37
     assert {o.name for o in offices} == {f"臺南市{d}公所" for d in DISTRICTS}
     assert {o.parent.short_name for o in offices.select_related("parent")} == {"民政局"}
 
 
-def test_the_bureaus_include_the_commission_and_the_1999_centre(db):
+def test_the_bureaus_include_the_commission_and_the_1999_centre(city_agencies):
     assert Agency.objects.get(code="B26").name == "臺南市政府研究發展考核委員會"
     hotline = Agency.objects.get(kind=AgencyKind.HOTLINE_1999)
     assert hotline.parent.code == "B26"
     assert Agency.objects.filter(kind=AgencyKind.BUREAU).count() >= 25
 
 
-def test_seed_demo_creates_one_user_per_role_and_is_idempotent(db, client):
+def test_seed_demo_creates_one_user_per_role_and_is_idempotent(city_agencies, client):
     out = StringIO()
     call_command("seed_demo", stdout=out)
     call_command("seed_demo", stdout=out)
