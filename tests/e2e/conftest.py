@@ -81,4 +81,6 @@ def pytest_collection_modifyitems(config, items):
         if _is_browser_test(item):
             item.add_marker(pytest.mark.e2e)
             if not os.path.exists(CHROMIUM):
+                if os.environ.get("CI", "").lower() == "true":
+                    raise pytest.UsageError(f"CI=true needs Chromium at {CHROMIUM} (.ci/run)")
                 item.add_marker(pytest.mark.skip(reason=f"needs Chromium at {CHROMIUM}"))
