@@ -18,6 +18,21 @@ from urllib.parse import urlsplit
 import pytest
 
 CI = os.environ.get("CI", "").lower() == "true"
+
+# Playwright's sync API keeps an event loop running in the test process for the rest of the
+# session once a browser test ran, and Django then refuses ORM calls in every later test on that
+# worker. Tests are synchronous code; allow it for the test process (subprocesses that the tests
+# start drop it again: see ``subprocess_env``).
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+
+def subprocess_env(**overrides) -> dict:
+    """The environment for a process a test starts (manage.py, a Celery worker)."""
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env.update(overrides)
+    return env
+
+
 DEMO_PASSWORD = "demo-pass-2024"
 
 CAST = ["anonymous", "staff_a", "manager_a", "staff_b", "manager_b", "reviewer", "admin"]

@@ -4,34 +4,12 @@ import os
 
 import pytest
 
-ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
-
 CHROMIUM = "/usr/bin/chromium"
 HERE = os.path.dirname(__file__)
 
 
 def _is_browser_test(item) -> bool:
     return str(item.path).startswith(HERE + os.sep)
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_protocol(item, nextitem):
-    # Playwright's sync API runs an event loop in the main thread, and Django refuses ORM calls
-    # (fixtures, flushes) made while a loop runs. Allow them for browser tests only: set
-    # process-wide at import, the variable leaked into other tests' subprocesses
-    # (`manage.py check --deploy` then fails with async.E001). The hook sees every item of the
-    # session, not just this directory's, hence the check.
-    if not _is_browser_test(item):
-        return (yield)
-    previous = os.environ.get(ASYNC_UNSAFE)
-    os.environ[ASYNC_UNSAFE] = "true"
-    try:
-        return (yield)
-    finally:
-        if previous is None:
-            os.environ.pop(ASYNC_UNSAFE, None)
-        else:
-            os.environ[ASYNC_UNSAFE] = previous
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ Needs PostgreSQL (a SQLite test database lives in the test process's memory) and
 The worker listens on a queue of its own, so no other worker on the machine takes its tasks.
 """
 
-import os
 import signal
 import subprocess
 import sys
@@ -15,6 +14,7 @@ import pytest
 from django.db import connection
 
 from tainan_rdec.celery import app as celery_app
+from tests.conftest import subprocess_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,13 +32,12 @@ def celery_worker_process(transactional_db, tmp_path):
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
     log_path = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(mail_dir),
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-    }
+    env = subprocess_env(
+        DATABASE_URL=_database_url(),
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH=str(mail_dir),
+        CELERY_TASK_ALWAYS_EAGER="false",
+    )
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [

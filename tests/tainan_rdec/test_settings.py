@@ -8,14 +8,16 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from tainan_rdec.env import env_bool, env_int, env_list, parse_database_url
+from tests.conftest import subprocess_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _manage(*args, **env):
     # A fresh interpreter: production settings are decided at import time.
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
-    clean.update(env)
+    clean = subprocess_env(**env)
+    for name in {"SECRET_KEY", "ALLOWED_HOSTS"} - set(env):
+        clean.pop(name, None)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
