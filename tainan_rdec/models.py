@@ -89,7 +89,8 @@ class User(AbstractUser):
         constraints = [
             # A bureau filer or manager acts for exactly one agency.
             models.CheckConstraint(
-                condition=~Q(role__in=[Role.BUREAU_STAFF, Role.BUREAU_MANAGER]) | Q(agency__isnull=False),
+                condition=~Q(role__in=[Role.BUREAU_STAFF, Role.BUREAU_MANAGER])
+                | Q(agency__isnull=False),
                 name="bureau_roles_have_agency",
             ),
         ]
