@@ -138,6 +138,22 @@ class User(AbstractUser):
             raise ValidationError({"agency": _("局處填報人員與局處主管必須指定所屬機關。")})
 
 
+class District(models.Model):
+    """One of Tainan's 37 administrative districts (行政區), for projects' and cases' locations."""
+
+    code = models.CharField(_("代碼"), max_length=10, unique=True)
+    name = models.CharField(_("行政區"), max_length=10, unique=True)
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("行政區")
+        verbose_name_plural = _("行政區")
+        ordering = ["sort_order"]
+
+    def __str__(self):
+        return self.name
+
+
 class CalendarException(models.Model):
     """A local exception to the national office calendar (e.g. a typhoon day off, a correction)."""
 

@@ -64,3 +64,16 @@ def nav_items_for(user) -> list[NavItem]:
         for item in sorted(_nav.values(), key=lambda i: (i.order, i.key))
         if user.is_superuser or user.role in item.roles
     ]
+
+
+_demo_seeders: dict[str, Callable] = {}
+
+
+def register_demo_seeder(key: str, seeder: Callable) -> None:
+    """``seeder(stdout)`` adds an app's demo data; it runs after the demo users exist and must
+    be idempotent (``seed_demo`` is re-run freely)."""
+    _demo_seeders[key] = seeder
+
+
+def demo_seeders() -> list[tuple[str, Callable]]:
+    return sorted(_demo_seeders.items())

@@ -93,12 +93,13 @@ def load_city_agencies():
     from django.apps import apps
 
     importlib.import_module("tainan_rdec.migrations.0002_load_city_agencies").load(apps, None)
+    importlib.import_module("tainan_rdec.migrations.0004_load_districts").load(apps, None)
 
 
 @pytest.fixture
 def city_agencies(db):
-    """The agencies the data migration loads. A transactional test's flush empties the table
-    for the tests after it on the same worker, so reload them when they are gone."""
+    """The agencies and districts the data migrations load. A transactional test's flush
+    empties the tables for the tests after it on the same worker: reload them when gone."""
     from tainan_rdec.models import Agency
 
     if not Agency.objects.filter(code="B26").exists():

@@ -5,6 +5,7 @@ from django.db import transaction
 
 from tainan_rdec.choices import Role
 from tainan_rdec.models import Agency, User
+from tainan_rdec.registry import demo_seeders
 
 DEMO_PASSWORD = "demo-pass-2024"
 
@@ -54,3 +55,6 @@ class Command(BaseCommand):
         for username, role_label, agency, created in rows:
             state = "新建" if created else "已更新"
             self.stdout.write(f"  {username:<12} {role_label:<8} {agency:<6} {state}")
+        for key, seeder in demo_seeders():
+            self.stdout.write(f"示範資料：{key}")
+            seeder(self.stdout)

@@ -1,0 +1,77 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ProjectKind(models.TextChoices):
+    MAJOR = "major", _("重大建設")
+    FORWARD = "forward", _("前瞻基礎建設")
+    GENERAL_SUBSIDY = "subsidy", _("一般性補助款基本設施")
+    KEY_BUSINESS = "key_business", _("重點業務")
+
+
+class ForwardCategory(models.TextChoices):
+    """The eight categories of the Forward-looking Infrastructure programme (前瞻基礎建設)."""
+
+    RAIL = "rail", _("軌道建設")
+    WATER = "water", _("水環境建設")
+    GREEN_ENERGY = "green_energy", _("綠能建設")
+    DIGITAL = "digital", _("數位建設")
+    URBAN_RURAL = "urban_rural", _("城鄉建設")
+    FOOD_SAFETY = "food_safety", _("食品安全建設")
+    CHILDCARE = "childcare", _("因應少子化友善育兒空間建設")
+    TALENT = "talent", _("人才培育促進就業之建設")
+
+
+class FundingSource(models.TextChoices):
+    CITY = "city", _("市府自籌")
+    CENTRAL = "central", _("中央補助")
+    FORWARD_BUDGET = "forward_budget", _("前瞻特別預算")
+    GENERAL_SUBSIDY = "general_subsidy", _("一般性補助款")
+    MIXED = "mixed", _("中央補助及市府配合款")
+    OTHER = "other", _("其他")
+
+
+class ExecutionPhase(models.TextChoices):
+    PLANNING = "planning", _("規劃設計")
+    TENDERING = "tendering", _("招標")
+    CONSTRUCTION = "construction", _("施工中")
+    STOPPED = "stopped", _("停工中")
+    COMPLETION_REPORTED = "completion_reported", _("已申報竣工")
+    ACCEPTANCE = "acceptance", _("驗收中")
+    SETTLEMENT = "settlement", _("結算付款中")
+    CLOSED = "closed", _("已結案")
+    TERMINATED = "terminated", _("已解約")
+
+
+class ControlStatus(models.TextChoices):
+    NEW = "new", _("新增")
+    LISTED = "listed", _("列管中")
+    SUSPENDED = "suspended", _("暫緩列管")
+    DELISTED = "delisted", _("解除列管")
+
+
+class MilestoneStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("預定")
+    MET = "met", _("如期達成")
+    PARTIAL = "partial", _("部分達成")
+    MISSED = "missed", _("未達成")
+
+
+class ReportState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已送出")
+    RETURNED = "returned", _("退回")
+    ACCEPTED = "accepted", _("已審核")
+
+
+class LagStatus(models.TextChoices):
+    NO_DATA = "no_data", _("尚無審核資料")
+    ON_SCHEDULE = "on_schedule", _("進度符合")
+    BEHIND = "behind", _("落後")
+    SERIOUSLY_BEHIND = "seriously_behind", _("嚴重落後")
+    STOPPED = "stopped", _("停工")
+
+
+class StatusField(models.TextChoices):
+    CONTROL_STATUS = "control_status", _("列管狀態")
+    PHASE = "phase", _("執行階段")

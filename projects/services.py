@@ -1,0 +1,424 @@
+"""The processes of project control: listing a project, re-planning, filing and reviewing a
+monthly report. Each is a verb, runs in one transaction and records who did it and when.
+
+Permission rules live here too (who may list, submit, review), so a view, an import and a task
+that call the same verb get the same answer.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from itertools import pairwise
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from projects.choices import ControlStatus, ReportState, StatusField
+from projects.models import (
+    ControlSettings,
+    MonthlyReport,
+    PlanBaseline,
+    PlannedPoint,
+    Project,
+    ReportTransition,
+    StatusChange,
+)
+from tainan_rdec.choices import Role
+from tainan_rdec.roc import format_roc_month
+from tainan_rdec.scoping import is_admin, is_commission
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def add_months(month: date, n: int) -> date:
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _require_commission(user):
+    if not is_commission(user):
+        raise PermissionDenied(_("只有研考會審查人員可以執行此項作業。"))
+
+
+# -- project lifecycle ----------------------------------------------------------------------
+
+
+def listing_problems(project: Project) -> list[str]:
+    """Why ``project`` cannot be listed yet (empty when it can): basic data, budget, at least
+    one checkpoint and a current S-curve covering the planned period."""
+    problems = []
+    if not project.name or not project.host_agency_id:
+        problems.append(_("基本資料不完整（案件名稱、主辦機關）。"))
+    if not project.total_budget:
+        problems.append(_("尚未填寫總核定經費。"))
+    if not project.milestones.exists():
+        problems.append(_("至少需要一個檢核點。"))
+    baseline = project.current_baseline()
+    if baseline is None:
+        problems.append(_("尚未建立預定進度（S曲線）。"))
+    else:
+        months = list(baseline.points.values_list("month", flat=True).order_by("month"))
+        first, last = month_start(project.planned_start), month_start(project.planned_completion)
+        if not months or months[0] > first or months[-1] < last:
+            problems.append(
+                _("預定進度須涵蓋預定期程（{start}至{end}）。").format(
+                    start=format_roc_month(first), end=format_roc_month(last)
+                )
+            )
+    return problems
+
+
+def _change_status(project, new_status, *, by, reason, allowed_from):
+    if project.control_status not in allowed_from:
+        raise ValidationError(
+            _("案件目前為「{status}」，不能改為「{new}」。").format(
+                status=project.get_control_status_display(),
+                new=ControlStatus(new_status).label,
+            )
+        )
+    StatusChange.objects.create(
+        project=project,
+        field=StatusField.CONTROL_STATUS,
+        old_value=project.control_status,
+        new_value=new_status,
+        reason=reason,
+        by=by,
+    )
+    project.control_status = new_status
+    project.save(update_fields=["control_status", "updated_at"])
+
+
+@transaction.atomic
+def list_project(project: Project, *, by, reason: str = "") -> None:
+    """納入列管: a reviewer lists a new project once its basic data are complete."""
+    _require_commission(by)
+    problems = listing_problems(project)
+    if problems:
+        raise ValidationError(problems)
+    _change_status(
+        project,
+        ControlStatus.LISTED,
+        by=by,
+        reason=reason or _("納入列管"),
+        allowed_from={ControlStatus.NEW},
+    )
+
+
+def _reason_required(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("請填寫原因。")})
+    return reason
+
+
+@transaction.atomic
+def suspend_project(project: Project, *, by, reason: str) -> None:
+    """暫緩列管, with the reason and the approving reviewer."""
+    _require_commission(by)
+    reason = _reason_required(reason)
+    _change_status(
+        project, ControlStatus.SUSPENDED, by=by, reason=reason, allowed_from={ControlStatus.LISTED}
+    )
+
+
+@transaction.atomic
+def resume_project(project: Project, *, by, reason: str) -> None:
+    _require_commission(by)
+    reason = _reason_required(reason)
+    _change_status(
+        project, ControlStatus.LISTED, by=by, reason=reason, allowed_from={ControlStatus.SUSPENDED}
+    )
+
+
+@transaction.atomic
+def delist_project(project: Project, *, by, reason: str) -> None:
+    """解除列管 (closure), with the reason and the reviewer."""
+    _require_commission(by)
+    reason = _reason_required(reason)
+    _change_status(
+        project,
+        ControlStatus.DELISTED,
+        by=by,
+        reason=reason,
+        allowed_from={ControlStatus.LISTED, ControlStatus.SUSPENDED},
+    )
+
+
+@transaction.atomic
+def change_phase(project: Project, phase: str, *, by, reason: str = "") -> None:
+    """Record a change of execution phase (施工中 → 停工中 ...) with who and why."""
+    if project.phase == phase:
+        return
+    StatusChange.objects.create(
+        project=project,
+        field=StatusField.PHASE,
+        old_value=project.phase,
+        new_value=phase,
+        reason=reason,
+        by=by,
+    )
+    project.phase = phase
+    project.save(update_fields=["phase", "updated_at"])
+
+
+@transaction.atomic
+def create_baseline(project: Project, points, *, by, reason: str = "") -> PlanBaseline:
+    """Add a version of the planned S-curve and make it current; earlier versions are kept.
+
+    ``points``: iterable of ``(month, planned_percent, planned_allocation)``. Cumulative figures
+    may not decrease from one month to the next, and the curve ends at 100%.
+    """
+    rows = sorted((month_start(m), Decimal(p), int(a)) for m, p, a in points)
+    errors = []
+    if not rows:
+        errors.append(_("預定進度至少需要一個月份。"))
+    months = [m for m, _p, _a in rows]
+    if len(set(months)) != len(months):
+        errors.append(_("同一月份重複填寫。"))
+    for (_m1, p1, a1), (m2, p2, a2) in pairwise(rows):
+        if p2 < p1 or a2 < a1:
+            errors.append(_("{month}的累計數不得小於前一個月。").format(month=format_roc_month(m2)))
+    for month, percent, allocation in rows:
+        if not Decimal(0) <= percent <= Decimal(100) or allocation < 0:
+            errors.append(
+                _("{month}的預定進度須介於0至100%，分配數不得為負。").format(
+                    month=format_roc_month(month)
+                )
+            )
+    if rows and rows[-1][1] != Decimal(100):
+        errors.append(_("預定進度最後一個月須為100%。"))
+    if errors:
+        raise ValidationError(errors)
+    previous = PlanBaseline.objects.select_for_update().filter(project=project).order_by("-version")
+    last = previous.first()
+    if last is not None and not (reason or "").strip():
+        raise ValidationError({"reason": _("修正預定進度須說明原因。")})
+    previous.filter(is_current=True).update(is_current=False)
+    baseline = PlanBaseline.objects.create(
+        project=project,
+        version=(last.version + 1) if last else 1,
+        is_current=True,
+        reason=reason,
+        created_by=by,
+    )
+    PlannedPoint.objects.bulk_create(
+        PlannedPoint(baseline=baseline, month=m, planned_percent=p, planned_allocation=a)
+        for m, p, a in rows
+    )
+    return baseline
+
+
+# -- monthly reports -------------------------------------------------------------------------
+
+
+def planned_for(project: Project, period: date):
+    """(baseline, planned cumulative %, planned cumulative allocation) for ``period`` from the
+    current S-curve: the latest planned month not after ``period`` (0 before the curve starts)."""
+    baseline = project.current_baseline()
+    if baseline is None:
+        return None, Decimal("0.00"), 0
+    point = baseline.points.filter(month__lte=period).order_by("-month").first()
+    if point is None:
+        return baseline, Decimal("0.00"), 0
+    return baseline, point.planned_percent, point.planned_allocation
+
+
+def check_period(project: Project, period: date, today: date) -> None:
+    """A report is for a listed project, for a month that has ended or the current month."""
+    if not project.is_listed:
+        raise ValidationError(_("只有「列管中」的案件可以填報。"))
+    if period != month_start(period):
+        raise ValidationError(_("填報月份須為月份，不含日。"))
+    if period > month_start(today):
+        raise ValidationError(
+            _("{month}尚未開始，不能預先填報。").format(month=format_roc_month(period))
+        )
+    if period < month_start(project.planned_start):
+        raise ValidationError(
+            _("{month}早於預定開工月份，不必填報。").format(month=format_roc_month(period))
+        )
+
+
+def previous_report(report: MonthlyReport, *, accepted_only=False):
+    qs = MonthlyReport.objects.filter(project_id=report.project_id, period__lt=report.period)
+    if accepted_only:
+        qs = qs.filter(state=ReportState.ACCEPTED)
+    return qs.order_by("-period").first()
+
+
+@transaction.atomic
+def start_report(project: Project, period: date, *, by, today: date | None = None):
+    """The month's report of ``project``: the existing one, or a new draft with the planned
+    figures snapshotted and last month's money carried over as a starting point."""
+    if not Project.objects.editable_by(by).filter(pk=project.pk).exists():
+        raise PermissionDenied(_("您不能為此案件填報。"))
+    existing = MonthlyReport.objects.filter(project=project, period=period).first()
+    if existing is not None:
+        return existing
+    check_period(project, period, today or timezone.localdate())
+    baseline, planned_percent, planned_allocation = planned_for(project, period)
+    report = MonthlyReport(
+        project=project,
+        period=period,
+        baseline=baseline,
+        planned_percent=planned_percent,
+        actual_percent=Decimal("0.00"),
+        allocated_to_date=planned_allocation,
+        created_by=by,
+        progress_text="",
+    )
+    last = previous_report(report)
+    if last is not None:
+        report.actual_percent = last.actual_percent
+        report.paid, report.payable_unpaid, report.savings = (
+            last.paid,
+            last.payable_unpaid,
+            last.savings,
+        )
+    report.save()
+    return report
+
+
+def report_problems(report: MonthlyReport) -> dict[str, list[str]]:
+    """The filing rules (DOMAIN.md) as field -> messages, checked on save and on submit."""
+    from projects.lag import is_behind
+
+    errors: dict[str, list[str]] = {}
+
+    def add(field, message):
+        errors.setdefault(field, []).append(message)
+
+    for field in ("allocated_to_date", "paid", "payable_unpaid", "savings"):
+        if getattr(report, field) is not None and getattr(report, field) < 0:
+            add(field, _("金額不得為負數。"))
+    if report.actual_percent is not None and not (
+        Decimal(0) <= report.actual_percent <= Decimal(100)
+    ):
+        add("actual_percent", _("實際累計進度須介於0至100%。"))
+    spent = (report.paid or 0) + (report.payable_unpaid or 0) + (report.savings or 0)
+    if spent > (report.allocated_to_date or 0):
+        add(
+            "paid",
+            _(
+                "實支數、應付未付數與節餘數合計{spent:,}元，超過累計分配數{allocated:,}元，"
+                "請檢查金額。"
+            ).format(spent=spent, allocated=report.allocated_to_date or 0),
+        )
+    last_accepted = previous_report(report, accepted_only=True)
+    if (
+        last_accepted is not None
+        and report.actual_percent is not None
+        and report.actual_percent < last_accepted.actual_percent
+        and not report.decrease_explanation.strip()
+    ):
+        add(
+            "decrease_explanation",
+            _("實際進度{now}%低於上次審核通過的{before}%，請說明下修原因。").format(
+                now=report.actual_percent, before=last_accepted.actual_percent
+            ),
+        )
+    if report.actual_percent is not None and (
+        is_behind(report.actual_percent, report.planned_percent) or report.project.is_stopped
+    ):
+        if not report.lag_reasons.strip():
+            add("lag_reasons", _("進度落後或停工時，請填寫落後原因。"))
+        if not report.remedies.strip():
+            add("remedies", _("進度落後或停工時，請填寫解決對策。"))
+    return errors
+
+
+@transaction.atomic
+def save_report(report: MonthlyReport, *, by) -> None:
+    """Save a draft or returned report's figures (the history keeps every version)."""
+    if not MonthlyReport.objects.editable_by(by).filter(pk=report.pk).exists():
+        raise PermissionDenied(_("此份填報目前不能修改。"))
+    problems = {
+        k: v
+        for k, v in report_problems(report).items()
+        if k
+        not in {
+            "lag_reasons",
+            "remedies",  # a draft may be saved before the narrative is written
+        }
+    }
+    if problems:
+        raise ValidationError(problems)
+    report._change_reason = _("儲存草稿")
+    report.save()
+
+
+def can_submit(user) -> bool:
+    """局處主管 submit on the agency's behalf; admins may too (e.g. for an absent manager)."""
+    return is_admin(user) or user.role == Role.BUREAU_MANAGER
+
+
+def _transition(report, to_state, *, by, comment=""):
+    ReportTransition.objects.create(
+        report=report, from_state=report.state, to_state=to_state, by=by, comment=comment
+    )
+    report.state = to_state
+
+
+@transaction.atomic
+def submit_report(report: MonthlyReport, *, by, now=None) -> None:
+    """送出: the agency's manager sends the report to the commission. Late if after the
+    deadline (a fact kept on the report)."""
+    report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
+    if not MonthlyReport.objects.editable_by(by).filter(pk=report.pk).exists():
+        raise PermissionDenied(_("此份填報目前不能送出。"))
+    if not can_submit(by):
+        raise PermissionDenied(_("須由局處主管送出填報。"))
+    if not report.progress_text.strip():
+        raise ValidationError({"progress_text": [_("請填寫目前辦理情形。")]})
+    problems = report_problems(report)
+    if problems:
+        raise ValidationError(problems)
+    now = now or timezone.now()
+    deadline = ControlSettings.get().filing_deadline(report.period)
+    if report.state == ReportState.DRAFT:
+        # Lateness is judged on the first submission; a resubmission after a return is not
+        # late in itself (the return count says how often it came back).
+        report.is_late = timezone.localdate(now) > deadline
+    _transition(report, ReportState.SUBMITTED, by=by)
+    report.submitted_by, report.submitted_at = by, now
+    report._change_reason = _("送出")
+    report.save()
+
+
+def _review(report, *, by):
+    _require_commission(by)
+    report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
+    if report.state != ReportState.SUBMITTED:
+        raise ValidationError(_("只有「已送出」的填報可以審核。"))
+    return report
+
+
+@transaction.atomic
+def accept_report(report: MonthlyReport, *, by, comment: str = "", now=None) -> MonthlyReport:
+    report = _review(report, by=by)
+    _transition(report, ReportState.ACCEPTED, by=by, comment=comment)
+    report.reviewer_comment = comment or report.reviewer_comment
+    report.reviewed_by, report.reviewed_at = by, now or timezone.now()
+    report._change_reason = _("審核通過")
+    report.save()
+    return report
+
+
+@transaction.atomic
+def return_report(report: MonthlyReport, *, by, comment: str, now=None) -> MonthlyReport:
+    """退回 with the reviewer's comment (required: the filer must know what to fix)."""
+    if not (comment or "").strip():
+        raise ValidationError({"comment": [_("退回時請填寫退回意見。")]})
+    report = _review(report, by=by)
+    _transition(report, ReportState.RETURNED, by=by, comment=comment)
+    report.reviewer_comment = comment
+    report.return_count += 1
+    report.reviewed_by, report.reviewed_at = by, now or timezone.now()
+    report._change_reason = _("退回")
+    report.save()
+    return report

@@ -1,0 +1,66 @@
+"""Small builders for project-control tests: a listed project with a checkpoint and an S-curve."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from itertools import count
+
+from projects import services
+from projects.choices import ControlStatus, ProjectKind
+from projects.models import Milestone, Project
+
+_numbers = count(1)
+
+
+def linear_curve(start: date, end: date, allocation_total: int):
+    """Monthly points rising evenly from the start month to 100% in the end month."""
+    months = []
+    month = services.month_start(start)
+    while month <= services.month_start(end):
+        months.append(month)
+        month = services.add_months(month, 1)
+    n = len(months)
+    return [
+        (
+            m,
+            (Decimal(100) * (i + 1) / n).quantize(Decimal("0.01")),
+            allocation_total * (i + 1) // n,
+        )
+        for i, m in enumerate(months)
+    ]
+
+
+def make_project(
+    agency,
+    *,
+    by=None,
+    listed=True,
+    start=date(2024, 1, 1),
+    end=date(2024, 12, 31),
+    budget=120_000_000,
+    kind=ProjectKind.MAJOR,
+    name=None,
+    **extra,
+) -> Project:
+    number = next(_numbers)
+    project = Project.objects.create(
+        control_number=extra.pop("control_number", f"T{start.year - 1911}-{number:04d}"),
+        name=name or f"測試工程第{number}號",
+        host_agency=agency,
+        kind=kind,
+        total_budget=budget,
+        planned_start=start,
+        planned_completion=end,
+        **extra,
+    )
+    Milestone.objects.create(
+        project=project,
+        name="細部設計完成",
+        planned_date=start.replace(month=min(start.month + 2, 12)),
+    )
+    services.create_baseline(project, linear_curve(start, end, budget), by=by)
+    if listed:
+        project.control_status = ControlStatus.LISTED
+        project.save(update_fields=["control_status"])
+    return project
