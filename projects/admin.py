@@ -1,0 +1,108 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from projects.models import (
+    BudgetAllocation,
+    ControlSettings,
+    Milestone,
+    MonthlyReport,
+    PlanBaseline,
+    PlannedPoint,
+    Project,
+    ReportTransition,
+    StatusChange,
+    TenderNumber,
+)
+
+
+@admin.register(ControlSettings)
+class ControlSettingsAdmin(admin.ModelAdmin):
+    """One row of thresholds and weights; it cannot be added twice or deleted."""
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not ControlSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    extra = 0
+
+
+class TenderInline(admin.TabularInline):
+    model = TenderNumber
+    extra = 0
+
+
+class AllocationInline(admin.TabularInline):
+    model = BudgetAllocation
+    extra = 0
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["control_number", "name", "host_agency", "kind", "phase", "control_status"]
+    list_filter = ["kind", "control_status", "phase", "forward_category"]
+    search_fields = ["control_number", "name", "tenders__number"]
+    list_select_related = ["host_agency"]
+    autocomplete_fields = ["host_agency", "co_agencies"]
+    filter_horizontal = ["districts"]
+    inlines = [MilestoneInline, TenderInline, AllocationInline]
+    # Status changes go through the services so that they are logged with a reason.
+    readonly_fields = ["control_status", "phase", "created_by", "created_at", "updated_at"]
+
+
+class PlannedPointInline(admin.TabularInline):
+    model = PlannedPoint
+    extra = 0
+    can_delete = False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a baseline is never edited in place: re-plan with a new version
+
+
+@admin.register(PlanBaseline)
+class PlanBaselineAdmin(admin.ModelAdmin):
+    list_display = ["project", "version", "is_current", "created_at"]
+    list_select_related = ["project"]
+    inlines = [PlannedPointInline]
+    readonly_fields = ["project", "version", "is_current", "reason", "created_by", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+class TransitionInline(admin.TabularInline):
+    model = ReportTransition
+    extra = 0
+    can_delete = False
+    readonly_fields = ["from_state", "to_state", "by", "at", "comment"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MonthlyReport)
+class MonthlyReportAdmin(SimpleHistoryAdmin):
+    list_display = ["project", "period", "state", "planned_percent", "actual_percent", "is_late"]
+    list_filter = ["state", "is_late", "period"]
+    search_fields = ["project__control_number", "project__name"]
+    list_select_related = ["project"]
+    raw_id_fields = ["project", "baseline"]
+    inlines = [TransitionInline]
+    readonly_fields = ["state", "submitted_by", "submitted_at", "reviewed_by", "reviewed_at"]
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(admin.ModelAdmin):
+    list_display = ["project", "field", "old_value", "new_value", "by", "at"]
+    list_filter = ["field"]
+    list_select_related = ["project", "by"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False

@@ -10,7 +10,11 @@ class ProjectsConfig(AppConfig):
     def ready(self):
         from projects import home
         from tainan_rdec.choices import Role
-        from tainan_rdec.registry import register_home_card, register_nav_item
+        from tainan_rdec.registry import (
+            register_demo_seeder,
+            register_home_card,
+            register_nav_item,
+        )
 
         register_nav_item(
             "projects", label=_("列管案件"), url_name="projects:index", roles=Role.values, order=10
@@ -18,7 +22,7 @@ class ProjectsConfig(AppConfig):
         register_home_card(
             "projects-my-filings",
             title=_("我的填報"),
-            template="includes/home_card.html",
+            template="projects/home_filings.html",
             roles=[Role.BUREAU_STAFF, Role.BUREAU_MANAGER],
             build=home.my_filings_card,
             order=10,
@@ -26,8 +30,22 @@ class ProjectsConfig(AppConfig):
         register_home_card(
             "projects-overview",
             title=_("列管總覽"),
-            template="includes/home_card.html",
+            template="projects/home_overview.html",
             roles=[Role.REVIEWER, Role.ADMIN],
             build=home.overview_card,
             order=10,
         )
+        register_nav_item(
+            "projects-review",
+            label=_("填報審核"),
+            url_name="projects:review_queue",
+            roles=[Role.REVIEWER, Role.ADMIN],
+            order=11,
+        )
+        register_demo_seeder("projects", _seed_projects)
+
+
+def _seed_projects(stdout):
+    from projects import demo
+
+    demo.seed(stdout)

@@ -18,6 +18,7 @@ from projects.choices import (
     ReportState,
     StatusField,
 )
+from tainan_rdec import workdays
 from tainan_rdec.models import Agency, District
 from tainan_rdec.scoping import ScopedQuerySet, is_active_user, is_commission
 
@@ -61,10 +62,13 @@ class ControlSettings(models.Model):
         return obj
 
     def filing_deadline(self, period: date) -> date:
-        """The deadline for the report of ``period`` (a month): this day of the next month."""
+        """The deadline for the report of ``period`` (a month): this day of the next month,
+        moved to the next working day when it falls on a day off (行政程序法第48條)."""
         if period.month == 12:
-            return date(period.year + 1, 1, self.filing_deadline_day)
-        return date(period.year, period.month + 1, self.filing_deadline_day)
+            nominal = date(period.year + 1, 1, self.filing_deadline_day)
+        else:
+            nominal = date(period.year, period.month + 1, self.filing_deadline_day)
+        return workdays.add_working_days(nominal, 0)
 
 
 class ProjectQuerySet(ScopedQuerySet):
