@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 
 from django.db.models import Window
 from django.db.models.functions import RowNumber
@@ -62,6 +63,13 @@ class Assessment:
         return [str(FLAG_LABELS[f]) for f in self.flags]
 
 
+def _successive_months(reports_desc: list[MonthlyReport]) -> bool:
+    """True when the periods follow each other month by month: a month without an accepted
+    report breaks a run of 連續落後."""
+    index = [r.period.year * 12 + r.period.month for r in reports_desc]
+    return all(newer - older == 1 for newer, older in pairwise(index))
+
+
 def assess(
     project,
     accepted_desc: list[MonthlyReport],
@@ -82,8 +90,10 @@ def assess(
         )
         result = Assessment(status, latest)
         run = accepted_desc[: rules.consecutive_behind_months]
-        if len(run) == rules.consecutive_behind_months and all(
-            is_behind(r.actual_percent, r.planned_percent, rules) for r in run
+        if (
+            len(run) == rules.consecutive_behind_months
+            and _successive_months(run)
+            and all(is_behind(r.actual_percent, r.planned_percent, rules) for r in run)
         ):
             result.flags.append(FLAG_CONSECUTIVE)
         rate = latest.execution_rate

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projects.choices import ControlStatus, ReportState, StatusField
+from projects.choices import ControlStatus, ExecutionPhase, ReportState, StatusField
 from projects.models import (
     ControlSettings,
     MonthlyReport,
@@ -73,7 +73,18 @@ def listing_problems(project: Project) -> list[str]:
     return problems
 
 
-def _change_status(project, new_status, *, by, reason, allowed_from):
+# The control-status lifecycle: action -> (statuses it starts from, status it leads to).
+# Pages read it to offer only the actions that can work.
+LIFECYCLE = {
+    "list": (frozenset({ControlStatus.NEW}), ControlStatus.LISTED),
+    "suspend": (frozenset({ControlStatus.LISTED}), ControlStatus.SUSPENDED),
+    "resume": (frozenset({ControlStatus.SUSPENDED}), ControlStatus.LISTED),
+    "delist": (frozenset({ControlStatus.LISTED, ControlStatus.SUSPENDED}), ControlStatus.DELISTED),
+}
+
+
+def _change_status(project, action, *, by, reason):
+    allowed_from, new_status = LIFECYCLE[action]
     if project.control_status not in allowed_from:
         raise ValidationError(
             _("案件目前為「{status}」，不能改為「{new}」。").format(
@@ -100,13 +111,7 @@ def list_project(project: Project, *, by, reason: str = "") -> None:
     problems = listing_problems(project)
     if problems:
         raise ValidationError(problems)
-    _change_status(
-        project,
-        ControlStatus.LISTED,
-        by=by,
-        reason=reason or _("納入列管"),
-        allowed_from={ControlStatus.NEW},
-    )
+    _change_status(project, "list", by=by, reason=reason or _("納入列管"))
 
 
 def _reason_required(reason: str) -> str:
@@ -121,18 +126,14 @@ def suspend_project(project: Project, *, by, reason: str) -> None:
     """暫緩列管, with the reason and the approving reviewer."""
     _require_commission(by)
     reason = _reason_required(reason)
-    _change_status(
-        project, ControlStatus.SUSPENDED, by=by, reason=reason, allowed_from={ControlStatus.LISTED}
-    )
+    _change_status(project, "suspend", by=by, reason=reason)
 
 
 @transaction.atomic
 def resume_project(project: Project, *, by, reason: str) -> None:
     _require_commission(by)
     reason = _reason_required(reason)
-    _change_status(
-        project, ControlStatus.LISTED, by=by, reason=reason, allowed_from={ControlStatus.SUSPENDED}
-    )
+    _change_status(project, "resume", by=by, reason=reason)
 
 
 @transaction.atomic
@@ -140,18 +141,19 @@ def delist_project(project: Project, *, by, reason: str) -> None:
     """解除列管 (closure), with the reason and the reviewer."""
     _require_commission(by)
     reason = _reason_required(reason)
-    _change_status(
-        project,
-        ControlStatus.DELISTED,
-        by=by,
-        reason=reason,
-        allowed_from={ControlStatus.LISTED, ControlStatus.SUSPENDED},
-    )
+    _change_status(project, "delist", by=by, reason=reason)
 
 
 @transaction.atomic
 def change_phase(project: Project, phase: str, *, by, reason: str = "") -> None:
-    """Record a change of execution phase (施工中 → 停工中 ...) with who and why."""
+    """Record a change of execution phase (施工中 → 停工中 ...) with who and why.
+
+    The host agency reports its phase; the commission may record one too (e.g. a stoppage found
+    on a site visit). A co-agency or another bureau may not."""
+    if not (is_commission(by) or Project.objects.editable_by(by).filter(pk=project.pk).exists()):
+        raise PermissionDenied(_("您不能變更此案件的執行階段。"))
+    if phase not in ExecutionPhase.values:
+        raise ValidationError({"phase": _("執行階段不正確。")})
     if project.phase == phase:
         return
     StatusChange.objects.create(
@@ -332,14 +334,36 @@ def report_problems(report: MonthlyReport) -> dict[str, list[str]]:
     return errors
 
 
+# What the filing agency writes; the planned snapshot, state, late flag and review stay as the
+# services set them.
+FILER_FIELDS = (
+    "actual_percent",
+    "allocated_to_date",
+    "paid",
+    "payable_unpaid",
+    "savings",
+    "progress_text",
+    "lag_reasons",
+    "remedies",
+    "help_needed",
+    "decrease_explanation",
+)
+
+
 @transaction.atomic
 def save_report(report: MonthlyReport, *, by) -> None:
-    """Save a draft or returned report's figures (the history keeps every version)."""
-    if not MonthlyReport.objects.editable_by(by).filter(pk=report.pk).exists():
+    """Save a draft or returned report's figures (the history keeps every version).
+
+    Only the filer's fields are taken from ``report``: a copy loaded before a reviewer returned
+    the report cannot put back the old state or return count."""
+    stored = MonthlyReport.objects.select_for_update().filter(pk=report.pk).first()
+    if stored is None or not MonthlyReport.objects.editable_by(by).filter(pk=report.pk).exists():
         raise PermissionDenied(_("此份填報目前不能修改。"))
+    for name in FILER_FIELDS:
+        setattr(stored, name, getattr(report, name))
     problems = {
         k: v
-        for k, v in report_problems(report).items()
+        for k, v in report_problems(stored).items()
         if k
         not in {
             "lag_reasons",
@@ -348,8 +372,9 @@ def save_report(report: MonthlyReport, *, by) -> None:
     }
     if problems:
         raise ValidationError(problems)
-    report._change_reason = _("儲存草稿")
-    report.save()
+    stored._change_reason = _("儲存草稿")
+    stored.save()
+    report.refresh_from_db()
 
 
 def can_submit(user) -> bool:
@@ -365,9 +390,9 @@ def _transition(report, to_state, *, by, comment=""):
 
 
 @transaction.atomic
-def submit_report(report: MonthlyReport, *, by, now=None) -> None:
-    """送出: the agency's manager sends the report to the commission. Late if after the
-    deadline (a fact kept on the report)."""
+def submit_report(report: MonthlyReport, *, by, now=None) -> MonthlyReport:
+    """送出: the agency's manager sends the report as saved to the commission. Late if after
+    the deadline (a fact kept on the report)."""
     report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
     if not MonthlyReport.objects.editable_by(by).filter(pk=report.pk).exists():
         raise PermissionDenied(_("此份填報目前不能送出。"))
@@ -388,6 +413,7 @@ def submit_report(report: MonthlyReport, *, by, now=None) -> None:
     report.submitted_by, report.submitted_at = by, now
     report._change_reason = _("送出")
     report.save()
+    return report
 
 
 def _review(report, *, by):
@@ -412,9 +438,9 @@ def accept_report(report: MonthlyReport, *, by, comment: str = "", now=None) -> 
 @transaction.atomic
 def return_report(report: MonthlyReport, *, by, comment: str, now=None) -> MonthlyReport:
     """退回 with the reviewer's comment (required: the filer must know what to fix)."""
+    report = _review(report, by=by)
     if not (comment or "").strip():
         raise ValidationError({"comment": [_("退回時請填寫退回意見。")]})
-    report = _review(report, by=by)
     _transition(report, ReportState.RETURNED, by=by, comment=comment)
     report.reviewer_comment = comment
     report.return_count += 1

@@ -1,9 +1,289 @@
-"""Placeholder: written in this slice."""
+"""Project pages: the list with filters, the detail page, and the lifecycle actions (納入列管,
+暫緩列管, 恢復列管, 解除列管). Thin: parse input, call the service, render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import django_filters
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
 from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from projects import services
+from projects.charts import build_s_curve
+from projects.choices import (
+    ControlStatus,
+    ExecutionPhase,
+    ForwardCategory,
+    LagStatus,
+    ProjectKind,
+    ReportState,
+)
+from projects.forms import ReasonForm
+from projects.lag import assess_many
+from projects.models import (
+    ControlSettings,
+    MonthlyReport,
+    PlanBaseline,
+    Project,
+    StatusChange,
+)
+from tainan_rdec.models import Agency, District
+from tainan_rdec.scoping import get_visible_or_404, is_commission
+
+PAGE_SIZE = 50
 
 
+class ProjectFilter(django_filters.FilterSet):
+    """The list's filters. 落後狀態 is computed, not stored: the view applies it after
+    ``assess_many``; the agency filter is for the commission only (bureaus see their own)."""
+
+    agency = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("主辦機關"),
+        field_name="host_agency",
+        queryset=Agency.objects.filter(projects__isnull=False).distinct(),
+        empty_label=gettext_lazy("全部"),
+    )
+    kind = django_filters.ChoiceFilter(
+        label=gettext_lazy("列管類別"),
+        choices=ProjectKind.choices,
+        empty_label=gettext_lazy("全部"),
+    )
+    forward_category = django_filters.ChoiceFilter(
+        label=gettext_lazy("前瞻計畫類別"),
+        choices=ForwardCategory.choices,
+        empty_label=gettext_lazy("全部"),
+    )
+    control_status = django_filters.ChoiceFilter(
+        label=gettext_lazy("列管狀態"),
+        choices=ControlStatus.choices,
+        empty_label=gettext_lazy("全部"),
+    )
+    lag = django_filters.ChoiceFilter(
+        label=gettext_lazy("落後狀態"),
+        choices=LagStatus.choices,
+        empty_label=gettext_lazy("全部"),
+        method="filter_nothing",
+    )
+    district = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("行政區"),
+        field_name="districts",
+        queryset=District.objects.all(),
+        empty_label=gettext_lazy("全部"),
+        distinct=True,
+    )
+    q = django_filters.CharFilter(label=gettext_lazy("關鍵字"), method="filter_keyword")
+
+    class Meta:
+        model = Project
+        fields = []  # all declared above
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not is_commission(user):
+            del self.filters["agency"]
+        self.form.fields["q"].help_text = _("案件名稱或列管編號")
+
+    def filter_keyword(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(control_number__icontains=value))
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset  # see the class docstring: applied by the view
+
+
+@login_required
 def project_list(request):
-    raise Http404
+    today = timezone.localdate()
+    visible = Project.objects.visible_to(request.user).select_related("host_agency")
+    filterset = ProjectFilter(request.GET or None, queryset=visible, user=request.user)
+    projects = filterset.qs
+    lag = filterset.form.cleaned_data.get("lag") if filterset.is_bound else ""
+
+    assessments = {}
+    if lag:
+        # Lag status is computed from reports, so every matching project is assessed (three
+        # queries whatever their number) and the list narrowed to those with that status.
+        everyone = list(projects.select_related(None).only("pk", "phase"))
+        assessments = assess_many(everyone, today=today)
+        projects = projects.filter(
+            pk__in=[p.pk for p in everyone if assessments[p.pk].status == lag]
+        )
+
+    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    if rows and not assessments:
+        assessments = assess_many(rows, today=today)  # only the projects on this page
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "projects/project_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "rows": [(p, assessments[p.pk]) for p in rows],
+            "query": query.urlencode(),
+            "SERIOUSLY_BEHIND": LagStatus.SERIOUSLY_BEHIND,
+            "STOPPED": LagStatus.STOPPED,
+        },
+    )
 
 
-project_detail = project_status = project_list
+@dataclass(frozen=True)
+class LifecycleAction:
+    name: str
+    label: str
+    service: Callable
+    danger: bool = False
+
+    @property
+    def allowed_from(self):
+        return services.LIFECYCLE[self.name][0]
+
+    @property
+    def target(self):
+        return services.LIFECYCLE[self.name][1]
+
+
+ACTIONS = {
+    a.name: a
+    for a in [
+        LifecycleAction("list", gettext_lazy("納入列管"), services.list_project),
+        LifecycleAction("suspend", gettext_lazy("暫緩列管"), services.suspend_project),
+        LifecycleAction("resume", gettext_lazy("恢復列管"), services.resume_project),
+        LifecycleAction("delist", gettext_lazy("解除列管"), services.delist_project, danger=True),
+    ]
+}
+
+
+def _filing_links(project, reports, today):
+    """Months a filer can open now: last month (usually the one due) and this month, unless
+    already sent or accepted."""
+    this_month = services.month_start(today)
+    states = {r.period: r.state for r in reports}
+    links = []
+    for period in (services.add_months(this_month, -1), this_month):
+        if period < services.month_start(project.planned_start):
+            continue
+        if states.get(period) in {ReportState.SUBMITTED, ReportState.ACCEPTED}:
+            continue
+        links.append({"period": period, "state": states.get(period)})
+    return links
+
+
+@login_required
+def project_detail(request, pk):
+    user = request.user
+    project = get_visible_or_404(
+        Project.objects.select_related("host_agency").prefetch_related(
+            "co_agencies",
+            "districts",
+            "tenders",
+            "allocations",
+            "milestones",
+            Prefetch(
+                "baselines",
+                queryset=PlanBaseline.objects.prefetch_related("points").order_by("version"),
+            ),
+        ),
+        user,
+        pk=pk,
+    )
+    today = timezone.localdate()
+    rules = ControlSettings.get()
+    reports = list(
+        MonthlyReport.objects.visible_to(user)
+        .filter(project=project)
+        .select_related("submitted_by", "reviewed_by")
+        .order_by("-period")
+    )
+    assessment = assess_many([project], today=today, rules=rules)[project.pk]
+    history = StatusChange.objects.filter(project=project).select_related("by")
+
+    actions, problems = [], []
+    if is_commission(user):
+        actions = [a for a in ACTIONS.values() if project.control_status in a.allowed_from]
+        if project.control_status == ControlStatus.NEW:
+            problems = services.listing_problems(project)
+    can_file = (
+        project.is_listed and Project.objects.editable_by(user).filter(pk=project.pk).exists()
+    )
+    return render(
+        request,
+        "projects/project_detail.html",
+        {
+            "project": project,
+            "rules": rules,
+            "assessment": assessment,
+            "chart": build_s_curve(project.baselines.all(), reports),
+            "reports": reports,
+            "history": history,
+            "actions": actions,
+            "listing_problems": problems,
+            "filing_links": _filing_links(project, reports, today) if can_file else [],
+            "today": today,
+            "SERIOUSLY_BEHIND": LagStatus.SERIOUSLY_BEHIND,
+            "STOPPED": LagStatus.STOPPED,
+            "STOPPED_PHASES": [ExecutionPhase.STOPPED, ExecutionPhase.TERMINATED],
+        },
+    )
+
+
+@login_required
+def project_status(request, pk, action):
+    project = get_visible_or_404(Project.objects.select_related("host_agency"), request.user, pk=pk)
+    lifecycle = ACTIONS.get(action)
+    if lifecycle is None:
+        raise Http404
+    if not is_commission(request.user):
+        raise PermissionDenied
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lifecycle.service(project, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("已將「{name}」{action}，目前列管狀態為「{status}」。").format(
+                    name=project.name, action=lifecycle.label, status=lifecycle.target.label
+                ),
+            )
+            return redirect("projects:detail", pk=project.pk)
+    allowed = project.control_status in lifecycle.allowed_from
+    return render(
+        request,
+        "projects/project_status.html",
+        {
+            "project": project,
+            "action": lifecycle,
+            "form": form,
+            "allowed": allowed,
+            "listing_problems": (
+                services.listing_problems(project) if allowed and action == "list" else []
+            ),
+        },
+    )
+
+
+def _add_errors(form, exc: ValidationError):
+    """A service's ValidationError on the form: its ``reason`` messages on the field, the rest
+    above the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)

@@ -7,8 +7,8 @@ from decimal import Decimal
 from itertools import count
 
 from projects import services
-from projects.choices import ControlStatus, ProjectKind
-from projects.models import Milestone, Project
+from projects.choices import ControlStatus, ProjectKind, ReportState
+from projects.models import Milestone, MonthlyReport, Project
 
 _numbers = count(1)
 
@@ -64,3 +64,35 @@ def make_project(
         project.control_status = ControlStatus.LISTED
         project.save(update_fields=["control_status"])
     return project
+
+
+def filed_report(
+    project,
+    period: date,
+    actual,
+    *,
+    state=ReportState.ACCEPTED,
+    planned=None,
+    allocated=None,
+    paid=0,
+    payable_unpaid=0,
+    savings=0,
+    **extra,
+) -> MonthlyReport:
+    """A report as it stands after filing (and review), written directly: for lag tests and
+    earlier months. Planned % and allocation come from the current S-curve unless given."""
+    baseline, planned_percent, planned_allocation = services.planned_for(project, period)
+    return MonthlyReport.objects.create(
+        project=project,
+        period=period,
+        baseline=baseline,
+        planned_percent=Decimal(planned) if planned is not None else planned_percent,
+        actual_percent=Decimal(actual),
+        allocated_to_date=planned_allocation if allocated is None else allocated,
+        paid=paid,
+        payable_unpaid=payable_unpaid,
+        savings=savings,
+        progress_text=extra.pop("progress_text", "依預定進度施工中"),
+        state=state,
+        **extra,
+    )

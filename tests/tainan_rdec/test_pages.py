@@ -51,16 +51,18 @@ def test_bureau_staff_home_shows_my_filings_card_not_overview(client_as):
 
     html = response.content.decode()
     assert "我的填報" in html
-    assert "本月填報期限：" in html
+    assert "填報期限" in html
     assert "列管總覽" not in html
 
 
-def test_filing_deadline_is_the_10th_of_next_month_in_roc_date(client_as):
+def test_decembers_filing_deadline_is_the_10th_of_january_in_roc_date(client_as):
     taipei = zoneinfo.ZoneInfo("Asia/Taipei")
-    with time_machine.travel(datetime.datetime(2024, 12, 5, 9, 0, tzinfo=taipei), tick=False):
+    with time_machine.travel(datetime.datetime(2025, 1, 6, 9, 0, tzinfo=taipei), tick=False):
         response = client_as("manager_a").get(reverse("home"))
 
-    assert "本月填報期限：114.1.10" in response.content.decode()
+    html = response.content.decode()
+    assert "我的填報：113年12月" in html
+    assert "填報期限 114.1.10" in html
 
 
 def test_reviewer_home_shows_overview_card(client_as):
