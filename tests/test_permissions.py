@@ -19,6 +19,19 @@ def signed_in(status=200, anonymous=LOGIN):
     return {**{name: status for name in ALL_SIGNED_IN}, "anonymous": anonymous}
 
 
+def by_reach(own, other, commission, admin=None, anonymous=LOGIN):
+    """Agency A's object: its own staff, agency B's staff, the reviewer, the admin."""
+    return {
+        "anonymous": anonymous,
+        "staff_a": own,
+        "manager_a": own,
+        "staff_b": other,
+        "manager_b": other,
+        "reviewer": commission,
+        "admin": commission if admin is None else admin,
+    }
+
+
 # url name -> (path to request, {cast member: expected status})
 MATRIX = {
     "home": ("/", signed_in()),
@@ -38,6 +51,24 @@ MATRIX = {
     "petitions:index": ("/petitions/", signed_in()),
     "evaluations:index": ("/evaluations/", signed_in()),
     "awards:index": ("/awards/", signed_in()),
+    # Project control: a listed project of agency A with one submitted report.
+    "projects:detail": ("/projects/{project}/", by_reach(200, 404, 200)),
+    "projects:status": ("/projects/{project}/status/suspend/", by_reach(403, 404, 200)),
+    "projects:report_edit": (
+        "/projects/{project}/reports/{year}/{month}/",
+        by_reach(200, 404, 403, admin=200),
+    ),
+    "projects:report_detail": ("/projects/reports/{report}/", by_reach(200, 404, 200)),
+    # POST-only actions: a GET is refused before anything else, for anonymous visitors too.
+    "projects:report_submit": (
+        "/projects/reports/{report}/submit/",
+        by_reach(405, 405, 405, anonymous=405),
+    ),
+    "projects:report_review": (
+        "/projects/reports/{report}/review/",
+        by_reach(405, 405, 405, anonymous=405),
+    ),
+    "projects:review_queue": ("/projects/review/", by_reach(403, 403, 200)),
     # The admin site: system administrators only; everyone else is sent to its login.
     "admin:index": (
         "/admin/",
@@ -68,9 +99,29 @@ def test_every_url_is_in_the_matrix():
 CASES = [(url_name, who) for url_name in MATRIX for who in CAST]
 
 
+@pytest.fixture
+def world(cast):
+    """The objects the matrix's paths name: agency A's listed project and a submitted report."""
+    from datetime import date
+
+    from django.utils import timezone
+
+    from projects.choices import ReportState
+    from tests.projects.factories import filed_report, make_project
+
+    today = timezone.localdate()
+    project = make_project(
+        cast["staff_a"].agency, start=date(2024, 1, 1), end=date(today.year + 1, 12, 31)
+    )
+    report = filed_report(project, date(2024, 3, 1), 5, state=ReportState.SUBMITTED)
+    return {"project": project.pk, "report": report.pk, "year": today.year, "month": today.month}
+
+
 @pytest.mark.parametrize(("url_name", "who"), CASES)
-def test_permission_matrix(client_as, url_name, who):
+def test_permission_matrix(request, client_as, url_name, who):
     path, expected = MATRIX[url_name]
+    if "{" in path:
+        path = path.format(**request.getfixturevalue("world"))
     response = client_as(who).get(path)
     want = expected[who]
     if want == LOGIN:
@@ -81,3 +132,58 @@ def test_permission_matrix(client_as, url_name, who):
         assert response["Location"].startswith("/admin/login/")
     else:
         assert response.status_code == want
+
+
+# State-changing POSTs by every member of the cast: (path, form data, expected per member).
+# 302 here is success (a redirect back to the page); LOGIN sends the anonymous visitor away.
+POSTS = {
+    "suspend a project": (
+        "/projects/{project}/status/suspend/",
+        {"reason": "用地取得延宕，暫緩列管"},
+        by_reach(403, 404, 302),
+    ),
+    "accept a report": (
+        "/projects/reports/{report}/review/",
+        {"action": "accept", "comment": "請持續追蹤"},
+        by_reach(403, 404, 302),
+    ),
+    "submit a draft": (
+        "/projects/reports/{draft}/submit/",
+        {},
+        # Only the agency's manager (or an admin) sends a report; reviewers never file.
+        {**by_reach(403, 404, 403, admin=302), "manager_a": 302},
+    ),
+}
+
+
+@pytest.fixture
+def post_world(world):
+    from datetime import date
+
+    from projects.choices import ReportState
+    from projects.models import Project
+    from tests.projects.factories import filed_report
+
+    draft = filed_report(
+        Project.objects.get(pk=world["project"]),
+        date(2024, 4, 1),
+        5,
+        state=ReportState.DRAFT,
+        lag_reasons="用地取得延宕",
+        remedies="協調地主，預計下月完成",
+    )
+    return {**world, "draft": draft.pk}
+
+
+@pytest.mark.parametrize(("action", "who"), [(a, w) for a in POSTS for w in CAST])
+def test_post_permission_matrix(post_world, client_as, action, who):
+    path, data, expected = POSTS[action]
+    response = client_as(who).post(path.format(**post_world), data)
+    want = expected[who]
+    if want == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+    else:
+        assert response.status_code == want
+        if want == 302:
+            assert not response["Location"].startswith("/accounts/login/")

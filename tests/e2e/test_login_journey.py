@@ -36,7 +36,7 @@ def test_reviewer_login_journey(page: Page, live_server, cast):
     page.keyboard.press("Enter")
     expect(page).to_have_url(f"{live_server.url}/projects/")
     expect(menu.get_by_role("link", name="列管案件")).to_have_attribute("aria-current", "page")
-    expect(page.get_by_role("heading", level=1)).to_have_text("重大建設列管")
+    expect(page.get_by_role("heading", level=1)).to_have_text("列管案件")
 
     page.get_by_role("button", name="登出").click()
     expect(page).to_have_url(re.compile(r"/accounts/login/$"))

@@ -51,7 +51,7 @@ def test_bureau_home_lists_returned_reports_first_with_working_days_left(client_
     assert "填報期限 113.3.11，還有 4 個工作天。" in page
     assert page.index("永康區中正南路拓寬工程") < page.index("安平港親水廊道工程")
     assert "安南區排水改善工程" not in page
-    assert "/projects/%d/reports/2024/2/" % returned.pk in page
+    assert f"/projects/{returned.pk}/reports/2024/2/" in page
 
 
 @time_machine.travel("2024-03-20 10:00 +0800", tick=False)
