@@ -3,6 +3,7 @@ from io import StringIO
 from django.core.management import call_command
 
 from tainan_rdec.choices import AgencyKind, Role
+from tainan_rdec.management.commands.seed_demo import DEMO_USERS
 from tainan_rdec.models import Agency, User
 
 DISTRICTS = (
@@ -31,7 +32,7 @@ def test_seed_demo_creates_one_user_per_role_and_is_idempotent(city_agencies, cl
     call_command("seed_demo", stdout=out)
     call_command("seed_demo", stdout=out)
     assert "demo-pass-2024" in out.getvalue()
-    users = User.objects.filter(email__endswith="@demo.tainan.gov.tw")
+    users = User.objects.filter(username__in=[row[0] for row in DEMO_USERS])
     assert users.count() == 6
     assert set(users.values_list("role", flat=True)) == set(Role.values)
     bureaus = set(
