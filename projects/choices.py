@@ -75,3 +75,33 @@ class LagStatus(models.TextChoices):
 class StatusField(models.TextChoices):
     CONTROL_STATUS = "control_status", _("列管狀態")
     PHASE = "phase", _("執行階段")
+
+
+class MeetingKind(models.TextChoices):
+    MONTHLY = "monthly", _("重大建設暨基本設施檢討會議")
+    QUARTERLY = "quarterly", _("重大公共建設推動會報")
+
+
+class DirectiveStatus(models.TextChoices):
+    OPEN = "open", _("追蹤中")
+    CLOSED = "closed", _("解除追蹤")
+
+
+class AgendaReason(models.TextChoices):
+    SERIOUSLY_BEHIND = "seriously_behind", _("嚴重落後")
+    STOPPED = "stopped", _("停工")
+    ABNORMAL = "abnormal", _("異常")
+    MANUAL = "manual", _("審查人員增列")
+
+
+class RiskLevel(models.TextChoices):
+    HIGH = "high", _("高風險")
+    MEDIUM = "medium", _("中風險")
+    LOW = "low", _("低風險")
+
+
+class Grade(models.TextChoices):
+    EXCELLENT = "excellent", _("優等")
+    GOOD = "good", _("甲等")
+    FAIR = "fair", _("乙等")
+    POOR = "poor", _("丙等")

@@ -1,3 +1,5 @@
+"""Projects, their plans and monthly reports, and the control settings."""
+
 from datetime import date
 from decimal import Decimal
 
@@ -48,6 +50,17 @@ class ControlSettings(models.Model):
     weight_budget = models.PositiveSmallIntegerField(_("權重：經費執行"), default=30)
     weight_filing = models.PositiveSmallIntegerField(_("權重：填報時效及品質"), default=20)
     weight_milestone = models.PositiveSmallIntegerField(_("權重：檢核點達成"), default=10)
+    adjustment_limit = models.DecimalField(
+        _("審查人員加減分上限"), max_digits=4, decimal_places=2, default=5
+    )
+    steep_curve_points = models.DecimalField(
+        _("配當失衡：完工前數月內預定進度增加超過幾個百分點"),
+        max_digits=5,
+        decimal_places=2,
+        default=40,
+    )
+    steep_curve_months = models.PositiveSmallIntegerField(_("配當失衡：完工前月數"), default=3)
+    checkpoint_due_days = models.PositiveSmallIntegerField(_("檢核點即將到期（日內）"), default=30)
 
     class Meta:
         verbose_name = _("列管參數")

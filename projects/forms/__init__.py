@@ -1,0 +1,5 @@
+"""Forms of the projects app, one module per concern."""
+
+from projects.forms.reports import MonthlyReportForm, ReasonForm, ReviewForm
+
+__all__ = ["MonthlyReportForm", "ReasonForm", "ReviewForm"]
