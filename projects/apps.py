@@ -42,6 +42,20 @@ class ProjectsConfig(AppConfig):
             roles=[Role.REVIEWER, Role.ADMIN],
             order=11,
         )
+        register_nav_item(
+            "projects-dashboard",
+            label=_("列管總覽"),
+            url_name="projects:dashboard",
+            roles=[Role.REVIEWER, Role.ADMIN],
+            order=12,
+        )
+        register_nav_item(
+            "projects-directives",
+            label=_("管制事項"),
+            url_name="projects:directive_list",
+            roles=Role.values,
+            order=13,
+        )
         register_demo_seeder("projects", _seed_projects)
 
 

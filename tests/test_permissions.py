@@ -69,6 +69,27 @@ MATRIX = {
         by_reach(405, 405, 405, anonymous=405),
     ),
     "projects:review_queue": ("/projects/review/", by_reach(403, 403, 200)),
+    "projects:dashboard": ("/projects/dashboard/", by_reach(403, 403, 200)),
+    "projects:early_warning": ("/projects/warnings/", by_reach(403, 403, 200)),
+    # Meetings are city-wide records; a bureau sees only its own projects' agenda items.
+    "projects:meeting_list": ("/projects/meetings/", signed_in()),
+    "projects:meeting_create": ("/projects/meetings/new/", by_reach(403, 403, 200)),
+    "projects:meeting_detail": ("/projects/meetings/{meeting}/", signed_in()),
+    "projects:meeting_agenda": (
+        "/projects/meetings/{meeting}/agenda/",
+        by_reach(405, 405, 405, anonymous=405),
+    ),
+    "projects:visit_create": ("/projects/{project}/visits/new/", by_reach(403, 403, 200)),
+    "projects:visit_detail": ("/projects/visits/{visit}/", by_reach(200, 404, 200)),
+    "projects:directive_list": ("/projects/directives/", signed_in()),
+    "projects:directive_create": ("/projects/directives/new/", by_reach(403, 403, 200)),
+    "projects:directive_detail": ("/projects/directives/{directive}/", by_reach(200, 404, 200)),
+    "projects:evaluation_index": ("/projects/evaluation/", signed_in(302)),
+    "projects:evaluation_year": ("/projects/evaluation/{score_year}/", signed_in()),
+    "projects:score_detail": (
+        "/projects/evaluation/{score_year}/{project}/",
+        by_reach(200, 404, 200),
+    ),
     # The admin site: system administrators only; everyone else is sent to its login.
     "admin:index": (
         "/admin/",
@@ -106,15 +127,34 @@ def world(cast):
 
     from django.utils import timezone
 
-    from projects.choices import ReportState
+    from projects.choices import MeetingKind, ReportState
+    from projects.models import Directive, ReviewMeeting, SiteVisit
+    from projects.scoring import compute_score
     from tests.projects.factories import filed_report, make_project
 
     today = timezone.localdate()
-    project = make_project(
-        cast["staff_a"].agency, start=date(2024, 1, 1), end=date(today.year + 1, 12, 31)
-    )
+    agency = cast["staff_a"].agency
+    project = make_project(agency, start=date(2024, 1, 1), end=date(today.year + 1, 12, 31))
     report = filed_report(project, date(2024, 3, 1), 5, state=ReportState.SUBMITTED)
-    return {"project": project.pk, "report": report.pk, "year": today.year, "month": today.month}
+    filed_report(project, date(2024, 12, 1), 30)
+    meeting = ReviewMeeting.objects.create(kind=MeetingKind.MONTHLY, date=today, title="檢討會議")
+    visit = SiteVisit.objects.create(
+        project=project, date=today, participants="研考會", findings="施工中"
+    )
+    directive = Directive.objects.create(
+        project=project, text="請補正進度", responsible_agency=agency, due_date=today
+    )
+    compute_score(project, 2024)
+    return {
+        "project": project.pk,
+        "report": report.pk,
+        "year": today.year,
+        "month": today.month,
+        "meeting": meeting.pk,
+        "visit": visit.pk,
+        "directive": directive.pk,
+        "score_year": 2024,
+    }
 
 
 @pytest.mark.parametrize(("url_name", "who"), CASES)
@@ -146,6 +186,22 @@ POSTS = {
         "/projects/reports/{report}/review/",
         {"action": "accept", "comment": "請持續追蹤"},
         by_reach(403, 404, 302),
+    ),
+    "answer a directive": (
+        "/projects/directives/{directive}/",
+        {"action": "respond", "text": "已完成用地協調"},
+        # The responsible agency answers (an admin may for it); reviewers close, not answer.
+        by_reach(302, 404, 403, admin=302),
+    ),
+    "close a directive": (
+        "/projects/directives/{directive}/",
+        {"action": "close", "note": "已辦竣"},
+        by_reach(403, 404, 302),
+    ),
+    "record a site visit": (
+        "/projects/{project}/visits/new/",
+        {"date": "113.3.26", "participants": "研考會、工務局", "findings": "工區整潔"},
+        by_reach(403, 403, 302),
     ),
     "submit a draft": (
         "/projects/reports/{draft}/submit/",

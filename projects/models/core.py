@@ -50,6 +50,9 @@ class ControlSettings(models.Model):
     weight_budget = models.PositiveSmallIntegerField(_("權重：經費執行"), default=30)
     weight_filing = models.PositiveSmallIntegerField(_("權重：填報時效及品質"), default=20)
     weight_milestone = models.PositiveSmallIntegerField(_("權重：檢核點達成"), default=10)
+    filing_return_penalty = models.DecimalField(
+        _("填報時效及品質：每份退回2次以上的填報扣分"), max_digits=4, decimal_places=2, default=5
+    )
     adjustment_limit = models.DecimalField(
         _("審查人員加減分上限"), max_digits=4, decimal_places=2, default=5
     )

@@ -1,10 +1,186 @@
-"""Placeholder: the reviewer dashboard and early-warning list are written in this slice."""
+"""The reviewers' pages: the overview dashboard (列管總覽) and the early-warning list (預警).
 
-from django.http import Http404
+Commission only (reviewers and admins; bureau users get 403). Thin: parse the filters, call
+``projects.dashboard.build_dashboard`` / ``projects.warning.rate_many``, render.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlencode
+
+import django_filters
+from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
+
+from projects.choices import ControlStatus, ForwardCategory, ProjectKind, RiskLevel
+from projects.dashboard import build_dashboard
+from projects.models import ControlSettings, Project
+from projects.warning import LEVEL_ORDER, rate_many
+from tainan_rdec.choices import Role
+from tainan_rdec.models import Agency, District
+from tainan_rdec.roc import ROC_OFFSET
+from tainan_rdec.scoping import role_required
+
+FIRST_ROC_YEAR = 108  # the commission's figures start with 108年
+# Filters the project list understands under the same names (the year is the dashboard's own).
+LIST_FILTERS = ("agency", "kind", "forward_category", "district")
 
 
+class DashboardFilter(django_filters.FilterSet):
+    """Agency, kind, forward category, district and year (projects active in that ROC year)."""
+
+    agency = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("主辦機關"),
+        field_name="host_agency",
+        queryset=Agency.objects.filter(projects__isnull=False).distinct(),
+        empty_label=gettext_lazy("全部"),
+    )
+    kind = django_filters.ChoiceFilter(
+        label=gettext_lazy("列管類別"),
+        choices=ProjectKind.choices,
+        empty_label=gettext_lazy("全部"),
+    )
+    forward_category = django_filters.ChoiceFilter(
+        label=gettext_lazy("前瞻計畫類別"),
+        choices=ForwardCategory.choices,
+        empty_label=gettext_lazy("全部"),
+    )
+    district = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("行政區"),
+        field_name="districts",
+        queryset=District.objects.all(),
+        empty_label=gettext_lazy("全部"),
+        distinct=True,
+    )
+    year = django_filters.ChoiceFilter(
+        label=gettext_lazy("年度"),
+        choices=[],
+        empty_label=gettext_lazy("全部"),
+        method="filter_year",
+        help_text=gettext_lazy("該年度內執行中的案件"),
+    )
+
+    class Meta:
+        model = Project
+        fields = []  # all declared above
+
+    def __init__(self, *args, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        last = today.year - ROC_OFFSET + 1
+        self.filters["year"].extra["choices"] = [
+            (str(year), gettext("{year}年").format(year=year))
+            for year in range(last, FIRST_ROC_YEAR - 1, -1)
+        ]
+
+    def filter_year(self, queryset, name, value):
+        """Active in the year: started by its end and not completed before its start."""
+        year = int(value) + ROC_OFFSET
+        return queryset.annotate(
+            ends_on=Coalesce("actual_completion", "planned_completion")
+        ).filter(Q(planned_start__lte=date(year, 12, 31)) & Q(ends_on__gte=date(year, 1, 1)))
+
+
+def _filtered(request, today):
+    visible = Project.objects.visible_to(request.user)
+    filterset = DashboardFilter(request.GET or None, queryset=visible, today=today)
+    return filterset, filterset.qs
+
+
+def _list_url(params: dict, **extra) -> str:
+    query = {**params, **extra}
+    return reverse("projects:index") + ("?" + urlencode(query) if query else "")
+
+
+def _attach_links(board, filterset) -> None:
+    """Counts link to the project list with the same filters (where the list has them)."""
+    data = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
+    params = {}
+    for name in LIST_FILTERS:
+        value = data.get(name)
+        if value:
+            params[name] = getattr(value, "pk", value)
+    board.total.url = _list_url(params)
+    for group in board.by_kind:
+        group.url = _list_url(params, kind=group.key)
+    for group in board.by_status:
+        group.url = _list_url(params, control_status=group.key)
+    for bar in board.lag_chart.bars:
+        bar.url = _list_url(params, control_status=ControlStatus.LISTED, lag=bar.status)
+    for row in board.categories:
+        row.url = _list_url(params, kind=ProjectKind.FORWARD, forward_category=row.category)
+
+
+@role_required(Role.REVIEWER, Role.ADMIN)
 def overview(request):
-    raise Http404
+    today = timezone.localdate()
+    filterset, projects = _filtered(request, today)
+    board = build_dashboard(projects, today=today)
+    _attach_links(board, filterset)
+    return render(
+        request,
+        "projects/dashboard.html",
+        {
+            "filter": filterset,
+            "board": board,
+            "year_selected": bool(filterset.is_bound and filterset.form.cleaned_data.get("year")),
+        },
+    )
 
 
-early_warning = overview
+@role_required(Role.REVIEWER, Role.ADMIN)
+def early_warning(request):
+    today = timezone.localdate()
+    rules = ControlSettings.get()
+    filterset, projects = _filtered(request, today)
+    listed = list(
+        Project.objects.filter(pk__in=projects.values("pk"), control_status=ControlStatus.LISTED)
+        .select_related("host_agency")
+        .only(
+            "pk",
+            "name",
+            "control_number",
+            "phase",
+            "planned_completion",
+            "actual_completion",
+            "host_agency__name",
+            "host_agency__short_name",
+        )
+    )
+    ratings = rate_many(listed, today=today, rules=rules)
+    rows = sorted(
+        ((p, ratings[p.pk]) for p in listed),
+        key=lambda pair: (LEVEL_ORDER[pair[1].level], pair[0].control_number),
+    )
+    high = [row for row in rows if row[1].level == RiskLevel.HIGH]
+    medium = [row for row in rows if row[1].level == RiskLevel.MEDIUM]
+    return render(
+        request,
+        "projects/early_warning.html",
+        {
+            "filter": filterset,
+            "rules": rules,
+            "today": today,
+            "high": high,
+            "medium": medium,
+            "low_count": len(rows) - len(high) - len(medium),
+            "sections": [
+                {
+                    "level": RiskLevel.HIGH.value,
+                    "heading": gettext("高風險案件"),
+                    "rows": high,
+                    "empty_text": gettext("本月沒有高風險案件。"),
+                },
+                {
+                    "level": RiskLevel.MEDIUM.value,
+                    "heading": gettext("中風險案件"),
+                    "rows": medium,
+                    "empty_text": gettext("本月沒有中風險案件。"),
+                },
+            ],
+        },
+    )

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from projects import services
+from projects import followup, services
 from projects.charts import build_s_curve
 from projects.choices import (
     ControlStatus,
@@ -35,8 +35,10 @@ from projects.models import (
     MonthlyReport,
     PlanBaseline,
     Project,
+    SiteVisit,
     StatusChange,
 )
+from projects.warning import rate_many
 from tainan_rdec.models import Agency, District
 from tainan_rdec.scoping import get_visible_or_404, is_commission
 
@@ -209,8 +211,11 @@ def project_detail(request, pk):
         .select_related("submitted_by", "reviewed_by")
         .order_by("-period")
     )
-    assessment = assess_many([project], today=today, rules=rules)[project.pk]
+    rating = rate_many([project], today=today, rules=rules)[project.pk]
     history = StatusChange.objects.filter(project=project).select_related("by")
+    directive_rows = followup.directive_rows(
+        followup.directives_for_project(project, user=user, today=today), today
+    )
 
     actions, problems = [], []
     if is_commission(user):
@@ -226,7 +231,10 @@ def project_detail(request, pk):
         {
             "project": project,
             "rules": rules,
-            "assessment": assessment,
+            "assessment": rating.assessment,
+            "rating": rating,
+            "directive_rows": directive_rows,
+            "visits": SiteVisit.objects.filter(project=project).order_by("-date"),
             "chart": build_s_curve(project.baselines.all(), reports),
             "reports": reports,
             "history": history,

@@ -1,0 +1,380 @@
+"""Figures for the reviewers' overview dashboard (列管總覽), from aggregate queries.
+
+Every figure is computed over the projects the dashboard's filters select (``projects``, a
+queryset) in a number of queries that does not grow with the projects:
+
+- counts and total budget by kind (列管類別) and by control status (列管狀態);
+- lag distribution (落後狀態) of the listed projects, from ``projects.warning.rate_many`` (which
+  also gives the number of high- and medium-risk projects);
+- the eight forward-looking categories (前瞻基礎建設, all control statuses): count, total budget,
+  **completion rate** = projects whose phase is 已申報竣工, 驗收中, 結算付款中 or 已結案, or that
+  have an actual completion date, ÷ the category's projects; **on-schedule rate** = listed
+  projects whose lag status is 進度符合 ÷ listed projects with an accepted report (a listed project
+  with no accepted report yet has no lag status and is left out of the rate, shown apart);
+- filing compliance per host agency, for two periods: the period bureaus are filing now
+  (``projects.home.current_filing_period``, its deadline still ahead: filed so far and not yet
+  filed) and the month before it, whose deadline has passed: projects that owed a report (listed,
+  planned start in or before that month), filed (submitted or accepted), late (filed after the
+  deadline), missing (owed but not filed) and the compliance rate = filed on time ÷ owed;
+- the seriously-behind list (嚴重落後 and 停工, worst difference first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q, Sum
+
+from projects.choices import (
+    ControlStatus,
+    ExecutionPhase,
+    ForwardCategory,
+    LagStatus,
+    ProjectKind,
+    ReportState,
+    RiskLevel,
+)
+from projects.home import current_filing_period
+from projects.models import ControlSettings, Project
+from projects.services import add_months
+from projects.warning import rate_many
+
+COMPLETED_PHASES = (
+    ExecutionPhase.COMPLETION_REPORTED,
+    ExecutionPhase.ACCEPTANCE,
+    ExecutionPhase.SETTLEMENT,
+    ExecutionPhase.CLOSED,
+)
+FILED_STATES = (ReportState.SUBMITTED, ReportState.ACCEPTED)
+SERIOUS_STATUSES = frozenset({LagStatus.SERIOUSLY_BEHIND, LagStatus.STOPPED})
+
+# Lag bar chart geometry (SVG user units).
+CHART_WIDTH = 560
+CHART_LABEL_WIDTH = 120
+CHART_VALUE_WIDTH = 60
+CHART_BAR_HEIGHT = 26
+CHART_GAP = 12
+
+
+def rate_percent(part: int, whole: int) -> Decimal | None:
+    """part ÷ whole in %, one decimal, half up; None when there is nothing to divide by."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+@dataclass
+class Group:
+    """One row of a count-and-budget table."""
+
+    key: str
+    label: str
+    count: int = 0
+    budget: int = 0
+    url: str = ""
+
+
+@dataclass
+class LagBar:
+    status: LagStatus
+    count: int
+    percent: Decimal | None
+    y: int = 0
+    width: float = 0
+    url: str = ""
+
+    @property
+    def label(self) -> str:
+        return str(self.status.label)
+
+    @property
+    def text_y(self) -> int:
+        return self.y + CHART_BAR_HEIGHT // 2
+
+
+@dataclass
+class LagChart:
+    bars: list[LagBar]
+    total: int
+    width: int = CHART_WIDTH
+    label_width: int = CHART_LABEL_WIDTH
+    bar_height: int = CHART_BAR_HEIGHT
+
+    @property
+    def height(self) -> int:
+        return len(self.bars) * (CHART_BAR_HEIGHT + CHART_GAP) + CHART_GAP
+
+    @property
+    def description(self) -> str:
+        return "；".join(f"{bar.label} {bar.count}" for bar in self.bars)
+
+
+@dataclass
+class CategoryRow:
+    category: ForwardCategory | None  # None on the total row
+    count: int = 0
+    budget: int = 0
+    completed: int = 0
+    listed: int = 0
+    assessed: int = 0
+    on_schedule: int = 0
+    url: str = ""
+
+    @property
+    def completion_rate(self) -> Decimal | None:
+        return rate_percent(self.completed, self.count)
+
+    @property
+    def on_schedule_rate(self) -> Decimal | None:
+        return rate_percent(self.on_schedule, self.assessed)
+
+
+@dataclass
+class ComplianceRow:
+    """One agency's filings: the period being filed now, and the last period already due."""
+
+    agency_id: int
+    agency_name: str
+    listed: int
+    current_due: int
+    current_filed: int
+    due: int
+    filed: int
+    late: int
+
+    @property
+    def current_not_filed(self) -> int:
+        return self.current_due - self.current_filed
+
+    @property
+    def missing(self) -> int:
+        return self.due - self.filed
+
+    @property
+    def on_time(self) -> int:
+        return self.filed - self.late
+
+    @property
+    def compliance_rate(self) -> Decimal | None:
+        return rate_percent(self.on_time, self.due)
+
+
+@dataclass
+class Dashboard:
+    today: date
+    rules: ControlSettings
+    total: Group
+    by_kind: list[Group]
+    by_status: list[Group]
+    lag_chart: LagChart
+    risk_counts: dict[str, int]
+    categories: list[CategoryRow]
+    category_total: CategoryRow
+    period: date
+    deadline: date
+    closed_period: date
+    closed_deadline: date
+    compliance: list[ComplianceRow]
+    compliance_total: ComplianceRow
+    seriously_behind: list = field(default_factory=list)
+
+
+def _groups(base, field_name: str, choices) -> tuple[list[Group], Group]:
+    """Count and budget per value of ``field_name`` (every choice, zeros included)."""
+    rows = {
+        row[field_name]: row
+        for row in base.values(field_name)
+        .annotate(n=Count("pk"), budget=Sum("total_budget"))
+        .order_by()
+    }
+    groups = [
+        Group(
+            value,
+            str(label),
+            rows.get(value, {}).get("n", 0),
+            rows.get(value, {}).get("budget") or 0,
+        )
+        for value, label in choices.choices
+    ]
+    total = Group("", "", sum(g.count for g in groups), sum(g.budget for g in groups))
+    return groups, total
+
+
+def _lag_chart(counts: dict[str, int]) -> LagChart:
+    total = sum(counts.values())
+    biggest = max(counts.values(), default=0) or 1
+    span = CHART_WIDTH - CHART_LABEL_WIDTH - CHART_VALUE_WIDTH
+    bars = []
+    for i, status in enumerate(
+        [
+            LagStatus.ON_SCHEDULE,
+            LagStatus.BEHIND,
+            LagStatus.SERIOUSLY_BEHIND,
+            LagStatus.STOPPED,
+            LagStatus.NO_DATA,
+        ]
+    ):
+        count = counts.get(status, 0)
+        bars.append(
+            LagBar(
+                status,
+                count,
+                rate_percent(count, total),
+                y=CHART_GAP + i * (CHART_BAR_HEIGHT + CHART_GAP),
+                width=round(span * count / biggest, 1),
+            )
+        )
+    return LagChart(bars, total)
+
+
+def _categories(base, listed_status: dict[int, LagStatus]) -> tuple[list[CategoryRow], CategoryRow]:
+    forward = base.filter(kind=ProjectKind.FORWARD)
+    rows = {
+        row["forward_category"]: row
+        for row in forward.values("forward_category")
+        .annotate(
+            n=Count("pk"),
+            budget=Sum("total_budget"),
+            completed=Count(
+                "pk", filter=Q(phase__in=COMPLETED_PHASES) | Q(actual_completion__isnull=False)
+            ),
+        )
+        .order_by()
+    }
+    result = {c: CategoryRow(c) for c in ForwardCategory}
+    for value, row in rows.items():
+        if value in result:
+            target = result[ForwardCategory(value)]
+            target.count, target.budget = row["n"], row["budget"] or 0
+            target.completed = row["completed"]
+    # Lag status is computed, not stored: count the listed ones from the ratings.
+    for category, pk in forward.filter(control_status=ControlStatus.LISTED).values_list(
+        "forward_category", "pk"
+    ):
+        if category not in result or pk not in listed_status:
+            continue
+        row = result[ForwardCategory(category)]
+        row.listed += 1
+        status = listed_status[pk]
+        if status != LagStatus.NO_DATA:
+            row.assessed += 1
+        if status == LagStatus.ON_SCHEDULE:
+            row.on_schedule += 1
+    categories = list(result.values())
+    total = CategoryRow(None)
+    for row in categories:
+        for name in ("count", "budget", "completed", "listed", "assessed", "on_schedule"):
+            setattr(total, name, getattr(total, name) + getattr(row, name))
+    return categories, total
+
+
+def _compliance(listed, current: date, closed: date) -> tuple[list[ComplianceRow], ComplianceRow]:
+    """Per host agency. A project owes a report for a month once its planned start is in or
+    before that month (應填報); filed = submitted or accepted; late = filed after the deadline."""
+
+    def filed_in(period):
+        return Q(reports__period=period, reports__state__in=FILED_STATES)
+
+    def due_in(period):
+        return Q(planned_start__lt=add_months(period, 1))
+
+    rows = [
+        ComplianceRow(
+            row["host_agency"],
+            row["host_agency__short_name"] or row["host_agency__name"],
+            row["n"],
+            row["current_due"],
+            row["current_filed"],
+            row["due"],
+            row["filed"],
+            row["late"],
+        )
+        for row in listed.values("host_agency", "host_agency__name", "host_agency__short_name")
+        .annotate(
+            n=Count("pk", distinct=True),
+            current_due=Count("pk", filter=due_in(current), distinct=True),
+            current_filed=Count("reports", filter=filed_in(current), distinct=True),
+            due=Count("pk", filter=due_in(closed), distinct=True),
+            filed=Count("reports", filter=filed_in(closed), distinct=True),
+            late=Count(
+                "reports", filter=filed_in(closed) & Q(reports__is_late=True), distinct=True
+            ),
+        )
+        .order_by("host_agency__sort_order", "host_agency__code")
+    ]
+    totals = [
+        sum(getattr(r, name) for r in rows)
+        for name in ("listed", "current_due", "current_filed", "due", "filed", "late")
+    ]
+    return rows, ComplianceRow(0, "", *totals)
+
+
+def build_dashboard(projects, *, today: date, rules: ControlSettings | None = None) -> Dashboard:
+    """The dashboard's figures for ``projects`` (a Project queryset, already filtered)."""
+    rules = rules or ControlSettings.get()
+    # A plain queryset over the selected ids: the filters may join districts, which would
+    # otherwise count a project once per district in the aggregates below.
+    base = Project.objects.filter(pk__in=projects.values("pk"))
+    by_kind, total = _groups(base, "kind", ProjectKind)
+    by_status, _total = _groups(base, "control_status", ControlStatus)
+
+    listed_qs = base.filter(control_status=ControlStatus.LISTED)
+    listed = list(
+        listed_qs.select_related("host_agency").only(
+            "pk",
+            "name",
+            "control_number",
+            "phase",
+            "planned_completion",
+            "actual_completion",
+            "host_agency__name",
+            "host_agency__short_name",
+        )
+    )
+    ratings = rate_many(listed, today=today, rules=rules)
+    statuses = {pk: rating.assessment.status for pk, rating in ratings.items()}
+    lag_counts: dict[str, int] = {}
+    for status in statuses.values():
+        lag_counts[status] = lag_counts.get(status, 0) + 1
+    risk_counts = {level.value: 0 for level in RiskLevel}
+    for rating in ratings.values():
+        risk_counts[rating.level.value] += 1
+
+    categories, category_total = _categories(base, statuses)
+    period = current_filing_period(today, rules)
+    closed_period = add_months(period, -1)  # its deadline has passed: late and missing are facts
+    compliance, compliance_total = _compliance(listed_qs, period, closed_period)
+
+    serious = [
+        (project, ratings[project.pk])
+        for project in listed
+        if ratings[project.pk].assessment.status in SERIOUS_STATUSES
+    ]
+    # Stopped first (no figure may show it), then the worst difference first.
+    serious.sort(
+        key=lambda pair: (
+            pair[1].assessment.status != LagStatus.STOPPED,
+            pair[1].assessment.difference if pair[1].assessment.latest else Decimal(0),
+            pair[0].control_number,
+        )
+    )
+    return Dashboard(
+        today=today,
+        rules=rules,
+        total=total,
+        by_kind=by_kind,
+        by_status=by_status,
+        lag_chart=_lag_chart(lag_counts),
+        risk_counts=risk_counts,
+        categories=categories,
+        category_total=category_total,
+        period=period,
+        deadline=rules.filing_deadline(period),
+        closed_period=closed_period,
+        closed_deadline=rules.filing_deadline(closed_period),
+        compliance=compliance,
+        compliance_total=compliance_total,
+        seriously_behind=serious,
+    )
