@@ -105,3 +105,15 @@ class Grade(models.TextChoices):
     GOOD = "good", _("甲等")
     FAIR = "fair", _("乙等")
     POOR = "poor", _("丙等")
+
+
+class PacketKind(models.TextChoices):
+    MONTHLY_AGENDA = "monthly_agenda", _("每月檢討會議議程")
+    QUARTERLY = "quarterly", _("重大公共建設推動會報資料")
+
+
+class PacketState(models.TextChoices):
+    QUEUED = "queued", _("排隊中")
+    BUILDING = "building", _("製作中")
+    READY = "ready", _("已完成")
+    FAILED = "failed", _("製作失敗")

@@ -25,3 +25,10 @@ BUREAU_ROLES = frozenset({Role.BUREAU_STAFF, Role.BUREAU_MANAGER})
 class CalendarExceptionKind(models.TextChoices):
     DAY_OFF = "day_off", _("停止上班（放假）")
     WORKING_DAY = "working_day", _("照常上班（補班或更正）")
+
+
+class ReminderState(models.TextChoices):
+    PENDING = "pending", _("待寄送")
+    SENDING = "sending", _("寄送中")
+    SENT = "sent", _("已寄送")
+    FAILED = "failed", _("寄送失敗")

@@ -3,7 +3,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from tainan_rdec.choices import BUREAU_ROLES, AgencyKind, CalendarExceptionKind, Role
+from tainan_rdec.choices import (
+    BUREAU_ROLES,
+    AgencyKind,
+    CalendarExceptionKind,
+    ReminderState,
+    Role,
+)
 from tainan_rdec.scoping import ScopedQuerySet, is_admin, is_commission
 
 
@@ -173,3 +179,69 @@ class CalendarException(models.Model):
     @property
     def is_day_off(self):
         return self.kind == CalendarExceptionKind.DAY_OFF
+
+
+class ReminderQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """A user's own reminders: the notifications list shows nobody else's."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return self.filter(recipient=user)
+
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Reminder(models.Model):
+    """One reminder or urge (提醒、稽催) to one person about one thing for one period.
+
+    The unique key (kind, recipient, subject object, period) is what makes sending idempotent:
+    the row is written before the e-mail goes out and marked sent after, so a re-run, a retry or a
+    second beat process finds the row and sends nothing more.
+    """
+
+    kind = models.CharField(_("類別"), max_length=40)
+    recipient = models.ForeignKey(
+        User, verbose_name=_("收件人"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField()
+    period = models.DateField(_("期別"))
+    subject = models.CharField(_("主旨"), max_length=200)
+    body = models.TextField(_("內容"))
+    html_body = models.TextField(_("HTML內容"), blank=True)
+    link = models.CharField(_("連結"), max_length=300, blank=True)
+    state = models.CharField(
+        _("寄送狀態"),
+        max_length=10,
+        choices=ReminderState.choices,
+        default=ReminderState.PENDING,
+    )
+    attempts = models.PositiveSmallIntegerField(_("寄送次數"), default=0)
+    last_error = models.TextField(_("最近錯誤"), blank=True)
+    created_at = models.DateTimeField(_("建立時間"), auto_now_add=True)
+    claimed_at = models.DateTimeField(_("開始寄送時間"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("寄送時間"), null=True, blank=True)
+    read_at = models.DateTimeField(_("閱讀時間"), null=True, blank=True)
+
+    objects = ReminderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("提醒通知")
+        verbose_name_plural = _("提醒通知")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "recipient", "content_type", "object_id", "period"],
+                name="one_reminder_per_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            models.Index(fields=["state", "claimed_at"]),
+        ]
+
+    def __str__(self):
+        return self.subject

@@ -19,6 +19,7 @@ from projects.models.followup import (
     ReviewMeeting,
     SiteVisit,
 )
+from projects.models.packets import Packet, ReportPhoto, SiteVisitPhoto
 from projects.models.scoring import AnnualScore
 
 __all__ = [
@@ -30,14 +31,17 @@ __all__ = [
     "DirectiveResponse",
     "Milestone",
     "MonthlyReport",
+    "Packet",
     "PlanBaseline",
     "PlannedPoint",
     "Project",
     "ProjectChildQuerySet",
     "ProjectQuerySet",
+    "ReportPhoto",
     "ReportTransition",
     "ReviewMeeting",
     "SiteVisit",
+    "SiteVisitPhoto",
     "StatusChange",
     "TenderNumber",
 ]
