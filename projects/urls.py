@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects.views import dashboard, evaluation, followup, projects, reports
+from projects.views import dashboard, evaluation, followup, packets, projects, reports
 
 app_name = "projects"
 
@@ -34,4 +34,10 @@ urlpatterns += [
         evaluation.score_detail,
         name="score_detail",
     ),
+]
+
+urlpatterns += [
+    path("packets/", packets.packet_list, name="packet_list"),
+    path("packets/<int:pk>/", packets.packet_detail, name="packet_detail"),
+    path("packets/<int:pk>/download/", packets.packet_download, name="packet_download"),
 ]

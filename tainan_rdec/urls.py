@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from tainan_rdec import views
+from tainan_rdec import notifications, views
 
 admin.site.site_header = _("臺南市政府研考會管考入口網 系統管理")
 admin.site.site_title = _("管考入口網 系統管理")
@@ -12,6 +12,10 @@ admin.site.index_title = _("系統管理")
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path(
+        "notifications/<int:pk>/read/", notifications.notification_read, name="notification_read"
+    ),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
