@@ -44,6 +44,8 @@ class Agency(models.Model):
     )
     active = models.BooleanField(_("使用中"), default=True)
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
+    head_contact_name = models.CharField(_("首長聯絡窗口"), max_length=50, blank=True)
+    head_contact_email = models.EmailField(_("首長聯絡窗口電子郵件"), blank=True)
 
     objects = AgencyQuerySet.as_manager()
 

@@ -43,6 +43,13 @@ class ControlSettings(models.Model):
         _("嚴重落後門檻（百分點）"), max_digits=5, decimal_places=2, default=10
     )
     consecutive_behind_months = models.PositiveSmallIntegerField(_("連續落後月數"), default=3)
+    remind_days_before = models.PositiveSmallIntegerField(_("填報期限前幾個工作天提醒"), default=3)
+    escalate_after_days = models.PositiveSmallIntegerField(
+        _("逾期後再過幾個工作天陳報首長與研考會"), default=5
+    )
+    directive_remind_days_before = models.PositiveSmallIntegerField(
+        _("管制事項期限前幾個工作天提醒"), default=3
+    )
     low_execution_rate = models.DecimalField(
         _("執行率偏低門檻（%）"), max_digits=5, decimal_places=2, default=80
     )
