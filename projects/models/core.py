@@ -94,22 +94,28 @@ class ControlSettings(models.Model):
         return workdays.add_working_days(nominal, 0)
 
 
-class ProjectQuerySet(ScopedQuerySet):
-    agency_path = "host_agency"
+class ProjectScopedQuerySet(ScopedQuerySet):
+    """Rows that belong to a project: the host agency sees and edits them; co-host agencies
+    see them too. ``project_path`` leads from the row to the project ("" for Project)."""
+
+    project_path = ""
 
     def agency_q(self, agency_id):
-        # Co-host agencies see the project too; only the host agency files and edits it.
-        return Q(host_agency=agency_id) | Q(co_agencies=agency_id)
+        p = self.project_path
+        return Q(**{f"{p}host_agency": agency_id}) | Q(**{f"{p}co_agencies": agency_id})
 
     def visible_to(self, user):
         qs = super().visible_to(user)
+        # The co-agency join can repeat a row.
         return qs if is_commission(user) or not is_active_user(user) else qs.distinct()
 
     def editable_by(self, user):
         if not is_active_user(user) or is_commission(user) or user.agency_id is None:
             return super().editable_by(user)
-        return self.filter(host_agency=user.agency_id)
+        return self.filter(**{f"{self.project_path}host_agency": user.agency_id})
 
+
+class ProjectQuerySet(ProjectScopedQuerySet):
     def listed(self):
         return self.filter(control_status=ControlStatus.LISTED)
 
@@ -231,20 +237,8 @@ class BudgetAllocation(models.Model):
         return f"{self.year}: {self.amount}"
 
 
-class ProjectChildQuerySet(ScopedQuerySet):
-    agency_path = "project__host_agency"
-
-    def agency_q(self, agency_id):
-        return Q(project__host_agency=agency_id) | Q(project__co_agencies=agency_id)
-
-    def visible_to(self, user):
-        qs = super().visible_to(user)
-        return qs if is_commission(user) or not is_active_user(user) else qs.distinct()
-
-    def editable_by(self, user):
-        if not is_active_user(user) or is_commission(user) or user.agency_id is None:
-            return super().editable_by(user)
-        return self.filter(project__host_agency=user.agency_id)
+class ProjectChildQuerySet(ProjectScopedQuerySet):
+    project_path = "project__"
 
 
 class Milestone(models.Model):

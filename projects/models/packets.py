@@ -3,11 +3,10 @@
 from django.conf import settings
 from django.core.validators import FileExtensionValidator
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from projects.choices import PacketKind, PacketState
-from projects.models.core import MonthlyReport, ProjectChildQuerySet
+from projects.models.core import MonthlyReport, ProjectScopedQuerySet
 from projects.models.followup import ReviewMeeting, SiteVisit
 
 PHOTO_EXTENSIONS = ["jpg", "jpeg", "png"]
@@ -53,20 +52,10 @@ class Packet(models.Model):
         return self.title
 
 
-class ReportPhotoQuerySet(ProjectChildQuerySet):
+class ReportPhotoQuerySet(ProjectScopedQuerySet):
     """Scoped through the report's project, like the report itself."""
 
-    agency_path = "report__project__host_agency"
-
-    def agency_q(self, agency_id):
-        return Q(report__project__host_agency=agency_id) | Q(report__project__co_agencies=agency_id)
-
-    def editable_by(self, user):
-        from tainan_rdec.scoping import is_active_user, is_commission
-
-        if not is_active_user(user) or is_commission(user) or user.agency_id is None:
-            return super(ProjectChildQuerySet, self).editable_by(user)
-        return self.filter(report__project__host_agency=user.agency_id)
+    project_path = "report__project__"
 
 
 class ReportPhoto(models.Model):
