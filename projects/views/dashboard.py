@@ -17,12 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
-from projects.choices import ControlStatus, ForwardCategory, ProjectKind, RiskLevel
+from projects.choices import ControlStatus, ProjectKind, RiskLevel
 from projects.dashboard import build_dashboard
+from projects.filters import ProjectBaseFilter
 from projects.models import ControlSettings, Project
 from projects.warning import LEVEL_ORDER, rate_many
 from tainan_rdec.choices import Role
-from tainan_rdec.models import Agency, District
 from tainan_rdec.roc import ROC_OFFSET
 from tainan_rdec.scoping import role_required
 
@@ -31,32 +31,9 @@ FIRST_ROC_YEAR = 108  # the commission's figures start with 108年
 LIST_FILTERS = ("agency", "kind", "forward_category", "district")
 
 
-class DashboardFilter(django_filters.FilterSet):
+class DashboardFilter(ProjectBaseFilter):
     """Agency, kind, forward category, district and year (projects active in that ROC year)."""
 
-    agency = django_filters.ModelChoiceFilter(
-        label=gettext_lazy("主辦機關"),
-        field_name="host_agency",
-        queryset=Agency.objects.filter(projects__isnull=False).distinct(),
-        empty_label=gettext_lazy("全部"),
-    )
-    kind = django_filters.ChoiceFilter(
-        label=gettext_lazy("列管類別"),
-        choices=ProjectKind.choices,
-        empty_label=gettext_lazy("全部"),
-    )
-    forward_category = django_filters.ChoiceFilter(
-        label=gettext_lazy("前瞻計畫類別"),
-        choices=ForwardCategory.choices,
-        empty_label=gettext_lazy("全部"),
-    )
-    district = django_filters.ModelChoiceFilter(
-        label=gettext_lazy("行政區"),
-        field_name="districts",
-        queryset=District.objects.all(),
-        empty_label=gettext_lazy("全部"),
-        distinct=True,
-    )
     year = django_filters.ChoiceFilter(
         label=gettext_lazy("年度"),
         choices=[],
@@ -65,9 +42,8 @@ class DashboardFilter(django_filters.FilterSet):
         help_text=gettext_lazy("該年度內執行中的案件"),
     )
 
-    class Meta:
-        model = Project
-        fields = []  # all declared above
+    class Meta(ProjectBaseFilter.Meta):
+        pass
 
     def __init__(self, *args, today: date, **kwargs):
         super().__init__(*args, **kwargs)

@@ -23,11 +23,10 @@ from projects.charts import build_s_curve
 from projects.choices import (
     ControlStatus,
     ExecutionPhase,
-    ForwardCategory,
     LagStatus,
-    ProjectKind,
     ReportState,
 )
+from projects.filters import ProjectBaseFilter
 from projects.forms import ReasonForm
 from projects.lag import assess_many
 from projects.models import (
@@ -39,32 +38,15 @@ from projects.models import (
     StatusChange,
 )
 from projects.warning import rate_many
-from tainan_rdec.models import Agency, District
 from tainan_rdec.scoping import get_visible_or_404, is_commission
 
 PAGE_SIZE = 50
 
 
-class ProjectFilter(django_filters.FilterSet):
+class ProjectFilter(ProjectBaseFilter):
     """The list's filters. 落後狀態 is computed, not stored: the view applies it after
     ``assess_many``; the agency filter is for the commission only (bureaus see their own)."""
 
-    agency = django_filters.ModelChoiceFilter(
-        label=gettext_lazy("主辦機關"),
-        field_name="host_agency",
-        queryset=Agency.objects.filter(projects__isnull=False).distinct(),
-        empty_label=gettext_lazy("全部"),
-    )
-    kind = django_filters.ChoiceFilter(
-        label=gettext_lazy("列管類別"),
-        choices=ProjectKind.choices,
-        empty_label=gettext_lazy("全部"),
-    )
-    forward_category = django_filters.ChoiceFilter(
-        label=gettext_lazy("前瞻計畫類別"),
-        choices=ForwardCategory.choices,
-        empty_label=gettext_lazy("全部"),
-    )
     control_status = django_filters.ChoiceFilter(
         label=gettext_lazy("列管狀態"),
         choices=ControlStatus.choices,
@@ -76,18 +58,10 @@ class ProjectFilter(django_filters.FilterSet):
         empty_label=gettext_lazy("全部"),
         method="filter_nothing",
     )
-    district = django_filters.ModelChoiceFilter(
-        label=gettext_lazy("行政區"),
-        field_name="districts",
-        queryset=District.objects.all(),
-        empty_label=gettext_lazy("全部"),
-        distinct=True,
-    )
     q = django_filters.CharFilter(label=gettext_lazy("關鍵字"), method="filter_keyword")
 
-    class Meta:
-        model = Project
-        fields = []  # all declared above
+    class Meta(ProjectBaseFilter.Meta):
+        pass
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

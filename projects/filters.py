@@ -1,0 +1,41 @@
+"""Filters shared by the project pages (list, dashboard): one definition of each filter."""
+
+import django_filters
+from django.utils.translation import gettext_lazy
+
+from projects.choices import ForwardCategory, ProjectKind
+from projects.models import Project
+from tainan_rdec.models import Agency, District
+
+
+class ProjectBaseFilter(django_filters.FilterSet):
+    """Agency, kind, forward-looking category and district, under the names every project
+    page uses, so a link from the dashboard opens the list with the same filters."""
+
+    agency = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("主辦機關"),
+        field_name="host_agency",
+        queryset=Agency.objects.filter(projects__isnull=False).distinct(),
+        empty_label=gettext_lazy("全部"),
+    )
+    kind = django_filters.ChoiceFilter(
+        label=gettext_lazy("列管類別"),
+        choices=ProjectKind.choices,
+        empty_label=gettext_lazy("全部"),
+    )
+    forward_category = django_filters.ChoiceFilter(
+        label=gettext_lazy("前瞻計畫類別"),
+        choices=ForwardCategory.choices,
+        empty_label=gettext_lazy("全部"),
+    )
+    district = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("行政區"),
+        field_name="districts",
+        queryset=District.objects.all(),
+        empty_label=gettext_lazy("全部"),
+        distinct=True,
+    )
+
+    class Meta:
+        model = Project
+        fields = []  # all declared
