@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from projects.views import dashboard, evaluation, followup, packets, projects, reports
 
@@ -40,4 +40,5 @@ urlpatterns += [
     path("packets/", packets.packet_list, name="packet_list"),
     path("packets/<int:pk>/", packets.packet_detail, name="packet_detail"),
     path("packets/<int:pk>/download/", packets.packet_download, name="packet_download"),
+    path("", include("projects.photo_urls")),
 ]

@@ -86,6 +86,16 @@ class ReportPhoto(models.Model):
         return self.caption or self.image.name
 
 
+class SiteVisitPhotoQuerySet(ProjectScopedQuerySet):
+    project_path = "visit__project__"
+
+    def editable_by(self, user):
+        # Site visits are the commission's records.
+        from tainan_rdec.scoping import is_commission
+
+        return self.all() if is_commission(user) else self.none()
+
+
 class SiteVisitPhoto(models.Model):
     """A photo taken on a site visit."""
 
@@ -102,6 +112,8 @@ class SiteVisitPhoto(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("上傳時間"), auto_now_add=True)
+
+    objects = SiteVisitPhotoQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("訪視照片")
