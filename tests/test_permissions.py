@@ -5,6 +5,7 @@ added without a row here, so no page escapes the permission test.
 """
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.conftest import CAST
@@ -86,6 +87,26 @@ MATRIX = {
     "projects:directive_detail": ("/projects/directives/{directive}/", by_reach(200, 404, 200)),
     "projects:evaluation_index": ("/projects/evaluation/", signed_in(302)),
     "projects:evaluation_year": ("/projects/evaluation/{score_year}/", signed_in()),
+    "projects:report_photo_add": (
+        "/projects/reports/{draft}/photos/",
+        by_reach(405, 405, 405, anonymous=405),
+    ),
+    "projects:report_photo_delete": (
+        "/projects/reports/photos/{report_photo}/delete/",
+        by_reach(405, 405, 405, anonymous=405),
+    ),
+    "projects:visit_photo_add": (
+        "/projects/visits/{visit}/photos/",
+        by_reach(405, 405, 405, anonymous=405),
+    ),
+    "projects:report_photo_file": (
+        "/projects/reports/photos/{report_photo}/",
+        by_reach(200, 404, 200),
+    ),
+    "projects:visit_photo_file": (
+        "/projects/visits/photos/{visit_photo}/",
+        by_reach(200, 404, 200),
+    ),
     "projects:score_detail": (
         "/projects/evaluation/{score_year}/{project}/",
         by_reach(200, 404, 200),
@@ -120,15 +141,26 @@ def test_every_url_is_in_the_matrix():
 CASES = [(url_name, who) for url_name in MATRIX for who in CAST]
 
 
+def _png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (8, 8), "#1f4e79").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 @pytest.fixture
-def world(cast):
+def world(cast, settings, tmp_path):
     """The objects the matrix's paths name: agency A's listed project and a submitted report."""
     from datetime import date
 
+    from django.core.files.base import ContentFile
     from django.utils import timezone
 
     from projects.choices import MeetingKind, ReportState
-    from projects.models import Directive, ReviewMeeting, SiteVisit
+    from projects.models import Directive, ReportPhoto, ReviewMeeting, SiteVisit, SiteVisitPhoto
     from projects.scoring import compute_score
     from tests.projects.factories import filed_report, make_project
 
@@ -145,7 +177,21 @@ def world(cast):
         project=project, text="請補正進度", responsible_agency=agency, due_date=today
     )
     compute_score(project, 2024)
+    settings.MEDIA_ROOT = tmp_path
+    draft = filed_report(
+        project,
+        date(2024, 4, 1),
+        5,
+        state=ReportState.DRAFT,
+        lag_reasons="用地取得延宕",
+        remedies="協調地主，預計下月完成",
+    )
+    report_photo = ReportPhoto.objects.create(report=report, image=ContentFile(_png(), "a.png"))
+    visit_photo = SiteVisitPhoto.objects.create(visit=visit, image=ContentFile(_png(), "b.png"))
     return {
+        "draft": draft.pk,
+        "report_photo": report_photo.pk,
+        "visit_photo": visit_photo.pk,
         "project": project.pk,
         "report": report.pk,
         "year": today.year,
@@ -163,6 +209,7 @@ def test_permission_matrix(request, client_as, url_name, who):
     if "{" in path:
         path = path.format(**request.getfixturevalue("world"))
     response = client_as(who).get(path)
+    response.close()  # a file response holds its file open until closed
     want = expected[who]
     if want == LOGIN:
         assert response.status_code == 302
@@ -203,6 +250,16 @@ POSTS = {
         {"date": "113.3.26", "participants": "研考會、工務局", "findings": "工區整潔"},
         by_reach(403, 403, 302),
     ),
+    "add a photo to a draft": (
+        "/projects/reports/{draft}/photos/",
+        lambda: {"image": SimpleUploadedFile("site.png", _png(), "image/png"), "caption": "工區"},
+        by_reach(302, 404, 403, admin=302),
+    ),
+    "add a photo to a site visit": (
+        "/projects/visits/{visit}/photos/",
+        lambda: {"image": SimpleUploadedFile("site.png", _png(), "image/png"), "caption": "工區"},
+        by_reach(403, 404, 302),
+    ),
     "submit a draft": (
         "/projects/reports/{draft}/submit/",
         {},
@@ -214,26 +271,13 @@ POSTS = {
 
 @pytest.fixture
 def post_world(world):
-    from datetime import date
-
-    from projects.choices import ReportState
-    from projects.models import Project
-    from tests.projects.factories import filed_report
-
-    draft = filed_report(
-        Project.objects.get(pk=world["project"]),
-        date(2024, 4, 1),
-        5,
-        state=ReportState.DRAFT,
-        lag_reasons="用地取得延宕",
-        remedies="協調地主，預計下月完成",
-    )
-    return {**world, "draft": draft.pk}
+    return world
 
 
 @pytest.mark.parametrize(("action", "who"), [(a, w) for a in POSTS for w in CAST])
 def test_post_permission_matrix(post_world, client_as, action, who):
     path, data, expected = POSTS[action]
+    data = data() if callable(data) else data  # an upload is read once: a fresh one each time
     response = client_as(who).post(path.format(**post_world), data)
     want = expected[who]
     if want == LOGIN:
