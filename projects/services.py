@@ -447,4 +447,7 @@ def return_report(report: MonthlyReport, *, by, comment: str, now=None) -> Month
     report.reviewed_by, report.reviewed_at = by, now or timezone.now()
     report._change_reason = _("退回")
     report.save()
+    from projects.tasks import send_returned_report_notice  # tasks import this module
+
+    transaction.on_commit(lambda: send_returned_report_notice.delay(report.pk), robust=True)
     return report

@@ -4,9 +4,11 @@ import logging
 import smtplib
 
 from celery import shared_task
+from celery.exceptions import MaxRetriesExceededError
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
+from tainan_rdec import reminders
 from tainan_rdec.models import User
 
 log = logging.getLogger(__name__)
@@ -37,3 +39,32 @@ def send_user_email(self, user_id: int, subject: str, text: str, html: str = "")
         message.attach_alternative(html, "text/html")
     message.send()
     return True
+
+
+@shared_task(bind=True, max_retries=reminders.MAX_ATTEMPTS - 1)
+def send_reminder(self, reminder_id: int) -> str:
+    """E-mail one recorded reminder at most once (see ``tainan_rdec.reminders``).
+
+    Two tasks for the same row (a re-dispatch, a redelivered message) are harmless: the
+    conditional UPDATE in ``reminders.claim`` lets one of them send. An SMTP error puts the row
+    back to PENDING and retries with backoff; the row counts its attempts, so the bound holds
+    whichever task makes them. Returns the outcome's name.
+    """
+    result = reminders.deliver(reminder_id)
+    while result.outcome is reminders.Outcome.RETRY and self.request.is_eager:
+        # No broker to wait on (the embedded setup): an eager retry re-raises instead of running
+        # again, so try again at once. The row's attempt count ends the loop.
+        result = reminders.deliver(reminder_id)
+    if result.outcome is reminders.Outcome.RETRY:
+        try:
+            raise self.retry(countdown=reminders.retry_countdown(result.attempts))
+        except MaxRetriesExceededError:
+            # The row is PENDING; the sweep dispatches it again while it has attempts left.
+            log.warning("send_reminder %s: task retries exhausted", reminder_id)
+    return result.outcome.value
+
+
+@shared_task
+def sweep_reminders() -> int:
+    """Re-dispatch reminders nothing will send otherwise (beat: every 5 minutes)."""
+    return len(reminders.sweep())

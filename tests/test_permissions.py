@@ -37,6 +37,8 @@ def by_reach(own, other, commission, admin=None, anonymous=LOGIN):
 MATRIX = {
     "home": ("/", signed_in()),
     "healthz": ("/healthz", {name: 200 for name in CAST}),
+    "notifications": ("/notifications/", signed_in()),
+    "notification_read": ("/notifications/{reminder}/read/", signed_in(405)),
     "login": ("/accounts/login/", {**signed_in(302), "anonymous": 200}),
     "logout": ("/accounts/logout/", {name: 405 for name in CAST}),  # POST only
     "password_change": ("/accounts/password/change/", signed_in()),
@@ -156,12 +158,14 @@ def world(cast, settings, tmp_path):
     """The objects the matrix's paths name: agency A's listed project and a submitted report."""
     from datetime import date
 
+    from django.contrib.contenttypes.models import ContentType
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
     from projects.choices import MeetingKind, ReportState
     from projects.models import Directive, ReportPhoto, ReviewMeeting, SiteVisit, SiteVisitPhoto
     from projects.scoring import compute_score
+    from tainan_rdec.models import Reminder
     from tests.projects.factories import filed_report, make_project
 
     today = timezone.localdate()
@@ -188,7 +192,18 @@ def world(cast, settings, tmp_path):
     )
     report_photo = ReportPhoto.objects.create(report=report, image=ContentFile(_png(), "a.png"))
     visit_photo = SiteVisitPhoto.objects.create(visit=visit, image=ContentFile(_png(), "b.png"))
+    reminder = Reminder.objects.create(
+        kind="test",
+        recipient=cast["staff_a"],
+        content_type=ContentType.objects.get_for_model(project),
+        object_id=project.pk,
+        period=date(2024, 3, 1),
+        subject="請填報",
+        body="請填報",
+        link=f"/projects/{project.pk}/",
+    )
     return {
+        "reminder": reminder.pk,
         "draft": draft.pk,
         "report_photo": report_photo.pk,
         "visit_photo": visit_photo.pk,
@@ -233,6 +248,12 @@ POSTS = {
         "/projects/reports/{report}/review/",
         {"action": "accept", "comment": "請持續追蹤"},
         by_reach(403, 404, 302),
+    ),
+    "read my notification": (
+        "/notifications/{reminder}/read/",
+        {},
+        # Only its recipient (staff_a) has it; nobody else learns it exists.
+        {**{name: 404 for name in CAST}, "anonymous": LOGIN, "staff_a": 302},
     ),
     "answer a directive": (
         "/projects/directives/{directive}/",

@@ -25,21 +25,20 @@ def _database_url():
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-@pytest.fixture
-def celery_worker_process(transactional_db, tmp_path):
-    """Start ``celery worker`` in a subprocess; yield (queue, mail folder); stop it by PID."""
-    queue = f"itest-{uuid.uuid4().hex[:12]}"
-    mail_dir = tmp_path / "mail"
-    mail_dir.mkdir()
-    log_path = tmp_path / "worker.log"
+def _start_worker(queue, mail_dir, log_path, *, smtp_failures=0):
     env = subprocess_env(
         DATABASE_URL=_database_url(),
-        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        # The portal's settings, with the worker's own dispatches routed to this queue.
+        DJANGO_SETTINGS_MODULE="tests.integration.worker_settings",
+        TEST_CELERY_QUEUE=queue,
+        # A file backend that refuses the first ``smtp_failures`` sends like an SMTP server.
+        EMAIL_BACKEND="tests.mail_backends.FlakyFileBackend",
+        TEST_SMTP_FAILURES=str(smtp_failures),
         EMAIL_FILE_PATH=str(mail_dir),
         CELERY_TASK_ALWAYS_EAGER="false",
     )
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
+    with log_path.open("a") as log:
+        return subprocess.Popen(
             [
                 sys.executable,
                 "-m",
@@ -55,22 +54,55 @@ def celery_worker_process(transactional_db, tmp_path):
                 "-Q",
                 queue,
                 "-n",
-                f"{queue}@%h",
+                f"{queue}-{uuid.uuid4().hex[:6]}@%h",
             ],
             cwd=ROOT,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False
+
+
+def _stop(process):
+    process.send_signal(signal.SIGTERM)
     try:
-        yield queue, mail_dir, log_path
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture
+def celery_workers(transactional_db, tmp_path):
+    """``start(workers=1, smtp_failures=0)`` starts that many ``celery worker`` subprocesses
+    on one queue of their own (two solo workers run two tasks at the same time) and returns
+    (queue, mail folder, log path). Tasks this process dispatches go to that queue too. The
+    workers are stopped by PID."""
+    queue = f"itest-{uuid.uuid4().hex[:12]}"
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    log_path = tmp_path / "worker.log"
+    processes = []
+
+    def start(workers=1, smtp_failures=0):
+        for _ in range(workers):
+            processes.append(_start_worker(queue, mail_dir, log_path, smtp_failures=smtp_failures))
+        return queue, mail_dir, log_path
+
+    eager = celery_app.conf.task_always_eager
+    default_queue = celery_app.conf.task_default_queue
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.task_default_queue = queue
+    try:
+        yield start
     finally:
         celery_app.conf.task_always_eager = eager
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        celery_app.conf.task_default_queue = default_queue
+        for process in processes:
+            _stop(process)
+
+
+@pytest.fixture
+def celery_worker_process(celery_workers):
+    """One worker: yield (queue, mail folder, log path)."""
+    return celery_workers()
