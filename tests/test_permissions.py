@@ -109,6 +109,9 @@ MATRIX = {
         "/projects/visits/photos/{visit_photo}/",
         by_reach(200, 404, 200),
     ),
+    "projects:packet_list": ("/projects/packets/", by_reach(403, 403, 200)),
+    "projects:packet_detail": ("/projects/packets/{packet}/", by_reach(403, 403, 200)),
+    "projects:packet_download": ("/projects/packets/{packet}/download/", by_reach(403, 403, 200)),
     "projects:score_detail": (
         "/projects/evaluation/{score_year}/{project}/",
         by_reach(200, 404, 200),
@@ -162,8 +165,15 @@ def world(cast, settings, tmp_path):
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
-    from projects.choices import MeetingKind, ReportState
-    from projects.models import Directive, ReportPhoto, ReviewMeeting, SiteVisit, SiteVisitPhoto
+    from projects.choices import MeetingKind, PacketKind, PacketState, ReportState
+    from projects.models import (
+        Directive,
+        Packet,
+        ReportPhoto,
+        ReviewMeeting,
+        SiteVisit,
+        SiteVisitPhoto,
+    )
     from projects.scoring import compute_score
     from tainan_rdec.models import Reminder
     from tests.projects.factories import filed_report, make_project
@@ -202,7 +212,16 @@ def world(cast, settings, tmp_path):
         body="請填報",
         link=f"/projects/{project.pk}/",
     )
+    packet = Packet.objects.create(
+        kind=PacketKind.QUARTERLY,
+        period_start=date(2024, 1, 1),
+        period_end=date(2024, 3, 31),
+        title="113年第1季重大公共建設推動會報資料",
+        state=PacketState.READY,
+        file=ContentFile(b"%PDF-1.4\n%%EOF\n", "packet.pdf"),
+    )
     return {
+        "packet": packet.pk,
         "reminder": reminder.pk,
         "draft": draft.pk,
         "report_photo": report_photo.pk,

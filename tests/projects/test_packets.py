@@ -1,0 +1,318 @@
+"""Meeting packet PDFs: what the quarterly packet says (read back with pdftotext), the status
+page and its JSON, the download, who may use them, and a build that fails."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from projects.choices import MeetingKind, PacketKind, PacketState, ProjectKind
+from projects.models import Directive, Packet, ReviewMeeting
+from projects.reports import cache_dir, quarter_bounds, quarterly_title
+from projects.tasks import build_packet
+from tests.projects.factories import filed_report, make_project
+
+SERIOUS_NAME = "安平港聯外道路拓寬工程"
+ON_SCHEDULE_NAME = "永康區排水改善工程"
+FORWARD_NAME = "新營區親子館新建工程"
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def quarter_projects(cast, agency_a, agency_b):
+    """Three listed projects reporting in 113年第1季: one seriously behind (25% planned, 5%
+    actual in March), one on schedule, one forward-looking with no accepted report yet."""
+    serious = make_project(agency_a, name=SERIOUS_NAME, budget=1_234_560_000)
+    for month, actual in ((1, 4), (2, 5)):
+        filed_report(serious, date(2024, month, 1), actual)
+    filed_report(
+        serious,
+        date(2024, 3, 1),
+        5,
+        lag_reasons="用地取得延宕，地上物拆遷未完成",
+        remedies="協調地政局加速辦理徵收",
+    )
+    on_schedule = make_project(agency_b, name=ON_SCHEDULE_NAME, budget=80_000_000)
+    for month in (1, 2, 3):
+        filed_report(on_schedule, date(2024, month, 1), [8.33, 16.67, 25][month - 1])
+    forward = make_project(
+        agency_b,
+        name=FORWARD_NAME,
+        kind=ProjectKind.FORWARD,
+        forward_category="childcare",
+        budget=45_000_000,
+    )
+    Directive.objects.create(
+        project=serious,
+        text="請工務局於下次會議前提出用地取得時程",
+        responsible_agency=agency_a,
+        due_date=date(2024, 4, 30),
+    )
+    return serious, on_schedule, forward
+
+
+def quarterly_packet(by, year=2024, quarter=1) -> Packet:
+    start, end = quarter_bounds(year, quarter)
+    return Packet.objects.create(
+        kind=PacketKind.QUARTERLY,
+        period_start=start,
+        period_end=end,
+        title=quarterly_title(start),
+        requested_by=by,
+    )
+
+
+def pdf_text(packet: Packet) -> str:
+    result = subprocess.run(
+        ["pdftotext", "-layout", packet.file.path, "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout
+
+
+@pytest.fixture
+def built(cast, quarter_projects):
+    packet = quarterly_packet(cast["reviewer"])
+    build_packet.delay(packet.pk)
+    packet.refresh_from_db()
+    return packet
+
+
+def test_reviewer_requests_a_quarterly_packet_and_it_is_built(
+    client_as, quarter_projects, django_capture_on_commit_callbacks
+):
+    client = client_as("reviewer")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("projects:packet_list"),
+            {"kind": PacketKind.QUARTERLY, "quarterly-year": "113", "quarterly-quarter": "1"},
+        )
+    packet = Packet.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("projects:packet_detail", args=[packet.pk])
+    assert packet.state == PacketState.READY, packet.error
+    assert packet.title == "113年第1季重大公共建設推動會報資料"
+    assert (packet.period_start, packet.period_end) == (date(2024, 1, 1), date(2024, 3, 31))
+    assert packet.progress_done == packet.progress_total > 0
+
+
+def test_quarterly_packet_text_names_projects_quarter_and_chinese_figures(built):
+    assert built.state == PacketState.READY, built.error
+    text = pdf_text(built)
+    for name in (SERIOUS_NAME, ON_SCHEDULE_NAME, FORWARD_NAME):
+        assert name in text
+    assert "113年第1季" in text
+    assert "12.35億元" in text  # the seriously-behind project's budget
+    assert "12億3,456萬元" in text  # the same, spelled out
+    assert "113年1月1日" in text and "113年12月31日" in text  # planned start and completion
+    assert "113年3月" in text  # the reporting month
+    assert "用地取得延宕" in text and "協調地政局加速辦理徵收" in text
+    assert "請工務局於下次會議前提出用地取得時程" in text
+    assert "因應少子化友善育兒空間建設" in text  # the eight forward-looking categories
+
+
+def test_seriously_behind_section_comes_before_the_project_sections(built):
+    text = pdf_text(built)
+    serious_heading = text.index("貳、嚴重落後及停工案件")
+    assert serious_heading < text.index(ON_SCHEDULE_NAME)
+    assert text.index("壹、113年第1季執行概況") < serious_heading
+    # The seriously behind project's own chapter comes before the on-schedule one's.
+    chapters = [m.start() for m in re.finditer(r"T\d{3}-\d{4} ", text)]
+    assert chapters
+    assert text.index(SERIOUS_NAME, serious_heading) < text.index(ON_SCHEDULE_NAME)
+    assert text.index("參、待追蹤管制事項一覽") > text.rindex(ON_SCHEDULE_NAME)
+
+
+def test_packet_has_several_numbered_pages_and_a_running_header(built):
+    assert built.pages > 1
+    text = pdf_text(built)
+    pages = text.split("\f")
+    for number, page in enumerate(pages[: built.pages], start=1):
+        assert re.search(rf"(?<!\d){number}\s*/\s*{built.pages}(?!\d)", page), number
+    # The running header (the packet's title) on every page after the cover.
+    assert all(built.title in page for page in pages[1 : built.pages])
+
+
+def test_rebuilding_unchanged_data_reuses_the_cached_sections(cast, built):
+    before = {p.name: p.stat().st_mtime_ns for p in cache_dir().iterdir()}
+    again = quarterly_packet(cast["reviewer"])
+    build_packet.delay(again.pk)
+    again.refresh_from_db()
+    assert again.state == PacketState.READY
+    assert {p.name for p in cache_dir().iterdir()} == set(before)
+    assert again.pages == built.pages
+
+
+def test_changed_project_renders_only_its_section_again(cast, built, quarter_projects):
+    _serious, on_schedule, _forward = quarter_projects
+    before = {p.name for p in cache_dir().iterdir()}
+    on_schedule.name = "永康區排水改善工程（第二期）"
+    on_schedule.save(update_fields=["name"])
+    again = quarterly_packet(cast["reviewer"])
+    build_packet.delay(again.pk)
+    new = {p.name for p in cache_dir().iterdir()} - before
+    assert len(new) == 1
+    again.refresh_from_db()
+    assert "（第二期）" in pdf_text(again)
+
+
+def test_status_page_shows_progress_and_polls_its_json(client_as, cast):
+    packet = quarterly_packet(cast["reviewer"])
+    Packet.objects.filter(pk=packet.pk).update(
+        state=PacketState.BUILDING, progress_done=3, progress_total=12
+    )
+    client = client_as("reviewer")
+    url = reverse("projects:packet_detail", args=[packet.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "製作中 3/12" in html
+    assert 'aria-live="polite"' in html
+    assert "js/packets.js" in html
+    assert "http-equiv" not in html
+    data = client.get(url, {"format": "json"}).json()
+    assert data["state"] == PacketState.BUILDING
+    assert data["status"] == "製作中 3/12"
+    assert (data["done"], data["total"], data["finished"]) == (3, 12, False)
+    assert data["download_url"] == ""
+
+
+def test_queued_packet_says_so(client_as, cast):
+    packet = quarterly_packet(cast["reviewer"])
+    page = client_as("admin").get(reverse("projects:packet_detail", args=[packet.pk]))
+    assert "排隊中" in page.content.decode()
+
+
+def test_reviewer_downloads_the_ready_packet_under_its_chinese_name(client_as, built):
+    client = client_as("reviewer")
+    data = client.get(reverse("projects:packet_detail", args=[built.pk]), {"format": "json"}).json()
+    assert data["finished"] and data["download_url"]
+    assert data["status"] == f"已完成（共 {built.pages} 頁）"
+    response = client.get(data["download_url"])
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    # RFC 6266 / 5987: the UTF-8 name percent-encoded.
+    assert "filename*=utf-8''113%E5%B9%B4" in disposition
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"%PDF")
+
+
+def test_packet_list_shows_the_packets_and_the_forms(client_as, built):
+    page = client_as("reviewer").get(reverse("projects:packet_list"))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert built.title in html
+    assert reverse("projects:packet_download", args=[built.pk]) in html
+    assert 'name="quarterly-year"' in html
+
+
+@pytest.mark.parametrize("who", ["staff_a", "manager_a", "staff_b", "manager_b"])
+@pytest.mark.parametrize("name", ["packet_list", "packet_detail", "packet_download"])
+def test_bureau_users_get_403(client_as, built, who, name):
+    args = [] if name == "packet_list" else [built.pk]
+    assert client_as(who).get(reverse(f"projects:{name}", args=args)).status_code == 403
+
+
+def test_bureau_user_cannot_request_a_packet(client_as, cast):
+    response = client_as("manager_a").post(
+        reverse("projects:packet_list"),
+        {"kind": PacketKind.QUARTERLY, "quarterly-year": "113", "quarterly-quarter": "1"},
+    )
+    assert response.status_code == 403
+    assert not Packet.objects.exists()
+
+
+def test_second_request_while_building_returns_the_same_packet(client_as, cast):
+    packet = quarterly_packet(cast["reviewer"])
+    response = client_as("reviewer").post(
+        reverse("projects:packet_list"),
+        {"kind": PacketKind.QUARTERLY, "quarterly-year": "113", "quarterly-quarter": "1"},
+    )
+    assert response["Location"] == reverse("projects:packet_detail", args=[packet.pk])
+    assert Packet.objects.count() == 1
+
+
+def test_task_leaves_a_ready_packet_alone(built):
+    finished = built.finished_at
+    build_packet.delay(built.pk)
+    built.refresh_from_db()
+    assert (built.state, built.finished_at) == (PacketState.READY, finished)
+
+
+def test_monthly_agenda_packet_lists_the_agenda_and_last_meetings_directives(
+    client_as, cast, quarter_projects, django_capture_on_commit_callbacks
+):
+    serious, _on_schedule, _forward = quarter_projects
+    earlier = ReviewMeeting.objects.create(
+        kind=MeetingKind.MONTHLY, date=date(2024, 3, 20), title="113年3月檢討會議"
+    )
+    Directive.objects.create(
+        project=serious,
+        meeting=earlier,
+        text="請於4月底前完成地上物查估",
+        responsible_agency=serious.host_agency,
+        due_date=date(2024, 4, 30),
+    )
+    meeting = ReviewMeeting.objects.create(
+        kind=MeetingKind.MONTHLY, date=date(2024, 4, 18), title="113年4月檢討會議"
+    )
+    meeting.items.create(project=serious, reason="seriously_behind", note="落後20個百分點")
+    with django_capture_on_commit_callbacks(execute=True):
+        client_as("reviewer").post(
+            reverse("projects:packet_list"),
+            {"kind": PacketKind.MONTHLY_AGENDA, "agenda-meeting": str(meeting.pk)},
+        )
+    packet = Packet.objects.get()
+    assert packet.state == PacketState.READY, packet.error
+    text = pdf_text(packet)
+    assert "113年4月檢討會議議程" in text
+    assert "113年4月18日" in text
+    assert "請於4月底前完成地上物查估" in text
+    assert SERIOUS_NAME in text
+    assert ON_SCHEDULE_NAME not in text
+    assert text.index("上次會議管制事項辦理情形") < text.index("提案討論案件")
+
+
+def test_failing_build_marks_the_packet_failed_with_the_error(cast):
+    meeting = ReviewMeeting.objects.create(
+        kind=MeetingKind.MONTHLY, date=date(2024, 4, 18), title="113年4月檢討會議"
+    )
+    packet = Packet.objects.create(
+        kind=PacketKind.MONTHLY_AGENDA,
+        period_start=date(2024, 1, 1),
+        period_end=meeting.date,
+        meeting=meeting,
+        title="113年4月檢討會議議程資料",
+        requested_by=cast["reviewer"],
+    )
+    meeting.delete()  # the packet's meeting is set to NULL
+    build_packet.delay(packet.pk)
+    packet.refresh_from_db()
+    assert packet.state == PacketState.FAILED
+    assert "會議已刪除" in packet.error
+    assert packet.finished_at is not None
+    assert not packet.file
+
+
+def test_build_fails_cleanly_when_the_files_cannot_be_written(cast, settings, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    settings.MEDIA_ROOT = blocker
+    packet = quarterly_packet(cast["reviewer"])
+    build_packet.delay(packet.pk)
+    packet.refresh_from_db()
+    assert packet.state == PacketState.FAILED
+    assert "Error" in packet.error
