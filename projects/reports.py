@@ -19,10 +19,11 @@ Each chapter still starts on a new page.
 
 **Parallel rendering.** Sections not in the cache are rendered by a pool of ``render_workers()``
 processes (2 on this machine). The parent loads every figure from the database and renders the
-HTML; the children only turn HTML strings into PDF bytes and never touch the database (they are
-forked, inherit but do not use the parent's connections, and exit without running finalizers).
-Where a process may not fork (a daemonic Celery prefork child) the sections are rendered in
-process, one after another.
+HTML; the children only turn HTML strings into PDF bytes (``projects.pdf_render``, which
+imports no Django). They are started from a fork server, not forked from the parent: a forked
+child shares the parent's database socket, and its exit can end the parent's session.
+Where a process may not start children (a daemonic Celery prefork child) the sections are
+rendered in process, one after another.
 
 **Cache.** A section's PDF is stored under ``MEDIA_ROOT/packets/cache/<sha256>.pdf``, the hash
 taken over the section's HTML (which holds every figure it shows), the WeasyPrint version and
@@ -73,6 +74,7 @@ from projects.choices import (
 from projects.dashboard import SERIOUS_STATUSES, build_dashboard
 from projects.followup import agenda_for, days_overdue, open_directives_before
 from projects.models import Directive, MonthlyReport, Packet, Project
+from projects.pdf_render import render_pdf
 from projects.warning import rate_many
 from tainan_rdec.roc import format_roc_month, to_roc_year
 from tainan_rdec.scoping import is_commission
@@ -353,13 +355,6 @@ def monthly_agenda_sections(packet: Packet, *, today: date) -> list[Section]:
 # -- rendering, cache and merge ----------------------------------------------------------------
 
 
-def render_pdf(html: str, base_url: str) -> bytes:
-    """HTML → PDF bytes. Runs in a pool process: plain strings in, bytes out, no database."""
-    from weasyprint import HTML
-
-    return HTML(string=html, base_url=base_url).write_pdf()
-
-
 def render_workers() -> int:
     """Processes rendering sections at once: ``PACKET_RENDER_WORKERS`` or up to 2 cores."""
     configured = getattr(settings, "PACKET_RENDER_WORKERS", None)
@@ -426,9 +421,10 @@ def render_sections(
 
 
 def _render_in_pool(todo, paths, base_url, workers, on_done) -> list:
-    """Render ``todo`` in ``workers`` forked processes; returns what is left to render."""
+    """Render ``todo`` in ``workers`` processes; returns what is left to render."""
     left = dict(todo)
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["projects.pdf_render"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = {pool.submit(render_pdf, html, base_url): i for i, html in todo}
         for future in as_completed(futures):
