@@ -7,6 +7,12 @@ down its copy of a connection ends the parent's session).
 """
 
 
+import logging
+
+# WeasyPrint logs every layout step at INFO; a 450-page packet would fill the worker's log.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+
 def render_pdf(html: str, base_url: str) -> bytes:
     from weasyprint import HTML
 
