@@ -74,6 +74,7 @@ class ReminderKind(models.TextChoices):
     REPORT_RETURNED = "projects.report_returned", gettext_lazy("填報退回通知")
     DIRECTIVE_DUE = "projects.directive_due", gettext_lazy("管制事項期限提醒")
     DIRECTIVE_OVERDUE = "projects.directive_overdue", gettext_lazy("管制事項逾期稽催")
+    PACKET_READY = "projects.packet_ready", gettext_lazy("會議資料製作完成")
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -411,6 +412,26 @@ def notify_returned_report(report_pk: int) -> list[Reminder]:
         if reminder is not None:
             created.append(reminder)
     return created
+
+
+@_in_portal_language
+def notify_packet_ready(packet) -> Reminder | None:
+    """Mail the reviewer who asked for a packet the link to download it, once it is ready."""
+    if packet.requested_by is None:
+        return None
+    link = portal_url(reverse("projects:packet_detail", args=[packet.pk]))
+    context = {"packet": packet, "recipient": packet.requested_by, "link": link}
+    text, html = _render("packet_ready", context)
+    return queue_reminder(
+        kind=ReminderKind.PACKET_READY,
+        recipient=packet.requested_by,
+        subject_obj=packet,
+        period=packet.period_start,
+        subject=_("【會議資料】{title}已製作完成").format(title=packet.title),
+        body=text,
+        html_body=html,
+        link=link,
+    )
 
 
 # -- follow-up directives ----------------------------------------------------------------------

@@ -75,6 +75,7 @@ from projects.dashboard import SERIOUS_STATUSES, build_dashboard
 from projects.followup import agenda_for, days_overdue, open_directives_before
 from projects.models import Directive, MonthlyReport, Packet, Project
 from projects.pdf_render import render_pdf
+from projects.reminders import notify_packet_ready
 from projects.warning import rate_many
 from tainan_rdec.roc import format_roc_month, to_roc_year
 from tainan_rdec.scoping import is_commission
@@ -545,6 +546,7 @@ def _build(packet_pk: int, collect: Callable[[Packet, date], list[Section]]) -> 
             progress_done=len(sections),
             finished_at=timezone.now(),
         )
+        notify_packet_ready(rows.select_related("requested_by").get())
         prune_cache()
     except OperationalError:
         # The database went away: put the row back in the queue for the task's retry.

@@ -151,7 +151,9 @@ def cast(make_user, agency_a, agency_b, rdec_agency):
         "manager_a": make_user("manager_a", Role.BUREAU_MANAGER, agency_a),
         "staff_b": make_user("staff_b", Role.BUREAU_STAFF, agency_b),
         "manager_b": make_user("manager_b", Role.BUREAU_MANAGER, agency_b),
-        "reviewer": make_user("reviewer", Role.REVIEWER, rdec_agency),
+        "reviewer": make_user(
+            "reviewer", Role.REVIEWER, rdec_agency, email="reviewer@rdec.tainan.gov.tw"
+        ),
         "admin": make_user("admin", Role.ADMIN, rdec_agency),
     }
 

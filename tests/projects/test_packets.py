@@ -316,3 +316,19 @@ def test_build_fails_cleanly_when_the_files_cannot_be_written(cast, settings, tm
     packet.refresh_from_db()
     assert packet.state == PacketState.FAILED
     assert "Error" in packet.error
+
+
+def test_the_requester_is_mailed_a_link_once_the_packet_is_ready(
+    cast, quarter_projects, mailoutbox, django_capture_on_commit_callbacks
+):
+    packet = quarterly_packet(cast["reviewer"])
+    with django_capture_on_commit_callbacks(execute=True):
+        build_packet.delay(packet.pk)
+    packet.refresh_from_db()
+
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == ["reviewer@rdec.tainan.gov.tw"]
+    assert message.subject == "【會議資料】113年第1季重大公共建設推動會報資料已製作完成"
+    assert f"/projects/packets/{packet.pk}/" in message.body
+    assert f"共 {packet.pages} 頁" in message.body
