@@ -1,0 +1,261 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from petitions.choices import OPEN_STATUSES, CaseStatus, Channel
+from tainan_rdec.models import Agency, District
+from tainan_rdec.scoping import ScopedQuerySet
+
+
+class PetitionSettings(models.Model):
+    """The commission's adjustable rules for case statistics (one row; DOMAIN.md *defaults*)."""
+
+    min_cases_for_ranking = models.PositiveIntegerField(_("列入排名的最低案件數"), default=30)
+    overdue_flag_rate = models.DecimalField(
+        _("逾期率警示門檻（%）"), max_digits=5, decimal_places=2, default=3
+    )
+
+    class Meta:
+        verbose_name = _("陳情統計參數")
+        verbose_name_plural = _("陳情統計參數")
+
+    def __str__(self):
+        return str(_("陳情統計參數"))
+
+    @classmethod
+    def get(cls) -> "PetitionSettings":
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class Category(models.Model):
+    """A service category (e.g. 道路維修), the OPEN1999 ``service_name``."""
+
+    name = models.CharField(_("案件類別"), max_length=50, unique=True)
+    time_limit_days = models.PositiveSmallIntegerField(
+        _("處理期限（工作天）"), default=6, validators=[MinValueValidator(1), MaxValueValidator(30)]
+    )
+    active = models.BooleanField(_("使用中"), default=True)
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("案件類別")
+        verbose_name_plural = _("案件類別")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Subcategory(models.Model):
+    """A subcategory (e.g. 路面坑洞), the OPEN1999 ``subproject``; its code is the Open311
+    ``service_code``. Without its own time limit it uses its category's."""
+
+    category = models.ForeignKey(
+        Category, verbose_name=_("案件類別"), on_delete=models.PROTECT, related_name="subcategories"
+    )
+    code = models.CharField(_("代碼"), max_length=20, unique=True)
+    name = models.CharField(_("細項"), max_length=50)
+    time_limit_days = models.PositiveSmallIntegerField(
+        _("處理期限（工作天）"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_("空白時依案件類別的期限"),
+    )
+    active = models.BooleanField(_("使用中"), default=True)
+
+    class Meta:
+        verbose_name = _("案件細項")
+        verbose_name_plural = _("案件細項")
+        ordering = ["category__sort_order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "name"], name="one_subcategory_name")
+        ]
+
+    def __str__(self):
+        return f"{self.category.name}／{self.name}"
+
+    @property
+    def effective_time_limit(self) -> int:
+        return self.time_limit_days or self.category.time_limit_days
+
+
+class Event(models.Model):
+    """A city event watched by the 1999 desk (專案), e.g. 2024台灣燈會."""
+
+    name = models.CharField(_("專案名稱"), max_length=100, unique=True)
+    start_date = models.DateField(_("開始日期"))
+    end_date = models.DateField(_("結束日期"))
+    area = models.CharField(_("範圍說明"), max_length=200, blank=True)
+    districts = models.ManyToManyField(District, verbose_name=_("行政區"), blank=True)
+    categories = models.ManyToManyField(Category, verbose_name=_("關注類別"), blank=True)
+
+    class Meta:
+        verbose_name = _("專案")
+        verbose_name_plural = _("專案")
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="event_ends_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class CaseQuerySet(ScopedQuerySet):
+    agency_path = "handling_agency"
+
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+
+class Case(models.Model):
+    """One 1999 dispatch or petition case (案件) and how it was handled."""
+
+    case_number = models.CharField(_("案件編號"), max_length=30, unique=True)
+    channel = models.CharField(_("受理管道"), max_length=20, choices=Channel.choices)
+    received_at = models.DateTimeField(_("受理時間"))
+    subcategory = models.ForeignKey(
+        Subcategory, verbose_name=_("案件細項"), on_delete=models.PROTECT, related_name="cases"
+    )
+    # Denormalised from the subcategory so statistics group by category without a join.
+    category = models.ForeignKey(
+        Category, verbose_name=_("案件類別"), on_delete=models.PROTECT, related_name="cases"
+    )
+    district = models.ForeignKey(
+        District, verbose_name=_("行政區"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    latitude = models.DecimalField(_("緯度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(
+        _("經度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    description = models.TextField(_("案情描述"))
+    handling_agency = models.ForeignKey(
+        Agency, verbose_name=_("承辦機關"), on_delete=models.PROTECT, related_name="cases"
+    )
+    due_date = models.DateField(_("處理期限"))
+    first_response_at = models.DateTimeField(_("首次回應時間"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("結案時間"), null=True, blank=True)
+    status = models.CharField(
+        _("處理狀態"), max_length=12, choices=CaseStatus.choices, default=CaseStatus.RECEIVED
+    )
+    processing_days = models.DecimalField(
+        _("處理工作天數"), max_digits=6, decimal_places=1, null=True, blank=True
+    )
+    closed_on_time = models.BooleanField(_("依限結案"), null=True, blank=True)
+    reopened_count = models.PositiveSmallIntegerField(_("重新開啟次數"), default=0)
+    satisfaction = models.PositiveSmallIntegerField(
+        _("滿意度（1–5）"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    event = models.ForeignKey(
+        Event,
+        verbose_name=_("專案"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+    )
+    # Personal data (個人資料保護法): shown only to the handling agency and the commission;
+    # never exported or published.
+    petitioner_name = models.CharField(_("陳情人姓名"), max_length=50, blank=True)
+    petitioner_phone = models.CharField(_("陳情人電話"), max_length=30, blank=True)
+    petitioner_email = models.EmailField(_("陳情人電子郵件"), blank=True)
+    updated_at = models.DateTimeField(_("更新時間"), auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("案件")
+        verbose_name_plural = _("案件")
+        ordering = ["-received_at", "-pk"]
+        indexes = [
+            models.Index(fields=["handling_agency", "status", "due_date"]),
+            models.Index(fields=["received_at"]),
+            models.Index(fields=["closed_at"]),
+            models.Index(fields=["event", "received_at"]),
+        ]
+
+    def __str__(self):
+        return self.case_number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class CaseTransfer(models.Model):
+    """A case moved from one handling agency to another (改分), kept as history."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="transfers"
+    )
+    from_agency = models.ForeignKey(
+        Agency, verbose_name=_("原承辦機關"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_agency = models.ForeignKey(
+        Agency, verbose_name=_("新承辦機關"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("改分原因"), max_length=200, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("改分時間"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("改分紀錄")
+        verbose_name_plural = _("改分紀錄")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.case}: {self.from_agency} → {self.to_agency}"
+
+
+class DailyRollup(models.Model):
+    """Pre-computed daily figures per agency, category, channel and district, so dashboards
+    never scan the case table. ``day`` is the receipt date for ``received`` and the closing
+    date for the closing measures; ``fell_due`` counts cases whose due date is ``day``.
+
+    ``histogram`` counts closed cases by processing days (keys "0.5", "1", "2", ...): working
+    days are whole or half, so percentiles from it are exact and rollups add up."""
+
+    day = models.DateField(_("日期"))
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    # The district's code, "" when the case has none (a key column may not be NULL: SQLite
+    # cannot enforce a unique constraint that treats NULLs as equal).
+    district_code = models.CharField(max_length=10, blank=True, default="")
+    received = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    closed_on_time = models.PositiveIntegerField(default=0)
+    fell_due = models.PositiveIntegerField(default=0)
+    fell_due_closed_on_time = models.PositiveIntegerField(default=0)
+    processing_days_sum = models.DecimalField(max_digits=12, decimal_places=1, default=Decimal(0))
+    satisfaction_sum = models.PositiveIntegerField(default=0)
+    satisfaction_count = models.PositiveIntegerField(default=0)
+    histogram = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("每日統計")
+        verbose_name_plural = _("每日統計")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "agency", "category", "channel", "district_code"],
+                name="one_rollup_per_key",
+            )
+        ]
+        indexes = [models.Index(fields=["agency", "day"]), models.Index(fields=["day"])]
+
+    def __str__(self):
+        return f"{self.day} {self.agency_id} {self.category_id} {self.channel}"
