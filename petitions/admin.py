@@ -1,0 +1,61 @@
+from django.contrib import admin
+
+from petitions.models import Case, CaseTransfer, Category, Event, PetitionSettings, Subcategory
+
+
+@admin.register(PetitionSettings)
+class PetitionSettingsAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not PetitionSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SubcategoryInline(admin.TabularInline):
+    model = Subcategory
+    extra = 0
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "time_limit_days", "active", "sort_order"]
+    list_editable = ["time_limit_days", "active"]
+    inlines = [SubcategoryInline]
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["name", "start_date", "end_date", "area"]
+    filter_horizontal = ["districts", "categories"]
+
+
+class TransferInline(admin.TabularInline):
+    model = CaseTransfer
+    extra = 0
+    can_delete = False
+    readonly_fields = ["from_agency", "to_agency", "reason", "by", "at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = [
+        "case_number",
+        "channel",
+        "received_at",
+        "category",
+        "handling_agency",
+        "status",
+    ]
+    list_filter = ["status", "channel", "category"]
+    search_fields = ["case_number", "address"]
+    list_select_related = ["category", "handling_agency"]
+    raw_id_fields = ["subcategory", "category", "handling_agency", "district", "event"]
+    date_hierarchy = "received_at"
+    inlines = [TransferInline]
+    # Due dates, processing days and on-time flags are computed by petitions.services.
+    readonly_fields = ["due_date", "processing_days", "closed_on_time", "reopened_count"]
+    show_full_result_count = False  # a million-row table: no COUNT(*) on every page
