@@ -358,7 +358,7 @@ def monthly_agenda_sections(packet: Packet, *, today: date) -> list[Section]:
 
 def render_workers() -> int:
     """Processes rendering sections at once: ``PACKET_RENDER_WORKERS`` or up to 2 cores."""
-    configured = getattr(settings, "PACKET_RENDER_WORKERS", None)
+    configured = settings.PACKET_RENDER_WORKERS
     if configured:
         return max(1, int(configured))
     return max(1, min(2, os.cpu_count() or 1))

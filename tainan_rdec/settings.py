@@ -193,6 +193,9 @@ PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 
 PORTAL_NAME = _("臺南市政府研考會管考入口網")
 
+# Processes rendering meeting-packet sections at once (0: up to 2, by the cores available).
+PACKET_RENDER_WORKERS = env_int("PACKET_RENDER_WORKERS", 0)
+
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
