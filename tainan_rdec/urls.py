@@ -55,6 +55,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("projects/", include("projects.urls")),
     path("petitions/", include("petitions.urls")),
+    path("open311/v2/", include("petitions.api_urls")),
     path("evaluations/", include("evaluations.urls")),
     path("awards/", include("awards.urls")),
 ]

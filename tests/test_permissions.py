@@ -54,6 +54,13 @@ MATRIX = {
     "petitions:index": ("/petitions/", signed_in()),
     "evaluations:index": ("/evaluations/", signed_in()),
     "awards:index": ("/awards/", signed_in()),
+    # Citizen cases: an agency sees its own; the Open311 API is public and carries no
+    # personal data.
+    "petitions:my_cases": ("/petitions/mine/", signed_in()),
+    "petitions:case_detail": ("/petitions/cases/{case}/", by_reach(200, 404, 200)),
+    "open311:services": ("/open311/v2/services.json", {n: 200 for n in CAST}),
+    "open311:requests": ("/open311/v2/requests.json", {n: 200 for n in CAST}),
+    "open311:request_detail": ("/open311/v2/requests/{case}.json", {n: 200 for n in CAST}),
     # Project control: a listed project of agency A with one submitted report.
     "projects:detail": ("/projects/{project}/", by_reach(200, 404, 200)),
     "projects:status": ("/projects/{project}/status/suspend/", by_reach(403, 404, 200)),
@@ -176,6 +183,7 @@ def world(cast, settings, tmp_path):
     )
     from projects.scoring import compute_score
     from tainan_rdec.models import Reminder
+    from tests.petitions.builders import make_case
     from tests.projects.factories import filed_report, make_project
 
     today = timezone.localdate()
@@ -221,6 +229,7 @@ def world(cast, settings, tmp_path):
         file=ContentFile(b"%PDF-1.4\n%%EOF\n", "packet.pdf"),
     )
     return {
+        "case": make_case(agency).case_number,
         "packet": packet.pk,
         "reminder": reminder.pk,
         "draft": draft.pk,

@@ -1,0 +1,311 @@
+"""Verbs on cases (案件) that keep the daily rollups current.
+
+Every verb runs in one transaction, locks the case row, and updates ``DailyRollup`` by the
+difference between the case's contributions before and after the change, so the rollups always
+equal what ``petitions.rollups.rebuild_rollups`` computes from the case table.
+
+What a case contributes (``DailyRollup`` keys are day, agency, category, channel, district):
+
+- ``received``: on its receipt date, for the agency that received it (the handling agency
+  before any transfer). Receipt is history: a transfer does not move it.
+- ``fell_due`` (and ``fell_due_closed_on_time`` once closed on time): on its due date, for the
+  agency handling it now.
+- the closing measures (``closed``, ``closed_on_time``, processing days and their histogram,
+  satisfaction): on its closing date, for the agency handling it now.
+
+The outcome of a case belongs to whoever holds it, so a transfer (改分) moves the due and the
+closing contributions to the new agency; the numerator and the denominator of the 屆期依限結案率
+stay with the same agency.
+
+Reopening (重新開啟): a reopened case keeps its first due date and "counts again when closed": the
+reopen removes the earlier close from the rollups and the final close is counted, measured from
+the original receipt against the original due date. A case closed twice therefore counts once,
+with the figures of its last close; counting both closes would report more closed cases than
+exist and let an agency close a case on time, reopen it and keep the on-time credit.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from petitions.choices import CaseStatus
+from petitions.models import Case, CaseTransfer, DailyRollup
+from tainan_rdec.scoping import is_active_user, is_commission
+from tainan_rdec.workdays import due_date as working_due_date
+from tainan_rdec.workdays import processing_working_days, to_local_date
+
+COUNTERS = (
+    "received",
+    "closed",
+    "closed_on_time",
+    "fell_due",
+    "fell_due_closed_on_time",
+    "processing_days_sum",
+    "satisfaction_sum",
+    "satisfaction_count",
+)
+
+
+def histogram_key(days: Decimal) -> str:
+    """The histogram key of a processing time: "0.5" for a same-day close, else whole days."""
+    days = Decimal(days)
+    if days == days.to_integral_value():
+        return str(int(days))
+    return str(days.normalize())
+
+
+@dataclass
+class Delta:
+    """A change to one DailyRollup row."""
+
+    received: int = 0
+    closed: int = 0
+    closed_on_time: int = 0
+    fell_due: int = 0
+    fell_due_closed_on_time: int = 0
+    processing_days_sum: Decimal = Decimal(0)
+    satisfaction_sum: int = 0
+    satisfaction_count: int = 0
+    histogram: Counter = field(default_factory=Counter)
+
+    def add(self, other: Delta, sign: int = 1) -> None:
+        for name in COUNTERS:
+            setattr(self, name, getattr(self, name) + sign * getattr(other, name))
+        for key, n in other.histogram.items():
+            self.histogram[key] += sign * n
+
+    def is_zero(self) -> bool:
+        return not any(getattr(self, name) for name in COUNTERS) and not any(
+            self.histogram.values()
+        )
+
+
+def rollup_key(case: Case, day, agency_id: int) -> tuple:
+    district_code = case.district.code if case.district_id else ""
+    return (day, agency_id, case.category_id, case.channel, district_code)
+
+
+def outcome_contributions(case: Case) -> dict[tuple, Delta]:
+    """The due and closing contributions of ``case`` as it stands (receipt excluded)."""
+    result: dict[tuple, Delta] = {}
+
+    def at(day) -> Delta:
+        key = rollup_key(case, day, case.handling_agency_id)
+        return result.setdefault(key, Delta())
+
+    closed = case.status == CaseStatus.CLOSED
+    on_time = closed and bool(case.closed_on_time)
+    due = at(case.due_date)
+    due.fell_due += 1
+    due.fell_due_closed_on_time += int(on_time)
+    if closed:
+        row = at(to_local_date(case.closed_at))
+        row.closed += 1
+        row.closed_on_time += int(on_time)
+        row.processing_days_sum += Decimal(case.processing_days)
+        row.histogram[histogram_key(case.processing_days)] += 1
+        if case.satisfaction is not None:
+            row.satisfaction_sum += case.satisfaction
+            row.satisfaction_count += 1
+    return result
+
+
+def _difference(before: dict[tuple, Delta], after: dict[tuple, Delta]) -> dict[tuple, Delta]:
+    result: dict[tuple, Delta] = {}
+    for sign, side in ((-1, before), (1, after)):
+        for key, delta in side.items():
+            result.setdefault(key, Delta()).add(delta, sign)
+    return {key: delta for key, delta in result.items() if not delta.is_zero()}
+
+
+def apply_deltas(deltas: dict[tuple, Delta]) -> None:
+    """Add ``deltas`` to the rollup rows, creating rows as needed and deleting rows left empty.
+
+    Rows are locked in key order so two transactions touching the same rows cannot deadlock.
+    """
+    for key in sorted(deltas, key=lambda k: (k[0], k[1], k[2], k[3], k[4])):
+        delta = deltas[key]
+        day, agency_id, category_id, channel, district_code = key
+        row, _created = DailyRollup.objects.select_for_update().get_or_create(
+            day=day,
+            agency_id=agency_id,
+            category_id=category_id,
+            channel=channel,
+            district_code=district_code,
+        )
+        # The row is locked, so merging the JSON histogram in Python is safe.
+        histogram = Counter(row.histogram)
+        histogram.update(delta.histogram)
+        histogram = {k: n for k, n in sorted(histogram.items()) if n}
+        DailyRollup.objects.filter(pk=row.pk).update(
+            histogram=histogram,
+            **{name: F(name) + getattr(delta, name) for name in COUNTERS},
+        )
+        # An empty row would not exist after a rebuild; drop it so both agree row for row.
+        DailyRollup.objects.filter(pk=row.pk, received=0, closed=0, fell_due=0).delete()
+
+
+def _may_handle(case: Case, by) -> bool:
+    """The commission and the case's handling agency act on a case; ``by=None`` is the system
+    (imports, tasks)."""
+    if by is None:
+        return True
+    if not is_active_user(by):
+        return False
+    return is_commission(by) or (
+        by.agency_id is not None and by.agency_id == case.handling_agency_id
+    )
+
+
+def _check_may_handle(case: Case, by) -> None:
+    if not _may_handle(case, by):
+        raise PermissionDenied(_("只有承辦機關或研考會可以處理此案件"))
+
+
+def _lock(case: Case) -> Case:
+    return Case.objects.select_for_update(of=("self",)).select_related("district").get(pk=case.pk)
+
+
+def _copy_back(locked: Case, case: Case) -> None:
+    """Let the caller's instance see the saved state without another query."""
+    if locked is case:
+        return
+    for f in Case._meta.concrete_fields:
+        setattr(case, f.attname, getattr(locked, f.attname))
+
+
+@transaction.atomic
+def register_case(*, by=None, **fields) -> Case:
+    """Register a new case: the category comes from the subcategory and the due date is the
+    subcategory's limit in working days counted from the working day after receipt. ``by``
+    must be the commission (the 1999 desk) or the handling agency itself."""
+    subcategory = fields["subcategory"]
+    fields["category"] = subcategory.category
+    fields["due_date"] = working_due_date(fields["received_at"], subcategory.effective_time_limit)
+    case = Case(**fields)
+    if case.status == CaseStatus.CLOSED:
+        raise ValidationError(_("新案件不可直接登錄為已結案，請登錄後再結案"))
+    _check_may_handle(case, by)
+    case.full_clean()
+    case.save()
+    deltas = outcome_contributions(case)
+    received = deltas.setdefault(
+        rollup_key(case, to_local_date(case.received_at), case.handling_agency_id), Delta()
+    )
+    received.received += 1
+    apply_deltas(deltas)
+    return case
+
+
+@transaction.atomic
+def transfer_case(case: Case, to_agency, *, by, reason: str = "") -> CaseTransfer:
+    """Move an open case to another agency (改分), keeping the history row and the due date."""
+    locked = _lock(case)
+    _check_may_handle(locked, by)
+    if locked.status == CaseStatus.CLOSED:
+        raise ValidationError(_("已結案的案件不可改分，請先重新開啟"))
+    if to_agency.pk == locked.handling_agency_id:
+        raise ValidationError(_("新承辦機關與原承辦機關相同"))
+    before = outcome_contributions(locked)
+    transfer = CaseTransfer.objects.create(
+        case=locked,
+        from_agency_id=locked.handling_agency_id,
+        to_agency=to_agency,
+        reason=reason,
+        by=by,
+    )
+    locked.handling_agency = to_agency
+    if locked.status == CaseStatus.RECEIVED:
+        locked.status = CaseStatus.ASSIGNED
+    locked.save(update_fields=["handling_agency", "status", "updated_at"])
+    apply_deltas(_difference(before, outcome_contributions(locked)))
+    _copy_back(locked, case)
+    return transfer
+
+
+@transaction.atomic
+def record_first_response(case: Case, *, at, by=None) -> Case:
+    """Record the first reply to the citizen; later replies do not move it."""
+    locked = _lock(case)
+    _check_may_handle(locked, by)
+    if at < locked.received_at:
+        raise ValidationError(_("回應時間不可早於受理時間"))
+    if locked.first_response_at is None:
+        locked.first_response_at = at
+    if locked.status in (CaseStatus.RECEIVED, CaseStatus.ASSIGNED):
+        locked.status = CaseStatus.IN_PROGRESS
+    locked.save(update_fields=["first_response_at", "status", "updated_at"])
+    _copy_back(locked, case)
+    return case
+
+
+@transaction.atomic
+def close_case(case: Case, *, at, by=None, satisfaction: int | None = None) -> Case:
+    """Close a case (結案): processing days from receipt, on time when closed by the due date."""
+    locked = _lock(case)
+    _check_may_handle(locked, by)
+    if locked.status == CaseStatus.CLOSED:
+        raise ValidationError(_("案件已結案"))
+    if satisfaction is not None and not 1 <= satisfaction <= 5:
+        raise ValidationError(_("滿意度須為 1 到 5"))
+    try:
+        days = processing_working_days(locked.received_at, at)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+    before = outcome_contributions(locked)
+    locked.closed_at = at
+    locked.processing_days = days
+    locked.closed_on_time = to_local_date(at) <= locked.due_date
+    locked.satisfaction = satisfaction
+    locked.status = CaseStatus.CLOSED
+    locked.save(
+        update_fields=[
+            "closed_at",
+            "processing_days",
+            "closed_on_time",
+            "satisfaction",
+            "status",
+            "updated_at",
+        ]
+    )
+    apply_deltas(_difference(before, outcome_contributions(locked)))
+    _copy_back(locked, case)
+    return case
+
+
+@transaction.atomic
+def reopen_case(case: Case, *, by=None) -> Case:
+    """Reopen a closed case (重新開啟): its close is withdrawn from the statistics and the case
+    keeps its first due date; it counts again when closed."""
+    locked = _lock(case)
+    _check_may_handle(locked, by)
+    if locked.status != CaseStatus.CLOSED:
+        raise ValidationError(_("只有已結案的案件可以重新開啟"))
+    before = outcome_contributions(locked)
+    locked.closed_at = None
+    locked.processing_days = None
+    locked.closed_on_time = None
+    locked.satisfaction = None
+    locked.status = CaseStatus.REOPENED
+    locked.reopened_count += 1
+    locked.save(
+        update_fields=[
+            "closed_at",
+            "processing_days",
+            "closed_on_time",
+            "satisfaction",
+            "status",
+            "reopened_count",
+            "updated_at",
+        ]
+    )
+    apply_deltas(_difference(before, outcome_contributions(locked)))
+    _copy_back(locked, case)
+    return case
