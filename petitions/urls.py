@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from petitions import views
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.case_list, name="index"),
     path("mine/", views.my_cases, name="my_cases"),
     path("cases/<str:case_number>/", views.case_detail, name="case_detail"),
+    path("", include("petitions.dashboard_urls")),
 ]

@@ -57,6 +57,9 @@ MATRIX = {
     # Citizen cases: an agency sees its own; the Open311 API is public and carries no
     # personal data.
     "petitions:my_cases": ("/petitions/mine/", signed_in()),
+    "petitions:dashboard": ("/petitions/dashboard/", by_reach(403, 403, 200)),
+    "petitions:event_list": ("/petitions/events/", by_reach(403, 403, 200)),
+    "petitions:event_detail": ("/petitions/events/{event}/", by_reach(403, 403, 200)),
     "petitions:case_detail": ("/petitions/cases/{case}/", by_reach(200, 404, 200)),
     "open311:services": ("/open311/v2/services.json", {n: 200 for n in CAST}),
     "open311:requests": ("/open311/v2/requests.json", {n: 200 for n in CAST}),
@@ -172,6 +175,7 @@ def world(cast, settings, tmp_path):
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
+    from petitions.models import Event
     from projects.choices import MeetingKind, PacketKind, PacketState, ReportState
     from projects.models import (
         Directive,
@@ -230,6 +234,9 @@ def world(cast, settings, tmp_path):
     )
     return {
         "case": make_case(agency).case_number,
+        "event": Event.objects.create(
+            name="2024台灣燈會", start_date=date(2024, 2, 24), end_date=date(2024, 3, 10)
+        ).pk,
         "packet": packet.pk,
         "reminder": reminder.pk,
         "draft": draft.pk,

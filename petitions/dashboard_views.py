@@ -1,0 +1,415 @@
+"""The statistics pages: the reviewers' dashboard (陳情案件統計總覽) and the event view (專案).
+
+The dashboard reads ``petitions.stats`` only, so it runs the same handful of queries whatever
+the number of cases. The event view counts the case table itself (one aggregate query): an
+event is a few days in a few districts, and the desk wants the latest cases, not last night's
+rollup.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import wraps
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.db.models.functions import TruncDate
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
+
+from petitions import stats
+from petitions.choices import CaseStatus, Channel
+from petitions.formatting import format_case_count
+from petitions.models import Case, Event, PetitionSettings
+from tainan_rdec.choices import AgencyKind, Role
+from tainan_rdec.forms import ROCMonthField
+from tainan_rdec.roc import format_roc_date, format_roc_month
+from tainan_rdec.scoping import is_active_user, is_commission, role_required
+from tainan_rdec.workdays import TAIPEI
+
+DEFAULT_MONTHS = 60  # the briefing's five years
+
+# ?sort= → (row attribute, worst first is the largest value)
+SORTS = {
+    "received": ("received", True),
+    "on_time": ("closed_on_time_pct", False),
+    "rate": ("on_time_closure_rate", False),
+    "overdue": ("overdue_rate", True),
+    "mean": ("mean_days", True),
+    "p90": ("p90_days", True),
+}
+
+CHANNEL_COLOURS = {
+    Channel.HOTLINE_1999: "#1f5fa8",
+    Channel.MAYOR_MAILBOX: "#b42318",
+    Channel.WEB: "#1f7a3f",
+    Channel.EMAIL: "#b7791f",
+    Channel.COUNTER: "#6941c6",
+    Channel.LETTER: "#6b7785",
+    Channel.APP: "#0e7490",
+}
+
+CHART_LEFT = 64  # room for the axis labels
+CHART_TOP = 12
+CHART_PLOT_HEIGHT = 220
+CHART_BOTTOM = 28
+CHART_BAR_STEP = 14
+CHART_BAR_WIDTH = 10
+
+
+def add_months(month: datetime.date, n: int) -> datetime.date:
+    index = month.year * 12 + month.month - 1 + n
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def month_end(month: datetime.date) -> datetime.date:
+    return add_months(month, 1) - datetime.timedelta(days=1)
+
+
+class PeriodForm(forms.Form):
+    """The dashboard's period: from one ROC month to another (both included)."""
+
+    start = ROCMonthField(label=gettext_lazy("起始月份"), required=False)
+    end = ROCMonthField(label=gettext_lazy("結束月份"), required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", gettext_lazy("結束月份不可早於起始月份。"))
+        return cleaned
+
+    def period(self, today: datetime.date) -> tuple[datetime.date, datetime.date]:
+        """First and last day of the chosen months; by default the last five years (60 months
+        up to and including this one)."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        last = data.get("end") or (
+            add_months(data["start"], DEFAULT_MONTHS - 1) if data.get("start") else None
+        )
+        last = last or today.replace(day=1)
+        first = data.get("start") or add_months(last, -(DEFAULT_MONTHS - 1))
+        return first, month_end(last)
+
+
+@dataclass
+class Segment:
+    channel: str
+    label: str
+    count: int
+    colour: str
+    y: float = 0
+    height: float = 0
+
+
+@dataclass
+class MonthBar:
+    month: datetime.date
+    x: int
+    segments: list[Segment] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(s.count for s in self.segments)
+
+    @property
+    def label(self) -> str:
+        return format_roc_month(self.month)
+
+    @property
+    def counts(self) -> list[int]:
+        return [s.count for s in self.segments]
+
+
+@dataclass
+class VolumeChart:
+    """Cases received per month, one stacked bar per month, a segment per channel."""
+
+    bars: list[MonthBar]
+    legend: list[tuple[str, str]]  # (label, colour)
+    maximum: int
+
+    @property
+    def width(self) -> int:
+        return CHART_LEFT + len(self.bars) * CHART_BAR_STEP + 8
+
+    @property
+    def height(self) -> int:
+        return CHART_TOP + CHART_PLOT_HEIGHT + CHART_BOTTOM
+
+    @property
+    def baseline(self) -> int:
+        return CHART_TOP + CHART_PLOT_HEIGHT
+
+    @property
+    def top(self) -> int:
+        return CHART_TOP
+
+    @property
+    def left(self) -> int:
+        return CHART_LEFT
+
+    @property
+    def bar_width(self) -> int:
+        return CHART_BAR_WIDTH
+
+    @property
+    def total(self) -> int:
+        return sum(bar.total for bar in self.bars)
+
+    @property
+    def channel_totals(self) -> list[int]:
+        return [sum(counts) for counts in zip(*(bar.counts for bar in self.bars), strict=True)]
+
+    @property
+    def year_ticks(self) -> list[tuple[int, str]]:
+        """A label under each January (and the first month), as (x, ROC year)."""
+        return [
+            (bar.x, gettext("{year}年").format(year=bar.month.year - 1911))
+            for i, bar in enumerate(self.bars)
+            if i == 0 or bar.month.month == 1
+        ]
+
+    @property
+    def description(self) -> str:
+        return gettext("每月受理件數，依受理管道堆疊；單月最多 {n} 件。").format(
+            n=f"{self.maximum:,}"
+        )
+
+
+def volume_chart(rows: list[dict], first: datetime.date, last: datetime.date) -> VolumeChart:
+    by_key = {(r["month"], r["channel"]): r["received"] for r in rows}
+    channels = [c for c in Channel if any(r["channel"] == c for r in rows)]
+    months = []
+    month = first.replace(day=1)
+    while month <= last:
+        months.append(month)
+        month = add_months(month, 1)
+    bars = []
+    for i, month in enumerate(months):
+        bar = MonthBar(month, CHART_LEFT + i * CHART_BAR_STEP + 2)
+        for channel in channels:
+            bar.segments.append(
+                Segment(
+                    channel.value,
+                    str(channel.label),
+                    by_key.get((month, channel.value), 0),
+                    CHANNEL_COLOURS[channel],
+                )
+            )
+        bars.append(bar)
+    maximum = max((bar.total for bar in bars), default=0)
+    scale = CHART_PLOT_HEIGHT / maximum if maximum else 0
+    for bar in bars:
+        top = float(CHART_TOP + CHART_PLOT_HEIGHT)
+        for segment in bar.segments:
+            segment.height = round(segment.count * scale, 1)
+            top -= segment.height
+            segment.y = round(top, 1)
+    legend = [(str(c.label), CHANNEL_COLOURS[c]) for c in channels]
+    return VolumeChart(bars, legend, maximum)
+
+
+def _case_list_url(**params) -> str:
+    query = {k: v for k, v in params.items() if v not in (None, "")}
+    return reverse("petitions:index") + ("?" + urlencode(query) if query else "")
+
+
+def sort_rows(rows: list[stats.TimelinessRow], sort: str) -> list[stats.TimelinessRow]:
+    """Worst first for the chosen column; for the rates, ranked agencies before the ones with
+    too few cases, and rows without a value last. Unknown ``sort``: the agencies' order."""
+    if sort not in SORTS:
+        return rows
+    attr, descending = SORTS[sort]
+
+    def key(row):
+        value = getattr(row, attr)
+        missing = value is None
+        number = Decimal(0) if missing else Decimal(value)
+        return (
+            sort != "received" and not row.ranked,
+            missing,
+            -number if descending else number,
+            row.label,
+        )
+
+    return sorted(rows, key=key)
+
+
+@role_required(Role.REVIEWER, Role.ADMIN)
+def dashboard(request):
+    today = timezone.localdate()
+    form = PeriodForm(request.GET or None)
+    first, last = form.period(today)
+    sort = request.GET.get("sort", "")
+    settings = PetitionSettings.get()
+    received_from, received_to = format_roc_date(first), format_roc_date(last)
+
+    rows = sort_rows(stats.timeliness_by("agency", start=first, end=last, today=today), sort)
+    for row in rows:
+        row.urls = {
+            "received": _case_list_url(
+                agency=row.key, received_from=received_from, received_to=received_to
+            ),
+            "open": _case_list_url(agency=row.key, status="open"),
+            "closed": _case_list_url(
+                agency=row.key,
+                status=CaseStatus.CLOSED,
+                received_from=received_from,
+                received_to=received_to,
+            ),
+        }
+    categories = stats.top_categories(first, last, n=10)
+    for category in categories:
+        category["url"] = _case_list_url(
+            category=category["category_id"],
+            received_from=received_from,
+            received_to=received_to,
+        )
+    total = stats.total_received(first, last)
+    period_query = {k: request.GET[k] for k in ("start", "end") if request.GET.get(k)}
+    return render(
+        request,
+        "petitions/dashboard.html",
+        {
+            "form": form,
+            "first": first,
+            "last": last,
+            "today": today,
+            "total": total,
+            "total_text": format_case_count(total),
+            "chart": volume_chart(stats.volume_by_month_and_channel(first, last), first, last),
+            "categories": categories,
+            "rows": rows,
+            "sort": sort if sort in SORTS else "",
+            "sort_links": {
+                key: "?" + urlencode({**period_query, "sort": key}) + "#agency-heading"
+                for key in SORTS
+            },
+            "settings": settings,
+            "all_cases_url": _case_list_url(received_from=received_from, received_to=received_to),
+        },
+    )
+
+
+def may_watch_events(user) -> bool:
+    """The commission and the 1999 centre's own staff (agency kind hotline)."""
+    if not is_active_user(user):
+        return False
+    if is_commission(user):
+        return True
+    return user.agency_id is not None and user.agency.kind == AgencyKind.HOTLINE_1999
+
+
+def event_watchers_only(view):
+    """Logged in (else the login page), and ``may_watch_events`` (else 403)."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not may_watch_events(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def event_state(event: Event, today: datetime.date) -> str:
+    if today < event.start_date:
+        return gettext("尚未開始")
+    if today > event.end_date:
+        return gettext("已結束")
+    return gettext("進行中")
+
+
+def is_running(event: Event, today: datetime.date) -> bool:
+    return event.start_date <= today <= event.end_date
+
+
+@event_watchers_only
+def event_list(request):
+    today = timezone.localdate()
+    events = Event.objects.prefetch_related("districts", "categories")
+    return render(
+        request,
+        "petitions/event_list.html",
+        {"rows": [(event, event_state(event, today)) for event in events], "today": today},
+    )
+
+
+def _start_of_day(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=TAIPEI)
+
+
+@dataclass
+class EventTable:
+    """Cases per day (rows) and category (columns) for an event; watched categories first."""
+
+    days: list[tuple[datetime.date, list[int], int]]  # (day, counts per column, day total)
+    columns: list[tuple[int, str, bool]]  # (category id, name, watched)
+    column_totals: list[int]
+    total: int
+
+
+def event_counts(event: Event) -> EventTable:
+    """Count the cases **received in the event's dates and districts** (all districts when the
+    event names none), whatever their event tag: the desk may not have tagged every case yet,
+    and a citizen's report near the venue matters whether tagged or not. One aggregate query
+    grouped by day and category, so it costs the same however many cases there are."""
+    cases = Case.objects.filter(
+        received_at__gte=_start_of_day(event.start_date),
+        received_at__lt=_start_of_day(event.end_date + datetime.timedelta(days=1)),
+    )
+    district_ids = [d.pk for d in event.districts.all()]
+    if district_ids:
+        cases = cases.filter(district_id__in=district_ids)
+    counts = (
+        cases.annotate(day=TruncDate("received_at", tzinfo=TAIPEI))
+        .values("day", "category_id", "category__name")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    by_key: dict[tuple, int] = {}
+    names: dict[int, str] = {}
+    for row in counts:
+        by_key[(row["day"], row["category_id"])] = row["n"]
+        names[row["category_id"]] = row["category__name"]
+    watched = list(event.categories.all())
+    watched_ids = {c.pk for c in watched}
+    columns = [(c.pk, c.name, True) for c in watched] + sorted(
+        ((pk, name, False) for pk, name in names.items() if pk not in watched_ids),
+        key=lambda column: column[1],
+    )
+    days = []
+    day = event.start_date
+    while day <= event.end_date:
+        values = [by_key.get((day, pk), 0) for pk, _name, _watched in columns]
+        days.append((day, values, sum(values)))
+        day += datetime.timedelta(days=1)
+    column_totals = [sum(values[i] for _d, values, _t in days) for i in range(len(columns))]
+    return EventTable(days, columns, column_totals, sum(column_totals))
+
+
+@event_watchers_only
+def event_detail(request, pk):
+    # Events belong to no agency: who may open the page is decided above, for every event.
+    event = get_object_or_404(Event.objects.prefetch_related("districts", "categories"), pk=pk)
+    today = timezone.localdate()
+    return render(
+        request,
+        "petitions/event_detail.html",
+        {
+            "event": event,
+            "table": event_counts(event),
+            "running": is_running(event, today),
+            "state": event_state(event, today),
+            "today": today,
+            "now": timezone.localtime(),
+        },
+    )
