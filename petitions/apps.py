@@ -9,7 +9,7 @@ class PetitionsConfig(AppConfig):
 
     def ready(self):
         from tainan_rdec.choices import Role
-        from tainan_rdec.registry import register_nav_item
+        from tainan_rdec.registry import register_demo_seeder, register_nav_item
 
         register_nav_item(
             "petitions",
@@ -18,3 +18,16 @@ class PetitionsConfig(AppConfig):
             roles=Role.values,
             order=20,
         )
+        register_demo_seeder("petitions", _seed_cases)
+
+
+# Cases a plain ``seed_demo`` writes, so the demo portal has data to show.
+DEFAULT_DEMO_CASES = 2_000
+
+
+def _seed_cases(stdout, **options):
+    """``seed_demo --petitions N`` generates N cases; without it, a small default. Either way
+    nothing is written when cases exist (``generate_cases`` skips)."""
+    from petitions import demo
+
+    demo.generate_cases(options.get("petitions") or DEFAULT_DEMO_CASES, stdout=stdout)

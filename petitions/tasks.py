@@ -6,7 +6,9 @@ from datetime import date
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
+from django.utils import timezone
 
+from petitions.reminders import daily_overdue_digest
 from petitions.rollups import rebuild_rollups
 
 
@@ -24,3 +26,12 @@ def rebuild_rollups_task(start: str | None = None, end: str | None = None) -> in
     return rebuild_rollups(
         date.fromisoformat(start) if start else None, date.fromisoformat(end) if end else None
     )
+
+
+@shared_task
+def send_overdue_digests(day: str | None = None) -> int:
+    """Beat, every morning: queue the overdue digest of each agency for today (or for ``day``,
+    an ISO date, to make up a day the beat missed). Idempotent: the reminder keys make a
+    second run, or two at once, send nothing new. Returns how many reminders were queued."""
+    today = date.fromisoformat(day) if day else timezone.localdate()
+    return len(daily_overdue_digest(today))

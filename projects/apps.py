@@ -59,7 +59,7 @@ class ProjectsConfig(AppConfig):
         register_demo_seeder("projects", _seed_projects)
 
 
-def _seed_projects(stdout):
+def _seed_projects(stdout, **options):
     from projects import demo
 
     demo.seed(stdout)

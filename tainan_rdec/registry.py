@@ -70,8 +70,10 @@ _demo_seeders: dict[str, Callable] = {}
 
 
 def register_demo_seeder(key: str, seeder: Callable) -> None:
-    """``seeder(stdout)`` adds an app's demo data; it runs after the demo users exist and must
-    be idempotent (``seed_demo`` is re-run freely)."""
+    """``seeder(stdout, **options)`` adds an app's demo data; it runs after the demo users exist
+    and must be idempotent (``seed_demo`` is re-run freely). ``options`` are the command's
+    options for the apps (e.g. ``petitions``: how many demo cases to generate); a seeder ignores
+    the ones it does not know."""
     _demo_seeders[key] = seeder
 
 

@@ -25,9 +25,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--password", default=DEMO_PASSWORD, help="示範帳號的密碼")
+        parser.add_argument(
+            "--petitions",
+            type=int,
+            default=0,
+            metavar="N",
+            help="產生 N 件示範陳情及1999案件（如 1500000）；未指定時於無案件時產生少量示範案件",
+        )
 
     @transaction.atomic
-    def handle(self, *args, password, **options):
+    def handle(self, *args, password, petitions, **options):
         agencies = Agency.objects.in_bulk([row[4] for row in DEMO_USERS], field_name="code")
         missing = {row[4] for row in DEMO_USERS} - set(agencies)
         if missing:
@@ -57,4 +64,4 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<12} {role_label:<8} {agency:<6} {state}")
         for key, seeder in demo_seeders():
             self.stdout.write(f"示範資料：{key}")
-            seeder(self.stdout)
+            seeder(self.stdout, petitions=petitions)

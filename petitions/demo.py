@@ -1,0 +1,633 @@
+"""Demo cases (示範案件) at the city's scale: ``seed_demo --petitions N``.
+
+``generate_cases(n)`` writes N plausible 1999 and petition cases received over the five years
+before ``today``:
+
+- volume by day: a yearly season (more in the summer typhoon months, fewer around the Lunar New
+  Year), fewer on weekends and holidays, a slow growth year on year, and the 2024台灣燈會 spike
+  (an ``Event``, 2024-02-24..2024-03-10, several thousand extra cases a day at N = 1.5 million,
+  scaled down with N) in the event's districts and categories;
+- channel mix (mostly the 1999 hotline), the OPEN1999 categories with typhoon-season weights,
+  districts weighted by population, handling agencies mapped from the subcategory (a district
+  office handles what its district reports in some categories);
+- outcomes: due dates on the working-day calendar, most cases closed within their limit, a
+  long tail of slow agencies that routinely close late and leave old cases open, a few transfers
+  and reopened cases, a satisfaction score for some; recent cases are still open;
+- fake but plausible personal data (names, mobile numbers, e-mail addresses).
+
+It reads the reference rows once, builds one ``WorkingCalendar``, writes with ``bulk_create``
+in batches of ``BATCH`` (no query per row) and rebuilds the daily rollups once at the end.
+
+Deterministic and idempotent: the same ``n``, ``seed`` and ``today`` give the same cases (case
+numbers, fields and outcomes), and a run finding any case in the table writes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+import time as clock
+from bisect import bisect_right
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from itertools import accumulate
+
+from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from petitions.choices import CaseStatus, Channel
+from petitions.models import Case, CaseTransfer, Category, Event, Subcategory
+from petitions.rollups import rebuild_rollups
+from tainan_rdec.models import Agency, District
+from tainan_rdec.workdays import TAIPEI, WorkingCalendar
+
+BATCH = 10_000
+YEARS = 5
+# Extra cases of the event, as a share of N: about 45,000 at 1.5 million, ~2,800 a day.
+EVENT_SHARE = 0.03
+EVENT_NAME = "2024台灣燈會"
+EVENT_START = date(2024, 2, 24)
+EVENT_END = date(2024, 3, 10)
+EVENT_AREA = "高鐵臺南站燈區、安平燈區及安南區周邊"
+EVENT_DISTRICTS = {"歸仁區": 5, "安南區": 3, "安平區": 3, "中西區": 1}
+EVENT_CATEGORIES = {"違規停車": 6, "交通運輸": 3, "髒亂及污染": 3, "噪音舉發": 1, "一般陳情": 1}
+
+CHANNELS = {
+    Channel.HOTLINE_1999: 72,
+    Channel.APP: 10,
+    Channel.WEB: 6,
+    Channel.MAYOR_MAILBOX: 6,
+    Channel.EMAIL: 3,
+    Channel.COUNTER: 2,
+    Channel.LETTER: 1,
+}
+MONTH_FACTOR = [0.85, 0.8, 0.95, 0.95, 1.0, 1.1, 1.25, 1.3, 1.2, 1.0, 0.95, 0.9]
+WEEKDAY_FACTOR = [1.15, 1.1, 1.05, 1.05, 1.0, 0.75, 0.7]
+HOLIDAY_FACTOR = 0.75  # a weekday off (national holiday, typhoon day)
+GROWTH_PER_YEAR = 0.05
+HOUR_WEIGHTS = [1, 1, 1, 1, 1, 2, 4, 8, 12, 14, 13, 11, 9, 11, 12, 12, 11, 10, 9, 9, 8, 7, 4, 2]
+
+# Category weights; the typhoon months (Jul–Sep) weigh road repairs and pollution more.
+CATEGORY_WEIGHTS = {
+    "違規停車": 25,
+    "道路維修": 15,
+    "髒亂及污染": 14,
+    "路燈故障": 12,
+    "交通運輸": 8,
+    "一般陳情": 7,
+    "噪音舉發": 6,
+    "動物救援": 5,
+    "民生管線": 4,
+    "騎樓舉發": 3,
+    "複雜陳情": 1,
+}
+TYPHOON_MONTHS = {7, 8, 9}
+TYPHOON_BOOST = {"道路維修": 1.8, "髒亂及污染": 1.3, "民生管線": 1.5, "路燈故障": 1.3}
+
+# Handling agencies by subcategory name, else by category name: (agency code, weight);
+# "區" stands for the office of the district the case is in.
+DISTRICT_OFFICE = "區"
+AGENCIES_BY_SUBCATEGORY = {
+    "妨害安寧": [("B18", 1)],
+    "場所連續噪音": [("B17", 3), ("B18", 1)],
+    "路樹傾倒": [("S06", 2), (DISTRICT_OFFICE, 1)],
+    "地下道積水": [("B07", 1)],
+    "交通疏導": [("B18", 1)],
+    "佔用道路": [("B06", 1), ("B18", 1)],
+    "市區道路路面油漬": [("B06", 1), ("B17", 1)],
+    "大型廢棄物清運": [("B17", 3), (DISTRICT_OFFICE, 1)],
+}
+AGENCIES_BY_CATEGORY = {
+    "違規停車": [("B18", 7), ("B14", 2), ("S05", 1)],
+    "路燈故障": [("B06", 7), (DISTRICT_OFFICE, 3)],
+    "噪音舉發": [("B17", 1), ("B18", 1)],
+    "騎樓舉發": [("B18", 1), ("B06", 1)],
+    "道路維修": [("B06", 8), (DISTRICT_OFFICE, 2)],
+    "交通運輸": [("B14", 1)],
+    "髒亂及污染": [("B17", 1)],
+    "民生管線": [("B05", 1)],
+    "動物救援": [("S03", 1)],
+    "一般陳情": [
+        (DISTRICT_OFFICE, 8),
+        ("B06", 3),
+        ("B12", 2),
+        ("B02", 2),
+        ("B08", 2),
+        ("B04", 2),
+        ("B17", 2),
+        ("B14", 2),
+        ("B07", 2),
+        ("B16", 1),
+        ("B13", 1),
+        ("B11", 1),
+        ("B10", 1),
+        ("B09", 1),
+        ("B15", 1),
+        ("S06", 1),
+    ],
+    "複雜陳情": [("B12", 3), ("B15", 2), ("B06", 2), ("B02", 1), ("B07", 1), (DISTRICT_OFFICE, 1)],
+}
+# The long tail: agencies that routinely close late, (share closed late, share never closed).
+SLOW_AGENCIES = {
+    "B12": (0.22, 0.012),
+    "B15": (0.18, 0.010),
+    "S06": (0.15, 0.006),
+    "D23": (0.30, 0.015),
+    "D25": (0.26, 0.012),
+    "D30": (0.24, 0.010),
+    "B05": (0.10, 0.004),
+}
+LATE = 0.03  # share closed late elsewhere
+NEVER_CLOSED = 0.0005
+SAME_DAY = 0.15  # share of the on-time closes made the day received (0.5 day)
+TRANSFERRED = 0.03
+REOPENED = 0.01  # reopened and closed again
+STILL_REOPENED = 0.002
+RATED = 0.3
+SATISFACTION = [1, 2, 3, 4, 5]
+SATISFACTION_CUM = [3, 7, 15, 40, 100]
+SLOW_SATISFACTION_CUM = [8, 18, 35, 65, 100]
+HALF_DAY = Decimal("0.5")
+SPOTS = 256  # coordinates per district
+IN_PROGRESS = CaseStatus.IN_PROGRESS.value
+REOPENED_STATUS = CaseStatus.REOPENED.value
+CLOSED = CaseStatus.CLOSED.value
+OFFICE_OPENS = time(8, 30)
+
+# Approximate population (10k) and centre of each district, for weights and coordinates.
+DISTRICTS = {
+    "新營區": (7.6, 23.3103, 120.3167),
+    "鹽水區": (2.4, 23.3197, 120.2664),
+    "白河區": (2.7, 23.3514, 120.4158),
+    "柳營區": (2.0, 23.2781, 120.3111),
+    "後壁區": (2.2, 23.3664, 120.3606),
+    "東山區": (2.0, 23.3264, 120.4036),
+    "麻豆區": (4.4, 23.1817, 120.2481),
+    "下營區": (2.3, 23.2353, 120.2644),
+    "六甲區": (2.1, 23.2319, 120.3478),
+    "官田區": (2.1, 23.1947, 120.3147),
+    "大內區": (0.9, 23.1194, 120.3486),
+    "佳里區": (5.8, 23.1650, 120.1772),
+    "學甲區": (2.5, 23.2325, 120.1803),
+    "西港區": (2.4, 23.1231, 120.2036),
+    "七股區": (2.2, 23.1403, 120.1400),
+    "將軍區": (1.9, 23.1994, 120.1567),
+    "北門區": (1.0, 23.2669, 120.1253),
+    "新化區": (4.3, 23.0386, 120.3106),
+    "善化區": (5.0, 23.1322, 120.2967),
+    "新市區": (3.8, 23.0789, 120.2950),
+    "安定區": (3.0, 23.1211, 120.2372),
+    "山上區": (0.7, 23.1031, 120.3528),
+    "玉井區": (1.3, 23.1236, 120.4606),
+    "楠西區": (0.9, 23.1733, 120.4853),
+    "南化區": (0.8, 23.0422, 120.4772),
+    "左鎮區": (0.4, 23.0578, 120.4072),
+    "仁德區": (7.6, 22.9722, 120.2522),
+    "歸仁區": (6.9, 22.9669, 120.2933),
+    "關廟區": (3.3, 22.9628, 120.3278),
+    "龍崎區": (0.4, 22.9656, 120.3608),
+    "永康區": (23.6, 23.0261, 120.2569),
+    "東區": (18.5, 22.9800, 120.2247),
+    "南區": (12.2, 22.9608, 120.1886),
+    "北區": (13.1, 23.0103, 120.2031),
+    "安南區": (19.7, 23.0478, 120.1853),
+    "安平區": (6.7, 22.9928, 120.1669),
+    "中西區": (7.7, 22.9925, 120.1975),
+}
+ROADS = [
+    "中正路", "中山路", "民族路", "民生路", "民權路", "成功路", "公園路", "府前路", "健康路",
+    "大同路", "長榮路", "東門路", "中華路", "永華路", "安平路", "和平路", "復興路", "文化路",
+    "忠孝路", "信義路", "光明街", "自強街", "建國路", "開元路",
+]  # fmt: skip
+SURNAMES = "陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴周徐蘇葉莊呂江何蕭羅高潘簡朱鍾彭游詹胡施沈余趙盧梁顏柯孫魏翁戴范宋方"  # noqa: E501
+GIVEN = (
+    "志明淑芬家豪怡君雅婷俊傑美玲建宏宗翰詩涵冠宇佩君嘉玲文彬承恩柏翰欣怡子涵思妤宜蓁佳穎彥廷秀英"
+)
+MAIL_DOMAINS = ["gmail.com", "yahoo.com.tw", "hotmail.com", "msa.hinet.net", "outlook.com"]
+DESCRIPTIONS = {
+    "違規停車": "{place}有車輛違規停放，影響通行，請派員處理。",
+    "路燈故障": "{place}路燈不亮，夜間行經危險，請儘速修復。",
+    "噪音舉發": "{place}深夜噪音擾人，影響住戶安寧。",
+    "騎樓舉發": "{place}騎樓遭堆放物品占用，行人無法通行。",
+    "道路維修": "{place}{sub}，機車行經危險，請派員修復。",
+    "交通運輸": "{place}{sub}，請相關單位處理。",
+    "髒亂及污染": "{place}{sub}，請派員清理改善。",
+    "民生管線": "{place}{sub}，請通知管線單位處理。",
+    "動物救援": "{place}{sub}，請派員協助。",
+    "一般陳情": "民眾反映{place}周邊公共設施及環境問題，請權責機關查處回復。",
+    "複雜陳情": "民眾陳情{place}一帶土地使用及建築相關爭議，請研議處理並回復。",
+}
+
+
+def _cum(weights) -> list[float]:
+    return list(accumulate(weights))
+
+
+HOUR_CUM = _cum(HOUR_WEIGHTS)
+
+
+def _pick(rng: random.Random, items: list, cum: list[float]):
+    return items[bisect_right(cum, rng.random() * cum[-1])]
+
+
+def _five_years_before(today: date) -> date:
+    try:
+        return today.replace(year=today.year - YEARS)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - YEARS, day=28)
+
+
+class _Reference:
+    """The rows the generator picks from, read once, as plain tuples with cumulative weights:
+    a district is (pk, name, ``SPOTS`` coordinates in it, district office pk), a subcategory (pk,
+    category pk, name, time limit, handling agency pks or None for the district office, their
+    cumulative weights)."""
+
+    def __init__(self, rng: random.Random):
+        subs = list(Subcategory.objects.select_related("category").order_by("code"))
+        if not subs:
+            raise RuntimeError("no case categories: run migrate first")
+        agencies = Agency.objects.in_bulk(field_name="code")
+        fallback = agencies.get("B06") or next(iter(agencies.values()))
+        by_name = {d.name: d for d in District.objects.order_by("code")}
+        self.districts = [
+            (d.pk, d.name, _spots(rng, d.name), agencies.get(f"D{d.code}", fallback).pk)
+            for name, d in by_name.items()
+            if name in DISTRICTS
+        ]
+        self.district_cum = _cum(DISTRICTS[d[1]][0] for d in self.districts)
+        self.event_districts = [d for d in self.districts if d[1] in EVENT_DISTRICTS]
+        self.event_district_cum = _cum(EVENT_DISTRICTS[d[1]] for d in self.event_districts)
+
+        self.subs: dict[str, list[tuple]] = {}
+        for sub in subs:
+            rule = AGENCIES_BY_SUBCATEGORY.get(sub.name) or AGENCIES_BY_CATEGORY.get(
+                sub.category.name, [("B06", 1)]
+            )
+            handlers = [
+                None if code == DISTRICT_OFFICE else agencies.get(code, fallback).pk
+                for code, _w in rule
+            ]
+            self.subs.setdefault(sub.category.name, []).append(
+                (
+                    sub.pk,
+                    sub.category_id,
+                    sub.name,
+                    sub.effective_time_limit,
+                    handlers,
+                    _cum(w for _c, w in rule),
+                )
+            )
+        self.categories = list(self.subs)
+        # The first subcategory of a category is the commonest.
+        self.sub_cum = {
+            name: _cum(3 if i == 0 else 1 for i in range(len(items)))
+            for name, items in self.subs.items()
+        }
+        self.category_cum_by_month = {}
+        for month in range(1, 13):
+            boost = TYPHOON_BOOST if month in TYPHOON_MONTHS else {}
+            self.category_cum_by_month[month] = _cum(
+                CATEGORY_WEIGHTS.get(name, 1) * boost.get(name, 1) for name in self.categories
+            )
+        self.event_categories = [c for c in EVENT_CATEGORIES if c in self.subs]
+        self.event_category_cum = _cum(EVENT_CATEGORIES[c] for c in self.event_categories)
+        self.slow = {agencies[c].pk: v for c, v in SLOW_AGENCIES.items() if c in agencies}
+        self.other_agency_ids = sorted(a.pk for a in agencies.values() if a.kind != "hotline")
+        self.channels = [str(c) for c in CHANNELS]
+        self.channel_cum = _cum(CHANNELS.values())
+
+
+def _spots(rng: random.Random, district: str) -> list[tuple[Decimal, Decimal]]:
+    """Coordinates scattered around the district's centre, made once (not per case)."""
+    _population, lat, lng = DISTRICTS[district]
+    return [
+        (
+            Decimal(f"{lat + (rng.random() - 0.5) * 0.04:.6f}"),
+            Decimal(f"{lng + (rng.random() - 0.5) * 0.04:.6f}"),
+        )
+        for _ in range(SPOTS)
+    ]
+
+
+def _people(rng: random.Random, n: int = 4096) -> list[tuple[str, str, str]]:
+    """A pool of fake petitioners (name, mobile, e-mail or "")."""
+    pool = []
+    for i in range(n):
+        surname = rng.choice(SURNAMES)
+        given = rng.choice(GIVEN[::2]) + rng.choice(GIVEN[1::2])
+        phone = f"09{rng.randint(10, 99)}-{rng.randint(0, 999):03d}-{rng.randint(0, 999):03d}"
+        email = (
+            f"user{i:04d}{rng.randint(10, 99)}@{rng.choice(MAIL_DOMAINS)}"
+            if rng.random() < 0.4
+            else ""
+        )
+        pool.append((surname + given, phone, email))
+    return pool
+
+
+def _daily_counts(start: date, end: date, n: int, calendar: WorkingCalendar) -> list[int]:
+    """How many cases each day in [start, end] receives, summing to n (largest remainder)."""
+    days = (end - start).days + 1
+    weights = []
+    for i in range(days):
+        day = start + timedelta(days=i)
+        w = MONTH_FACTOR[day.month - 1] * WEEKDAY_FACTOR[day.weekday()]
+        if day.weekday() < 5 and not calendar.is_working_day(day):
+            w *= HOLIDAY_FACTOR
+        w *= 1 + GROWTH_PER_YEAR * i / 365
+        weights.append(w)
+    total = sum(weights)
+    exact = [n * w / total for w in weights]
+    counts = [int(x) for x in exact]
+    short = n - sum(counts)
+    for i in sorted(range(days), key=lambda i: counts[i] - exact[i])[:short]:
+        counts[i] += 1
+    return counts
+
+
+COLUMNS = (
+    "case_number",
+    "channel",
+    "received_at",
+    "subcategory",
+    "category",
+    "district",
+    "address",
+    "latitude",
+    "longitude",
+    "description",
+    "handling_agency",
+    "due_date",
+    "first_response_at",
+    "closed_at",
+    "status",
+    "processing_days",
+    "closed_on_time",
+    "reopened_count",
+    "satisfaction",
+    "event",
+    "petitioner_name",
+    "petitioner_phone",
+    "petitioner_email",
+    "updated_at",
+)
+
+
+def generate_cases(n: int, *, stdout=None, seed: int = 20240326, today: date | None = None) -> int:
+    """Write ``n`` demo cases received over the five years before ``today`` (default: the local
+    date) and rebuild the rollups. Returns the number of cases written: 0 when the case table
+    is not empty (nothing is written)."""
+    if n <= 0:
+        return 0
+    if Case.objects.exists():
+        if stdout:
+            stdout.write("  已有案件資料，略過產生示範案件")
+        return 0
+    began = clock.perf_counter()
+    today = today or timezone.localdate()
+    start = _five_years_before(today) + timedelta(days=1)
+    # Due dates and late closes run past today: a year of margin.
+    calendar = WorkingCalendar.for_years(start.year, today.year + 1)
+    rng = random.Random(seed)
+    ref = _Reference(rng)
+    people = _people(rng)
+    now = datetime.combine(today, time(7, 0), TAIPEI)
+
+    event = None
+    event_extra = 0
+    if start <= EVENT_START and EVENT_END < today:
+        event_extra = int(n * EVENT_SHARE)
+        event = _event(ref)
+    counts = _daily_counts(start, today - timedelta(days=1), n - event_extra, calendar)
+    event_days = (EVENT_END - EVENT_START).days + 1
+    writer = _Writer(now)
+
+    with transaction.atomic():
+        for offset, count in enumerate(counts):
+            day = start + timedelta(days=offset)
+            extra = 0
+            if event and EVENT_START <= day <= EVENT_END:
+                index = (day - EVENT_START).days
+                extra = event_extra // event_days + (index < event_extra % event_days)
+            for row, from_agency in _cases_of_day(
+                day, count, extra, rng, ref, calendar, people, event, now
+            ):
+                writer.add(row, from_agency)
+            if len(writer.rows) >= BATCH:
+                writer.flush()
+                if stdout and writer.written % 100_000 < BATCH:
+                    stdout.write(f"  已產生 {writer.written:,} 件")
+        writer.flush()
+        rows = rebuild_rollups()
+    if stdout:
+        elapsed = clock.perf_counter() - began
+        rate = writer.written / elapsed
+        stdout.write(
+            f"  示範案件 {writer.written:,} 件、每日統計 {rows:,} 列（{elapsed:.1f} 秒，"
+            f"每秒 {rate:,.0f} 件）"
+        )
+    return writer.written
+
+
+def _event(ref: _Reference) -> Event:
+    event, created = Event.objects.get_or_create(
+        name=EVENT_NAME,
+        defaults={"start_date": EVENT_START, "end_date": EVENT_END, "area": EVENT_AREA},
+    )
+    if created:
+        event.districts.set([d[0] for d in ref.event_districts])
+        event.categories.set(Category.objects.filter(name__in=ref.event_categories))
+    return event
+
+
+class _Writer:
+    """Inserts case rows ``BATCH`` at a time with one ``executemany`` each. Not
+    ``bulk_create``: building model instances and compiling the INSERT per row cost more than
+    the database (SQLite lets Django put only 999 parameters, 39 cases, in one statement), and
+    the generator must stay above 20,000 cases a second. The values are adapted with the
+    backend's own ``adapt_*`` operations, as the ORM would."""
+
+    def __init__(self, now: datetime):
+        meta = Case._meta
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(meta.get_field(name).column) for name in COLUMNS)
+        marks = ", ".join(["%s"] * len(COLUMNS))
+        self.sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"
+        self.adapt = _datetime_adapter()
+        self.updated_at = self.adapt(now)
+        self.rows: list[list] = []
+        self.transfers: dict[str, tuple[int, int, datetime]] = {}
+        self.written = 0
+
+    def add(self, row: list, from_agency: int | None) -> None:
+        adapt = self.adapt
+        if from_agency is not None:
+            # case number -> (from agency, to agency, at): transferred the day received.
+            self.transfers[row[0]] = (from_agency, row[10], row[2])
+        row[2] = adapt(row[2])
+        row[12] = adapt(row[12])
+        row[13] = adapt(row[13])
+        row.append(self.updated_at)
+        self.rows.append(row)
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        with connection.cursor() as cursor:
+            cursor.executemany(self.sql, self.rows)
+        self.written += len(self.rows)
+        self.rows = []
+        if self.transfers:
+            ids = dict(
+                Case.objects.filter(case_number__in=list(self.transfers)).values_list(
+                    "case_number", "pk"
+                )
+            )
+            made = CaseTransfer.objects.bulk_create(
+                [
+                    CaseTransfer(
+                        case_id=ids[number],
+                        from_agency_id=from_agency,
+                        to_agency_id=to_agency,
+                        reason="非屬本機關權責，改分權責機關",
+                    )
+                    for number, (from_agency, to_agency, _at) in self.transfers.items()
+                ],
+                batch_size=BATCH,
+            )
+            # ``at`` is auto_now_add: set the day received afterwards, in one UPDATE.
+            CaseTransfer.objects.filter(pk__in=[t.pk for t in made]).update(
+                at=Subquery(Case.objects.filter(pk=OuterRef("case_id")).values("received_at")[:1])
+            )
+            self.transfers = {}
+
+
+def _datetime_adapter():
+    """The backend's ``adapt_datetimefield_value``; on SQLite the same conversion (to the
+    connection's time zone, naive, as text) without the settings lookups per value."""
+    if connection.vendor != "sqlite":
+        return connection.ops.adapt_datetimefield_value
+    db_tz = connection.timezone
+
+    def adapt(value):
+        return None if value is None else str(value.astimezone(db_tz).replace(tzinfo=None))
+
+    return adapt
+
+
+def _cases_of_day(day, count, extra, rng, ref, calendar, people, event, now):
+    """The day's case rows (``COLUMNS`` but ``updated_at``) in order of receipt, numbered
+    UNyyyymmdd0001…, each with the agency it was transferred from (or None)."""
+    category_cum = ref.category_cum_by_month[day.month]
+    draws = []
+    rand = rng.random
+    for i in range(count + extra):
+        if i < count:
+            category = _pick(rng, ref.categories, category_cum)
+            district = _pick(rng, ref.districts, ref.district_cum)
+        else:
+            category = _pick(rng, ref.event_categories, ref.event_category_cum)
+            district = _pick(rng, ref.event_districts, ref.event_district_cum)
+        hour = bisect_right(HOUR_CUM, rand() * HOUR_CUM[-1])
+        draws.append((hour * 3600 + int(rand() * 3600), category, district, i >= count))
+    draws.sort(key=lambda d: d[0])
+    midnight = datetime.combine(day, time.min, TAIPEI)
+    in_event = event is not None and EVENT_START <= day <= EVENT_END
+    prefix = f"UN{day:%Y%m%d}"
+    result = []
+    for seq, (seconds, category, district, spike) in enumerate(draws, start=1):
+        sub_id, category_id, sub_name, limit, items, cum = _pick(
+            rng, ref.subs[category], ref.sub_cum[category]
+        )
+        district_id, district_name, spots, office_id = district
+        agency_id = _pick(rng, items, cum) or office_id
+        received_at = midnight + timedelta(seconds=seconds)
+        due = calendar.add_working_days(day, limit)
+        late_share, open_share = ref.slow.get(agency_id, (LATE, NEVER_CLOSED))
+        r = rand()
+        if r < open_share:
+            days = None  # never closed: an old overdue case still open
+        elif r < open_share + late_share:
+            days = limit + 1 + int(rng.expovariate(1 / (2 + limit / 2)))
+        elif rand() < SAME_DAY:
+            days = 0
+        else:
+            days = 1 + int(rand() * limit)
+        name, phone, email = people[int(rand() * len(people))]
+        road = ROADS[int(rand() * len(ROADS))]
+        number = int(rand() * 300) + 1
+        place = f"{district_name}{road}{number}號前"
+        row = [
+            f"{prefix}{seq:04d}",
+            _pick(rng, ref.channels, ref.channel_cum),
+            received_at,
+            sub_id,
+            category_id,
+            district_id,
+            f"臺南市{district_name}{road}{number}號",
+            *spots[int(rand() * SPOTS)],
+            DESCRIPTIONS.get(category, "{place}{sub}").format(place=place, sub=sub_name),
+            agency_id,
+            due,
+            None,  # first_response_at
+            None,  # closed_at
+            IN_PROGRESS,
+            None,  # processing_days
+            None,  # closed_on_time
+            0,  # reopened_count
+            None,  # satisfaction
+            event.pk if in_event and (spike or _watched(category, district_name)) else None,
+            name,
+            phone,
+            email,
+        ]
+        _outcome(row, days, seconds, due, rng, calendar, now, agency_id in ref.slow)
+        from_agency = None
+        if rand() < TRANSFERRED:
+            wrong = ref.other_agency_ids[int(rand() * len(ref.other_agency_ids))]
+            if wrong != agency_id:
+                from_agency = wrong
+        result.append((row, from_agency))
+    return result
+
+
+def _watched(category: str, district_name: str) -> bool:
+    return category in EVENT_CATEGORIES and district_name in EVENT_DISTRICTS
+
+
+def _outcome(row, days, seconds, due, rng, calendar, now, slow) -> None:
+    """Close the case ``days`` working days after receipt (0: the same day) unless that is
+    still to come; some closed cases are reopened (and closed again later)."""
+    received_at = row[2]
+    first_response = received_at + timedelta(minutes=20 + int(rng.random() * 600))
+    row[12] = first_response
+    if days is None:
+        return
+    r = rng.random()
+    reopened = r < REOPENED + STILL_REOPENED
+    if reopened:
+        # The first close was withdrawn; the final one comes a few working days later.
+        days += 2 + int(rng.random() * 4)
+        row[17] = 1
+    received_on = received_at.date()
+    if days == 0:
+        closed_at = received_at + timedelta(seconds=int(rng.random() * (86_399 - seconds)))
+        closed_on = received_on
+    else:
+        closed_on = calendar.add_working_days(received_on, days)
+        closed_at = datetime.combine(closed_on, OFFICE_OPENS, TAIPEI) + timedelta(
+            seconds=int(rng.random() * 9 * 3600)
+        )
+    if first_response > closed_at:
+        row[12] = closed_at
+    if closed_at >= now or (reopened and r >= REOPENED):
+        row[14] = REOPENED_STATUS if reopened else IN_PROGRESS
+        return
+    row[13] = closed_at
+    row[14] = CLOSED
+    row[15] = HALF_DAY if days == 0 else Decimal(days)
+    row[16] = closed_on <= due
+    if rng.random() < RATED:
+        weights = SLOW_SATISFACTION_CUM if slow else SATISFACTION_CUM
+        row[18] = _pick(rng, SATISFACTION, weights)
