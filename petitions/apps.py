@@ -8,14 +8,27 @@ class PetitionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from petitions import home
         from tainan_rdec.choices import Role
-        from tainan_rdec.registry import register_demo_seeder, register_nav_item
+        from tainan_rdec.registry import (
+            register_demo_seeder,
+            register_home_card,
+            register_nav_item,
+        )
 
         register_nav_item(
             "petitions",
             label=_("陳情及1999案件"),
             url_name="petitions:index",
             roles=Role.values,
+            order=20,
+        )
+        register_home_card(
+            "petitions-my-cases",
+            title=_("陳情及1999待辦案件"),
+            template="includes/home_card.html",
+            roles=[Role.BUREAU_STAFF, Role.BUREAU_MANAGER],
+            build=home.my_cases_card,
             order=20,
         )
         register_demo_seeder("petitions", _seed_cases)
