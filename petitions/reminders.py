@@ -10,16 +10,12 @@ gets nothing, and nothing goes out on a day off (the cases wait for the next wor
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.conf import settings
 from django.db import models
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -27,7 +23,7 @@ from petitions.models import Case
 from tainan_rdec import workdays
 from tainan_rdec.choices import Role
 from tainan_rdec.models import Agency, Reminder, User
-from tainan_rdec.reminders import portal_url, queue_reminder
+from tainan_rdec.reminders import in_portal_language, portal_url, queue_for_each
 from tainan_rdec.roc import format_roc_date, format_roc_date_long
 
 RECIPIENT_ROLES = (Role.BUREAU_STAFF, Role.BUREAU_MANAGER)
@@ -39,24 +35,6 @@ class ReminderKind(models.TextChoices):
     """The kinds of reminder this app sends (``Reminder.kind``)."""
 
     OVERDUE_DIGEST = "petitions.overdue_digest", gettext_lazy("陳情案件逾期每日摘要")
-
-
-def _in_portal_language(rule):
-    """E-mails go out in the portal's language (zh-Hant), whoever triggered them."""
-
-    @functools.wraps(rule)
-    def run(*args, **kwargs):
-        with translation.override(settings.LANGUAGE_CODE):
-            return rule(*args, **kwargs)
-
-    return run
-
-
-def _render(template: str, context: dict) -> tuple[str, str]:
-    """The text and HTML bodies of an e-mail (templates/emails/<template>.txt and .html)."""
-    text = render_to_string(f"emails/{template}.txt", context)
-    html = render_to_string(f"emails/{template}.html", context)
-    return text, html
 
 
 @dataclass(frozen=True)
@@ -117,7 +95,7 @@ def _recipients(agency_ids) -> dict[int, list[User]]:
     return people
 
 
-@_in_portal_language
+@in_portal_language
 def daily_overdue_digest(today: date) -> list[Reminder]:
     """On a working day, queue one digest per agency with open cases due within one working day
     or overdue, to each of its active staff and managers. Returns the reminders queued (none
@@ -150,18 +128,14 @@ def daily_overdue_digest(today: date) -> list[Reminder]:
             "today": format_roc_date_long(today),
             "link": link,
         }
-        for user in people[agency_id]:
-            text, html = _render("petitions_digest", {**context, "recipient": user})
-            reminder = queue_reminder(
-                kind=ReminderKind.OVERDUE_DIGEST,
-                recipient=user,
-                subject_obj=agency,
-                period=today,
-                subject=subject,
-                body=text,
-                html_body=html,
-                link=link,
-            )
-            if reminder is not None:
-                created.append(reminder)
+        created += queue_for_each(
+            people[agency_id],
+            kind=ReminderKind.OVERDUE_DIGEST,
+            template="petitions_digest",
+            context=context,
+            subject_obj=agency,
+            period=today,
+            subject=subject,
+            link=link,
+        )
     return created

@@ -28,17 +28,13 @@ head contact by name. The portal never mails an address that is not a user's.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.db import models
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -49,7 +45,13 @@ from projects.services import add_months, month_start
 from tainan_rdec import workdays
 from tainan_rdec.choices import Role
 from tainan_rdec.models import Agency, Reminder, User
-from tainan_rdec.reminders import portal_url, queue_reminder
+from tainan_rdec.reminders import (
+    in_portal_language,
+    portal_url,
+    queue_for_each,
+    queue_reminder,
+    render_email,
+)
 from tainan_rdec.roc import format_roc_date_long, format_roc_month
 
 log = logging.getLogger(__name__)
@@ -78,24 +80,6 @@ class ReminderKind(models.TextChoices):
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-def _in_portal_language(rule):
-    """E-mails go out in the portal's language (zh-Hant), whoever's request triggered them."""
-
-    @functools.wraps(rule)
-    def run(*args, **kwargs):
-        with translation.override(settings.LANGUAGE_CODE):
-            return rule(*args, **kwargs)
-
-    return run
-
-
-def _render(template: str, context: dict) -> tuple[str, str]:
-    """The text and HTML bodies of an e-mail (templates/emails/<template>.txt and .html)."""
-    text = render_to_string(f"emails/{template}.txt", context)
-    html = render_to_string(f"emails/{template}.html", context)
-    return text, html
 
 
 def _report_link(project: Project, period: date) -> str:
@@ -160,28 +144,22 @@ def _queue_project_notice(
         "deadline": format_roc_date_long(deadline),
         "link": link,
     }
-    created = []
-    for user in recipients:
-        text, html = _render(template, {**context, "recipient": user})
-        reminder = queue_reminder(
-            kind=kind,
-            recipient=user,
-            subject_obj=project,
-            period=period,
-            subject=subject,
-            body=text,
-            html_body=html,
-            link=link,
-        )
-        if reminder is not None:
-            created.append(reminder)
-    return created
+    return queue_for_each(
+        recipients,
+        kind=kind,
+        template=template,
+        context=context,
+        subject_obj=project,
+        period=period,
+        subject=subject,
+        link=link,
+    )
 
 
 # -- filing deadline rules ---------------------------------------------------------------------
 
 
-@_in_portal_language
+@in_portal_language
 def remind_before_deadline(today: date) -> list[Reminder]:
     """On the working day N working days before the deadline, remind the filers of each listed
     project not yet filed for the period being filed."""
@@ -213,7 +191,7 @@ def remind_before_deadline(today: date) -> list[Reminder]:
     return created
 
 
-@_in_portal_language
+@in_portal_language
 def urge_after_deadline(today: date) -> list[Reminder]:
     """稽催: on the first working day after the deadline, urge the filers and the managers of
     each listed project not filed for that period."""
@@ -261,7 +239,7 @@ def head_contact_recipients(agency: Agency, managers: list[User]) -> tuple[list[
     return managers, False
 
 
-@_in_portal_language
+@in_portal_language
 def escalate_overdue(today: date) -> list[Reminder]:
     """陳報: M working days after the deadline, one summary per agency of its projects still not
     filed to the agency's head contact, and one summary of all of them to each reviewer."""
@@ -296,7 +274,7 @@ def escalate_overdue(today: date) -> list[Reminder]:
                 count=len(agency_projects),
             )
             for user in recipients:
-                text, html = _render(
+                text, html = render_email(
                     "filing_escalation_agency",
                     {
                         **context,
@@ -327,7 +305,7 @@ def escalate_overdue(today: date) -> list[Reminder]:
         )
         reviewers = User.objects.filter(is_active=True, role=Role.REVIEWER).order_by("pk")
         for user in reviewers:
-            text, html = _render(
+            text, html = render_email(
                 "filing_escalation_commission",
                 {**context, "projects": projects, "recipient": user, "link": link},
             )
@@ -351,7 +329,7 @@ def escalate_overdue(today: date) -> list[Reminder]:
 # -- returned reports --------------------------------------------------------------------------
 
 
-@_in_portal_language
+@in_portal_language
 def notify_returned_report(report_pk: int) -> list[Reminder]:
     """Tell the filer at once that the commission returned the report, with the comment.
 
@@ -396,32 +374,26 @@ def notify_returned_report(report_pk: int) -> list[Reminder]:
         "deadline": format_roc_date_long(rules.filing_deadline(report.period)),
         "link": link,
     }
-    created = []
-    for user in recipients:
-        text, html = _render("report_returned", {**context, "recipient": user})
-        reminder = queue_reminder(
-            kind=ReminderKind.REPORT_RETURNED,
-            recipient=user,
-            subject_obj=transition,
-            period=report.period,
-            subject=subject,
-            body=text,
-            html_body=html,
-            link=link,
-        )
-        if reminder is not None:
-            created.append(reminder)
-    return created
+    return queue_for_each(
+        recipients,
+        kind=ReminderKind.REPORT_RETURNED,
+        template="report_returned",
+        context=context,
+        subject_obj=transition,
+        period=report.period,
+        subject=subject,
+        link=link,
+    )
 
 
-@_in_portal_language
+@in_portal_language
 def notify_packet_ready(packet) -> Reminder | None:
     """Mail the reviewer who asked for a packet the link to download it, once it is ready."""
     if packet.requested_by is None:
         return None
     link = portal_url(reverse("projects:packet_detail", args=[packet.pk]))
     context = {"packet": packet, "recipient": packet.requested_by, "link": link}
-    text, html = _render("packet_ready", context)
+    text, html = render_email("packet_ready", context)
     return queue_reminder(
         kind=ReminderKind.PACKET_READY,
         recipient=packet.requested_by,
@@ -437,7 +409,7 @@ def notify_packet_ready(packet) -> Reminder | None:
 # -- follow-up directives ----------------------------------------------------------------------
 
 
-@_in_portal_language
+@in_portal_language
 def remind_directives(today: date) -> list[Reminder]:
     """N working days before an open directive's due date remind the responsible agency's staff
     and managers; on the first working day after it, urge them. A due date on a day off counts
@@ -474,20 +446,16 @@ def remind_directives(today: date) -> list[Reminder]:
         else:
             subject = _("【稽催】管制事項已逾辦理期限（{due}），請儘速辦理").format(due=due_text)
         context = {"directive": directive, "due": due_text, "link": link}
-        for user in people.everyone(directive.responsible_agency_id):
-            text, html = _render(template, {**context, "recipient": user})
-            reminder = queue_reminder(
-                kind=kind,
-                recipient=user,
-                subject_obj=directive,
-                period=directive.due_date,
-                subject=subject,
-                body=text,
-                html_body=html,
-                link=link,
-            )
-            if reminder is not None:
-                created.append(reminder)
+        created += queue_for_each(
+            people.everyone(directive.responsible_agency_id),
+            kind=kind,
+            template=template,
+            context=context,
+            subject_obj=directive,
+            period=directive.due_date,
+            subject=subject,
+            link=link,
+        )
     return created
 
 

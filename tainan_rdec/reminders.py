@@ -28,8 +28,10 @@ Outside those cases each row is e-mailed at most once, and at least once unless 
 
 from __future__ import annotations
 
+import functools
 import logging
 import smtplib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
@@ -39,7 +41,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tainan_rdec.choices import ReminderState
@@ -227,3 +230,53 @@ def sweep(now=None) -> list[int]:
 def portal_url(path: str) -> str:
     """An absolute link to a portal page for an e-mail."""
     return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+def in_portal_language(rule):
+    """Decorator: e-mails go out in the portal's language (zh-Hant), whoever's request or task
+    triggered them."""
+
+    @functools.wraps(rule)
+    def run(*args, **kwargs):
+        with translation.override(settings.LANGUAGE_CODE):
+            return rule(*args, **kwargs)
+
+    return run
+
+
+def render_email(template: str, context: dict) -> tuple[str, str]:
+    """The text and HTML bodies of an e-mail (templates/emails/<template>.txt and .html)."""
+    text = render_to_string(f"emails/{template}.txt", context)
+    html = render_to_string(f"emails/{template}.html", context)
+    return text, html
+
+
+def queue_for_each(
+    recipients: Iterable[User],
+    *,
+    kind: str,
+    template: str,
+    context: dict,
+    subject_obj: models.Model,
+    period: date,
+    subject: str,
+    link: str = "",
+) -> list[Reminder]:
+    """Render ``template`` for each recipient (as ``recipient`` in the context) and queue it;
+    returns the reminders that were new."""
+    created = []
+    for user in recipients:
+        text, html = render_email(template, {**context, "recipient": user, "link": link})
+        reminder = queue_reminder(
+            kind=kind,
+            recipient=user,
+            subject_obj=subject_obj,
+            period=period,
+            subject=subject,
+            body=text,
+            html_body=html,
+            link=link,
+        )
+        if reminder is not None:
+            created.append(reminder)
+    return created
