@@ -8,30 +8,14 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from tests.awards import permission_rows as awards_rows
 from tests.conftest import CAST
+from tests.evaluations import permission_rows as evaluations_rows
+from tests.imports import permission_rows as imports_rows
+from tests.permission_helpers import ADMIN_LOGIN, LOGIN, by_reach, signed_in
 
-LOGIN = "login"  # 302 to the login page
-ADMIN_LOGIN = "admin_login"  # 302 to the admin's login page
-
-ALL_SIGNED_IN = {name: 200 for name in CAST if name != "anonymous"}
-
-
-def signed_in(status=200, anonymous=LOGIN):
-    return {**{name: status for name in ALL_SIGNED_IN}, "anonymous": anonymous}
-
-
-def by_reach(own, other, commission, admin=None, anonymous=LOGIN):
-    """Agency A's object: its own staff, agency B's staff, the reviewer, the admin."""
-    return {
-        "anonymous": anonymous,
-        "staff_a": own,
-        "manager_a": own,
-        "staff_b": other,
-        "manager_b": other,
-        "reviewer": commission,
-        "admin": commission if admin is None else admin,
-    }
-
+# Each area keeps its rows in tests/<area>/permission_rows.py; they are merged below.
+AREAS = (evaluations_rows, awards_rows, imports_rows)
 
 # url name -> (path to request, {cast member: expected status})
 MATRIX = {
@@ -52,8 +36,6 @@ MATRIX = {
     "password_reset_complete": ("/accounts/reset/done/", {name: 200 for name in CAST}),
     "projects:index": ("/projects/", signed_in()),
     "petitions:index": ("/petitions/", signed_in()),
-    "evaluations:index": ("/evaluations/", signed_in()),
-    "awards:index": ("/awards/", signed_in()),
     # Citizen cases: an agency sees its own; the Open311 API is public and carries no
     # personal data.
     "petitions:my_cases": ("/petitions/mine/", signed_in()),
@@ -132,6 +114,9 @@ MATRIX = {
         {**{name: ADMIN_LOGIN for name in CAST}, "admin": 200},
     ),
 }
+for _area in AREAS:
+    assert not set(_area.MATRIX) & set(MATRIX), "a URL is declared twice"
+    MATRIX.update(_area.MATRIX)
 
 
 def _url_names(resolver=None, namespace=""):
@@ -232,7 +217,11 @@ def world(cast, settings, tmp_path):
         state=PacketState.READY,
         file=ContentFile(b"%PDF-1.4\n%%EOF\n", "packet.pdf"),
     )
+    objects = {}
+    for area in AREAS:
+        objects.update(area.world(cast))
     return {
+        **objects,
         "case": make_case(agency).case_number,
         "event": Event.objects.create(
             name="2024台灣燈會", start_date=date(2024, 2, 24), end_date=date(2024, 3, 10)
@@ -324,6 +313,11 @@ POSTS = {
         {**by_reach(403, 404, 403, admin=302), "manager_a": 302},
     ),
 }
+
+
+for _area in AREAS:
+    assert not set(_area.POSTS) & set(POSTS), "a POST is declared twice"
+    POSTS.update(_area.POSTS)
 
 
 @pytest.fixture
