@@ -212,6 +212,15 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Bulk import and export (django-import-export; the portal's rules in tainan_rdec/importing).
+# All-or-nothing: an import with any bad row rolls back.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# The largest spreadsheet or CSV accepted for import, in bytes, and the largest an xlsx may
+# expand to when unzipped (a zip bomb is refused before openpyxl reads it).
+IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", 200 * 1024 * 1024)
+IMPORT_MAX_XLSX_UNZIPPED_BYTES = env_int("IMPORT_MAX_XLSX_UNZIPPED_BYTES", 500 * 1024 * 1024)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
