@@ -23,3 +23,13 @@ class CaseStatus(models.TextChoices):
 OPEN_STATUSES = frozenset(
     {CaseStatus.RECEIVED, CaseStatus.ASSIGNED, CaseStatus.IN_PROGRESS, CaseStatus.REOPENED}
 )
+
+
+class RollupDimension(models.TextChoices):
+    """What a rollup row is broken down by. ``TOTAL`` rows hold an agency's figures (or, with
+    ``agency_key`` 0, the city's); the others hold one category, channel or district of them."""
+
+    TOTAL = "total", _("合計")
+    CATEGORY = "category", _("案件類別")
+    CHANNEL = "channel", _("受理管道")
+    DISTRICT = "district", _("行政區")

@@ -36,7 +36,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from petitions.choices import CaseStatus, Channel
-from petitions.models import Case, CaseTransfer, Category, Event, Subcategory
+from petitions.models import Case, CaseTransfer, Category, Event, MonthlyRollup, Subcategory
 from petitions.rollups import rebuild_rollups
 from tainan_rdec.models import Agency, District
 from tainan_rdec.workdays import TAIPEI, WorkingCalendar
@@ -381,6 +381,9 @@ def generate_cases(n: int, *, stdout=None, seed: int = 20240326, today: date | N
     if n <= 0:
         return 0
     if Case.objects.exists():
+        if not MonthlyRollup.objects.exists():
+            # Rollups are derived data: a migration that reshapes them leaves them empty.
+            rebuild_rollups()
         if stdout:
             stdout.write("  已有案件資料，略過產生示範案件")
         return 0
@@ -424,7 +427,7 @@ def generate_cases(n: int, *, stdout=None, seed: int = 20240326, today: date | N
         elapsed = clock.perf_counter() - began
         rate = writer.written / elapsed
         stdout.write(
-            f"  示範案件 {writer.written:,} 件、每日統計 {rows:,} 列（{elapsed:.1f} 秒，"
+            f"  示範案件 {writer.written:,} 件、統計 {rows:,} 列（{elapsed:.1f} 秒，"
             f"每秒 {rate:,.0f} 件）"
         )
     return writer.written

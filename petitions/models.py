@@ -5,7 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from petitions.choices import OPEN_STATUSES, CaseStatus, Channel
+from petitions.choices import OPEN_STATUSES, CaseStatus, Channel, RollupDimension
 from tainan_rdec.models import Agency, District
 from tainan_rdec.scoping import ScopedQuerySet
 
@@ -221,21 +221,30 @@ class CaseTransfer(models.Model):
         return f"{self.case}: {self.from_agency} → {self.to_agency}"
 
 
-class DailyRollup(models.Model):
-    """Pre-computed daily figures per agency, category, channel and district, so dashboards
-    never scan the case table. ``day`` is the receipt date for ``received`` and the closing
-    date for the closing measures; ``fell_due`` counts cases whose due date is ``day``.
+# ``agency_key`` of the rows that count every agency (the city as a whole).
+ALL_AGENCIES = 0
+
+
+class Rollup(models.Model):
+    """Pre-computed case figures for one period, one agency (or the whole city) and one value of
+    one dimension, so dashboards never scan the case table.
+
+    A case contributes ``received`` on its receipt date, ``fell_due`` on its due date and the
+    closing measures on its closing date (see ``petitions.services``). Each contribution is
+    counted in eight rows of each grain: the agency's total, the agency's category, channel and
+    district rows, and the same four with ``agency_key`` 0 (the city). A row per (period,
+    dimension, agency, value) keeps the tables small: an agency's five-year table reads about
+    sixty monthly rows per agency, whatever the number of cases.
 
     ``histogram`` counts closed cases by processing days (keys "0.5", "1", "2", ...): working
     days are whole or half, so percentiles from it are exact and rollups add up."""
 
-    day = models.DateField(_("日期"))
-    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
-    channel = models.CharField(max_length=20, choices=Channel.choices)
-    # The district's code, "" when the case has none (a key column may not be NULL: SQLite
-    # cannot enforce a unique constraint that treats NULLs as equal).
-    district_code = models.CharField(max_length=10, blank=True, default="")
+    agency_key = models.PositiveIntegerField(_("機關"))  # Agency pk, or ALL_AGENCIES
+    dimension = models.CharField(max_length=10, choices=RollupDimension.choices)
+    # The category pk, channel or district code as text; "" for totals and for cases without
+    # a district (a key column may not be NULL: SQLite cannot enforce a unique constraint that
+    # treats NULLs as equal).
+    value = models.CharField(max_length=20, blank=True, default="")
     received = models.PositiveIntegerField(default=0)
     closed = models.PositiveIntegerField(default=0)
     closed_on_time = models.PositiveIntegerField(default=0)
@@ -247,15 +256,45 @@ class DailyRollup(models.Model):
     histogram = models.JSONField(default=dict)
 
     class Meta:
+        abstract = True
+
+
+class DailyRollup(Rollup):
+    """Rollup rows per day: the edges of a period and the days not yet past."""
+
+    day = models.DateField(_("日期"))
+
+    class Meta:
         verbose_name = _("每日統計")
         verbose_name_plural = _("每日統計")
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "agency", "category", "channel", "district_code"],
-                name="one_rollup_per_key",
+                fields=["dimension", "agency_key", "value", "day"], name="one_daily_rollup_per_key"
             )
         ]
-        indexes = [models.Index(fields=["agency", "day"]), models.Index(fields=["day"])]
+        indexes = [models.Index(fields=["dimension", "day"], name="daily_rollup_dimension_day")]
 
     def __str__(self):
-        return f"{self.day} {self.agency_id} {self.category_id} {self.channel}"
+        return f"{self.day} {self.dimension} {self.agency_key} {self.value}"
+
+
+class MonthlyRollup(Rollup):
+    """Rollup rows per calendar month (``month`` is its first day): what long periods read."""
+
+    month = models.DateField(_("月份"))
+
+    class Meta:
+        verbose_name = _("每月統計")
+        verbose_name_plural = _("每月統計")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "agency_key", "value", "month"],
+                name="one_monthly_rollup_per_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["dimension", "month"], name="monthly_rollup_dimension_month")
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.dimension} {self.agency_key} {self.value}"

@@ -1,10 +1,11 @@
 """Verbs on cases (案件) that keep the daily rollups current.
 
-Every verb runs in one transaction, locks the case row, and updates ``DailyRollup`` by the
+Every verb runs in one transaction, locks the case row, and updates the rollups by the
 difference between the case's contributions before and after the change, so the rollups always
 equal what ``petitions.rollups.rebuild_rollups`` computes from the case table.
 
-What a case contributes (``DailyRollup`` keys are day, agency, category, channel, district):
+What a case contributes, keyed by day, agency, category, channel and district (each key counts
+in sixteen rollup rows: see ``rollup_rows``):
 
 - ``received``: on its receipt date, for the agency that received it (the handling agency
   before any transfer). Receipt is history: a transfer does not move it.
@@ -31,12 +32,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from petitions.choices import CaseStatus
-from petitions.models import Case, CaseTransfer, DailyRollup
+from petitions.choices import CaseStatus, RollupDimension
+from petitions.models import ALL_AGENCIES, Case, CaseTransfer, DailyRollup, MonthlyRollup
 from tainan_rdec.scoping import is_active_user, is_commission
 from tainan_rdec.workdays import due_date as working_due_date
 from tainan_rdec.workdays import processing_working_days, to_local_date
@@ -125,31 +126,97 @@ def _difference(before: dict[tuple, Delta], after: dict[tuple, Delta]) -> dict[t
     return {key: delta for key, delta in result.items() if not delta.is_zero()}
 
 
-def apply_deltas(deltas: dict[tuple, Delta]) -> None:
-    """Add ``deltas`` to the rollup rows, creating rows as needed and deleting rows left empty.
+def rollup_rows(key: tuple) -> list[tuple]:
+    """The rows a contribution at ``key`` (day, agency pk, category pk, channel, district
+    code) counts in: (grain, period, dimension, agency_key, value) for both grains, the agency
+    and the city (``ALL_AGENCIES``), and the four dimensions."""
+    day, agency_id, category_id, channel, district_code = key
+    values = (
+        (RollupDimension.TOTAL, ""),
+        (RollupDimension.CATEGORY, str(category_id)),
+        (RollupDimension.CHANNEL, channel),
+        (RollupDimension.DISTRICT, district_code),
+    )
+    return [
+        (grain, period, str(dimension), agency_key, value)
+        for grain, period in (("day", day), ("month", day.replace(day=1)))
+        for agency_key in (agency_id, ALL_AGENCIES)
+        for dimension, value in values
+    ]
 
-    Rows are locked in key order so two transactions touching the same rows cannot deadlock.
-    """
-    for key in sorted(deltas, key=lambda k: (k[0], k[1], k[2], k[3], k[4])):
-        delta = deltas[key]
-        day, agency_id, category_id, channel, district_code = key
-        row, _created = DailyRollup.objects.select_for_update().get_or_create(
-            day=day,
-            agency_id=agency_id,
-            category_id=category_id,
-            channel=channel,
-            district_code=district_code,
+
+GRAINS = {"day": (DailyRollup, "day"), "month": (MonthlyRollup, "month")}
+
+
+def roll_up(deltas: dict[tuple, Delta]) -> dict[tuple, Delta]:
+    """Contributions keyed by case key, summed into the rollup rows they count in."""
+    result: dict[tuple, Delta] = {}
+    for key, delta in deltas.items():
+        for row in rollup_rows(key):
+            result.setdefault(row, Delta()).add(delta)
+    return {row: delta for row, delta in result.items() if not delta.is_zero()}
+
+
+def apply_deltas(deltas: dict[tuple, Delta]) -> None:
+    """Add contributions (keyed by case key) to every rollup row they count in, creating rows
+    as needed and deleting rows left empty: a fixed handful of queries per grain.
+
+    Rows are locked in key order (one ``SELECT … FOR UPDATE … ORDER BY``), so two transactions
+    touching the same rows cannot deadlock; a row another transaction created meanwhile makes
+    the insert fail and the step is retried with that row locked."""
+    rolled = roll_up(deltas)
+    for grain, (model, period_field) in GRAINS.items():
+        changes = {
+            (dimension, agency_key, value, period): delta
+            for (g, period, dimension, agency_key, value), delta in rolled.items()
+            if g == grain
+        }
+        if changes:
+            while not _apply_grain(model, period_field, changes):
+                pass
+
+
+def _apply_grain(model, period_field: str, changes: dict[tuple, Delta]) -> bool:
+    def key_of(row) -> tuple:
+        return (row.dimension, row.agency_key, row.value, getattr(row, period_field))
+
+    match = Q()
+    for dimension, agency_key, value, period in changes:
+        match |= Q(
+            dimension=dimension, agency_key=agency_key, value=value, **{period_field: period}
         )
-        # The row is locked, so merging the JSON histogram in Python is safe.
+    existing = {
+        key_of(row): row
+        for row in model.objects.select_for_update()
+        .filter(match)
+        .order_by("dimension", "agency_key", "value", period_field)
+    }
+    new_rows = []
+    for key, delta in changes.items():
+        row = existing.get(key)
+        if row is None:
+            dimension, agency_key, value, period = key
+            row = model(dimension=dimension, agency_key=agency_key, value=value)
+            setattr(row, period_field, period)
+            new_rows.append(row)
+        for name in COUNTERS:
+            setattr(row, name, getattr(row, name) + getattr(delta, name))
         histogram = Counter(row.histogram)
         histogram.update(delta.histogram)
-        histogram = {k: n for k, n in sorted(histogram.items()) if n}
-        DailyRollup.objects.filter(pk=row.pk).update(
-            histogram=histogram,
-            **{name: F(name) + getattr(delta, name) for name in COUNTERS},
-        )
+        row.histogram = {k: n for k, n in sorted(histogram.items()) if n}
+    if new_rows:
+        try:
+            with transaction.atomic():
+                model.objects.bulk_create(new_rows)
+        except IntegrityError:
+            return False  # created meanwhile by another transaction: lock it and start over
+    if existing:
+        model.objects.bulk_update(existing.values(), [*COUNTERS, "histogram"])
         # An empty row would not exist after a rebuild; drop it so both agree row for row.
-        DailyRollup.objects.filter(pk=row.pk, received=0, closed=0, fell_due=0).delete()
+        model.objects.filter(
+            pk__in=[r.pk for r in existing.values()], received=0, closed=0, fell_due=0
+        ).delete()
+    return True
 
 
 def _may_handle(case: Case, by) -> bool:

@@ -1,4 +1,5 @@
-"""Case statistics for the dashboards (陳情案件統計), read from ``DailyRollup``.
+"""Case statistics for the dashboards (陳情案件統計), read from the rollups: ``MonthlyRollup`` for
+the whole months already over, ``DailyRollup`` for the rest of a period.
 
 Nothing here scans the case table except one indexed count of the cases overdue and still
 open. Every function runs a fixed number of queries whatever the number of cases.
@@ -36,20 +37,22 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from petitions.choices import Channel
-from petitions.models import Case, Category, DailyRollup, PetitionSettings
+from petitions.choices import Channel, RollupDimension
+from petitions.models import (
+    ALL_AGENCIES,
+    Case,
+    Category,
+    DailyRollup,
+    MonthlyRollup,
+    PetitionSettings,
+)
 from tainan_rdec.models import Agency, District
 
 DIMENSIONS = ("agency", "category", "channel", "district", "month")
 
-# The DailyRollup column per dimension ("month" is annotated).
-_ROLLUP_FIELD = {
-    "agency": "agency_id",
-    "category": "category_id",
-    "channel": "channel",
-    "district": "district_code",
-    "month": "month",
-}
+TOTAL = RollupDimension.TOTAL
+CATEGORY = RollupDimension.CATEGORY
+CHANNEL = RollupDimension.CHANNEL
 
 
 def _case_group(dimension: str):
@@ -142,11 +145,97 @@ class TimelinessRow:
         return _round(Decimal(self.satisfaction_sum) / self.satisfaction_count, HUNDREDTH)
 
 
-def _rollups(start: date, end: date, agency_ids=None):
-    rows = DailyRollup.objects.filter(day__gte=start, day__lte=end)
-    if agency_ids is not None:
-        rows = rows.filter(agency_id__in=list(agency_ids))
-    return rows
+def _month_end(month: date) -> date:
+    return (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def _split(start: date, end: date, today: date) -> tuple[tuple | None, list[tuple[date, date]]]:
+    """[start, end] as the whole past months that ``MonthlyRollup`` answers for (first and last
+    month, or None) and the days left over that ``DailyRollup`` answers for: partial months at
+    the edges, and the months not yet over (due-date measures count only days before today)."""
+    first = start if start.day == 1 else _month_end(start) + timedelta(days=1)
+    last = end.replace(day=1) if end == _month_end(end) else end.replace(day=1) - timedelta(days=1)
+    last = last.replace(day=1)
+    if _month_end(last) >= today:  # not over yet: today's month and later go by day
+        last = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    if first > last:
+        return None, [(start, end)]
+    days = []
+    if start < first:
+        days.append((start, first - timedelta(days=1)))
+    if _month_end(last) < end:
+        days.append((_month_end(last) + timedelta(days=1), end))
+    return (first, last), days
+
+
+class _Rows:
+    """The rollup rows that answer for [start, end] by one breakdown, from both grains.
+
+    ``dimension`` picks the row kind; the rows of the city (``agency_key`` 0) unless
+    ``agency_ids`` limits them to those agencies. ``group`` names what to group by: "agency",
+    "value" or "month". Each method runs one query per grain that has rows to read."""
+
+    def __init__(self, start, end, today, dimension, agency_ids, group, per_agency=False):
+        self.months, self.days = _split(start, end, today)
+        self.today = today
+        self.group = group
+        self.filters = {"dimension": dimension}
+        if agency_ids is not None:
+            self.filters["agency_key__in"] = list(agency_ids)
+        elif per_agency:
+            self.filters["agency_key__gt"] = ALL_AGENCIES
+        else:
+            self.filters["agency_key"] = ALL_AGENCIES
+
+    def querysets(self):
+        """(queryset, group expression, is daily) per grain with rows to read."""
+        field = {"agency": "agency_key", "value": "value"}
+        result = []
+        if self.months:
+            rows = MonthlyRollup.objects.filter(
+                month__gte=self.months[0], month__lte=self.months[1], **self.filters
+            )
+            result.append((rows, F(field.get(self.group, "month")), False))
+        if self.days:
+            span = Q()
+            for low, high in self.days:
+                span |= Q(day__gte=low, day__lte=high)
+            rows = DailyRollup.objects.filter(span, **self.filters)
+            group = TruncMonth("day") if self.group == "month" else F(field[self.group])
+            result.append((rows, group, True))
+        return result
+
+    def sums(self, **measures) -> dict:
+        """{group key: {measure: sum}}; a measure named with a ``past_`` prefix counts only days
+        before today (monthly rows are all past)."""
+        totals: dict = {}
+        for rows, group, daily in self.querysets():
+            annotations = {}
+            for name, column in measures.items():
+                past = name.startswith("past_") and daily
+                annotations[name] = Sum(column, filter=Q(day__lt=self.today) if past else None)
+            for r in rows.annotate(k=group).values("k").annotate(**annotations).order_by():
+                into = totals.setdefault(_norm(r["k"]), dict.fromkeys(measures, 0))
+                for name in measures:
+                    into[name] += r[name] or 0
+        return totals
+
+    def histograms(self) -> dict:
+        merged: dict = {}
+        for rows, group, _daily in self.querysets():
+            for key, histogram in (
+                rows.filter(closed__gt=0).annotate(k=group).values_list("k", "histogram")
+            ):
+                merged.setdefault(_norm(key), Counter()).update(histogram)
+        return merged
+
+
+def _breakdown(dimension: str, start, end, today, agency_ids) -> _Rows:
+    if dimension == "agency":
+        return _Rows(start, end, today, TOTAL, agency_ids, "agency", per_agency=True)
+    if dimension == "month":
+        return _Rows(start, end, today, TOTAL, agency_ids, "month")
+    return _Rows(start, end, today, dimension, agency_ids, "value")
 
 
 def _labels(dimension: str, keys) -> dict:
@@ -187,45 +276,34 @@ def timeliness_by(
         raise ValueError(f"unknown dimension {dimension!r}")
     today = today or timezone.localdate()
     settings = PetitionSettings.get()
-    field = _ROLLUP_FIELD[dimension]
-    rollups = _rollups(start, end, agency_ids)
-    if dimension == "month":
-        rollups = rollups.annotate(month=TruncMonth("day"))
-    # Due-date measures count only days already past (a case falls due at the end of the day).
-    past = Q(day__lt=today)
-    totals = (
-        rollups.values(field)
-        .annotate(
-            received_=Sum("received"),
-            closed_=Sum("closed"),
-            closed_on_time_=Sum("closed_on_time"),
-            fell_due_=Coalesce(Sum("fell_due", filter=past), 0),
-            fell_due_closed_on_time_=Coalesce(Sum("fell_due_closed_on_time", filter=past), 0),
-            processing_days_sum_=Sum("processing_days_sum"),
-            satisfaction_sum_=Sum("satisfaction_sum"),
-            satisfaction_count_=Sum("satisfaction_count"),
-        )
-        .order_by(field)
+    breakdown = _breakdown(dimension, start, end, today, agency_ids)
+    totals = breakdown.sums(
+        received="received",
+        closed="closed",
+        closed_on_time="closed_on_time",
+        past_fell_due="fell_due",
+        past_fell_due_closed_on_time="fell_due_closed_on_time",
+        processing_days_sum="processing_days_sum",
+        satisfaction_sum="satisfaction_sum",
+        satisfaction_count="satisfaction_count",
     )
-    histograms: dict[object, Counter] = {}
-    for key, histogram in rollups.filter(closed__gt=0).values_list(field, "histogram"):
-        histograms.setdefault(_norm(key), Counter()).update(histogram)
+    histograms = breakdown.histograms()
     overdue = _overdue_open(dimension, start, end, today, agency_ids)
     rows = {}
-    for t in totals:
-        key = _norm(t[field])
+    for raw_key, t in totals.items():
+        key = _key(dimension, raw_key)
         rows[key] = TimelinessRow(
             key=key,
             label="",
-            received=t["received_"],
-            closed=t["closed_"],
-            closed_on_time=t["closed_on_time_"],
-            fell_due=t["fell_due_"],
-            fell_due_closed_on_time=t["fell_due_closed_on_time_"],
-            processing_days_sum=Decimal(t["processing_days_sum_"]),
-            satisfaction_sum=t["satisfaction_sum_"],
-            satisfaction_count=t["satisfaction_count_"],
-            histogram=dict(histograms.get(key, {})),
+            received=t["received"],
+            closed=t["closed"],
+            closed_on_time=t["closed_on_time"],
+            fell_due=t["past_fell_due"],
+            fell_due_closed_on_time=t["past_fell_due_closed_on_time"],
+            processing_days_sum=Decimal(str(t["processing_days_sum"])),
+            satisfaction_sum=t["satisfaction_sum"],
+            satisfaction_count=t["satisfaction_count"],
+            histogram=dict(histograms.get(raw_key, {})),
             overdue_open=0,
         )
     for key, n in overdue.items():
@@ -241,6 +319,11 @@ def timeliness_by(
     return [rows[k] for k in sorted(rows, key=lambda k: (k is None, k))]
 
 
+def _key(dimension: str, raw):
+    """A breakdown's key as the caller knows it: a category pk as an int."""
+    return int(raw) if dimension == "category" else raw
+
+
 def _norm(key):
     """A month key as a date (a backend may hand back a datetime for TruncMonth)."""
     return key.date() if isinstance(key, datetime) else key
@@ -248,37 +331,39 @@ def _norm(key):
 
 def volume_by_month_and_channel(start: date, end: date, agency_ids=None) -> list[dict]:
     """Cases received per month and channel: [{"month": date, "channel": str, "received": n}],
-    by month then channel. One query."""
-    rows = (
-        _rollups(start, end, agency_ids)
-        .annotate(month=TruncMonth("day"))
-        .values("month", "channel")
-        .annotate(received=Sum("received"))
-        .filter(received__gt=0)
-        .order_by("month", "channel")
-    )
+    by month then channel. One query per grain."""
+    today = timezone.localdate()
+    counts: Counter = Counter()
+    for rows, month, _daily in _Rows(start, end, today, CHANNEL, agency_ids, "month").querysets():
+        for r in rows.annotate(k=month).values("k", "value").annotate(n=Sum("received")).order_by():
+            counts[(_norm(r["k"]), r["value"])] += r["n"]
     return [
-        {"month": _norm(r["month"]), "channel": r["channel"], "received": r["received"]}
-        for r in rows
+        {"month": month, "channel": channel, "received": n}
+        for (month, channel), n in sorted(counts.items())
+        if n
     ]
 
 
 def top_categories(start: date, end: date, n: int = 10, agency_ids=None) -> list[dict]:
     """The ``n`` categories with the most cases received:
-    [{"category_id", "name", "received"}], most first (ties by name). One query."""
-    rows = (
-        _rollups(start, end, agency_ids)
-        .values("category_id", "category__name")
-        .annotate(received=Sum("received"))
-        .filter(received__gt=0)
-        .order_by("-received", "category__name")[:n]
+    [{"category_id", "name", "received"}], most first (ties by name). Two queries per grain
+    at most, and one for the names."""
+    today = timezone.localdate()
+    received = _Rows(start, end, today, CATEGORY, agency_ids, "value").sums(received="received")
+    names = dict(
+        Category.objects.filter(pk__in=[int(k) for k in received]).values_list("pk", "name")
     )
-    return [
-        {"category_id": r["category_id"], "name": r["category__name"], "received": r["received"]}
-        for r in rows
+    rows = [
+        {"category_id": int(k), "name": names.get(int(k), k), "received": v["received"]}
+        for k, v in received.items()
+        if v["received"]
     ]
+    rows.sort(key=lambda r: (-r["received"], r["name"]))
+    return rows[:n]
 
 
 def total_received(start: date, end: date, agency_ids=None) -> int:
-    """Cases received in [start, end]. One query."""
-    return _rollups(start, end, agency_ids).aggregate(n=Sum("received"))["n"] or 0
+    """Cases received in [start, end]. One query per grain."""
+    today = timezone.localdate()
+    totals = _Rows(start, end, today, TOTAL, agency_ids, "value").sums(received="received")
+    return sum(v["received"] for v in totals.values())

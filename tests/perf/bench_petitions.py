@@ -1,14 +1,17 @@
-"""Benchmark: the demo case generator and the timeliness statistics at the city's scale.
+"""Benchmark: the petitions pages and statistics at the city's scale.
 
     .venv/bin/python -m tests.perf bench_petitions
-    PETITIONS_BENCH_N=1500000 .venv/bin/python -m tests.perf bench_petitions
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tainan_rdec PETITIONS_BENCH_N=1500000 \\
+        .venv/bin/python -m tests.perf bench_petitions
 
-It creates a separate test database (``create_test_db``, destroyed afterwards: SQLite in memory
-by default, ``test_<name>`` on PostgreSQL when DATABASE_URL points there), generates N cases
-(``PETITIONS_BENCH_N``, default 200,000) with ``petitions.demo.generate_cases`` and reports the
-generation rate, the time of the full ``rebuild_rollups`` it ends with, the 95th percentile of
-20 runs of ``timeliness_by("agency", ...)`` over the five years, and the peak memory (maximum
-resident set size of this process).
+It uses a database of its own (``test_<name>`` beside DATABASE_URL's, kept between runs on
+PostgreSQL; SQLite in memory otherwise). When that database does not hold exactly N cases
+(``PETITIONS_BENCH_N``, default 200,000) it generates them with
+``petitions.demo.generate_cases`` (five years before 115.3.31) and reports the rate. Then it
+times a full ``rebuild_rollups``, ``timeliness_by("agency")`` over the five years, and the
+server time (Django's whole request handling, in process) of each page a reviewer or a bureau
+opens: p50 and p95 over RUNS requests, and the queries each page runs. Last, the peak memory
+(maximum resident set size of this process).
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from unittest import mock
 
 DEFAULT_N = 200_000
 RUNS = 20
@@ -37,48 +39,127 @@ def _p95(samples: list[float]) -> float:
     return ordered[max(0, -(-95 * len(ordered) // 100) - 1)]
 
 
-def _run(n: int) -> None:
+def _ensure_cases(n: int) -> None:
     from django.db import connection
 
     from petitions import demo
-    from petitions.models import Case, DailyRollup
-    from petitions.rollups import rebuild_rollups
-    from petitions.stats import timeliness_by
+    from petitions.models import Case, CaseTransfer, DailyRollup, Event, MonthlyRollup
 
-    rebuilds: list[tuple[int, float]] = []
-
-    def timed_rebuild():
-        began = time.perf_counter()
-        rows = rebuild_rollups()
-        rebuilds.append((rows, time.perf_counter() - began))
-        return rows
-
-    # Time the one rebuild generate_cases ends with, apart from writing the cases.
-    with mock.patch.object(demo, "rebuild_rollups", timed_rebuild):
-        began = time.perf_counter()
-        written = demo.generate_cases(n, stdout=io.StringIO(), today=TODAY)
-        total = time.perf_counter() - began
-    [(rows, rebuild)] = rebuilds
-    assert DailyRollup.objects.count() == rows
+    have = Case.objects.count()
+    if have == n:
+        print(f"reusing {have:,} cases in {connection.settings_dict['NAME']}")
+        return
+    if have:
+        with connection.cursor() as cursor:
+            for model in (CaseTransfer, Case, Event, DailyRollup, MonthlyRollup):
+                table = model._meta.db_table
+                if connection.vendor == "postgresql":
+                    cursor.execute(f"TRUNCATE {table} CASCADE")
+                else:
+                    cursor.execute(f"DELETE FROM {table}")
+    began = time.perf_counter()
+    written = demo.generate_cases(n, stdout=io.StringIO(), today=TODAY)
+    elapsed = time.perf_counter() - began
     events = Case.objects.filter(event__isnull=False).count()
     print(
         f"generated {written:,} cases ({events:,} in the event) into {connection.vendor} in "
-        f"{total - rebuild:.1f} s: {written / (total - rebuild):,.0f} cases/s "
-        f"({written / total:,.0f} cases/s with the rollup rebuild)"
+        f"{elapsed:.1f} s with the rollups: {written / elapsed:,.0f} cases/s"
     )
-    print(f"rebuild_rollups: {rows:,} rows in {rebuild:.1f} s")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
 
-    start = TODAY.replace(year=TODAY.year - 5) + timedelta(days=1)
+
+def _time(label: str, func, runs: int = RUNS) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    func()  # warm up
+    with CaptureQueriesContext(connection) as ctx:
+        func()
     samples = []
-    for _ in range(RUNS):
+    for _ in range(runs):
         began = time.perf_counter()
-        table = timeliness_by("agency", start=start, end=TODAY, today=TODAY)
+        func()
         samples.append(time.perf_counter() - began)
     print(
-        f"timeliness_by('agency', five years): {len(table)} agencies, "
-        f"p95 {_p95(samples) * 1000:.0f} ms, median {statistics.median(samples) * 1000:.0f} ms "
-        f"({RUNS} runs)"
+        f"  {label:<44} p50 {statistics.median(samples) * 1000:6.0f} ms   "
+        f"p95 {_p95(samples) * 1000:6.0f} ms   {len(ctx.captured_queries):3d} queries"
     )
+
+
+def _run(n: int) -> None:
+    import time_machine
+    from django.core import signals
+    from django.db import close_old_connections
+    from django.db.models import Count
+    from django.test import Client
+
+    from petitions.models import Case, DailyRollup, MonthlyRollup
+    from petitions.rollups import rebuild_rollups
+    from petitions.stats import timeliness_by
+    from tainan_rdec.choices import Role
+    from tainan_rdec.models import Agency, User
+
+    # Keep one connection for the whole run (as a test case does), so queries are counted.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    _ensure_cases(n)
+    began = time.perf_counter()
+    rows = rebuild_rollups()
+    rebuild = time.perf_counter() - began
+    print(
+        f"rebuild_rollups (five years): {rows:,} rows in {rebuild:.1f} s "
+        f"({DailyRollup.objects.count():,} daily, {MonthlyRollup.objects.count():,} monthly)"
+    )
+
+    busiest = (
+        Case.objects.open()
+        .values("handling_agency")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()["handling_agency"]
+    )
+    agency = Agency.objects.get(pk=busiest)
+    reviewer, _ = User.objects.get_or_create(
+        username="bench_reviewer",
+        defaults={"role": Role.REVIEWER, "agency": Agency.objects.get(code="B26")},
+    )
+    staff, _ = User.objects.get_or_create(
+        username="bench_staff", defaults={"role": Role.BUREAU_STAFF, "agency": agency}
+    )
+    as_reviewer, as_staff = Client(), Client()
+    as_reviewer.force_login(reviewer)
+    as_staff.force_login(staff)
+
+    def page(client, path):
+        def get():
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+
+        return get
+
+    start = TODAY.replace(year=TODAY.year - 5) + timedelta(days=1)
+    with time_machine.travel(date(2026, 3, 20), tick=True):
+        print(f"server time over {RUNS} requests (today 115.3.20; bureau: {agency.name}):")
+        _time(
+            "timeliness_by('agency'), five years",
+            lambda: timeliness_by("agency", start=start, end=TODAY, today=TODAY),
+        )
+        _time("reviewer dashboard (five years)", page(as_reviewer, "/petitions/dashboard/"))
+        _time(
+            "reviewer dashboard, sorted by overdue rate",
+            page(as_reviewer, "/petitions/dashboard/?sort=overdue_rate"),
+        )
+        _time(
+            "reviewer dashboard, one year",
+            page(as_reviewer, "/petitions/dashboard/?start=114.1&end=114.12"),
+        )
+        _time("agency view (bureau: open cases)", page(as_staff, "/petitions/mine/"))
+        _time("agency view (reviewer, every agency)", page(as_reviewer, "/petitions/mine/"))
+        _time("case list (bureau)", page(as_staff, "/petitions/"))
+        _time("case list (reviewer, 1.5M-row table)", page(as_reviewer, "/petitions/"))
+        _time("home page (bureau card)", page(as_staff, "/"))
 
 
 def main() -> None:
@@ -91,13 +172,15 @@ def main() -> None:
     from django.test.utils import setup_test_environment, teardown_test_environment
 
     n = int(os.environ.get("PETITIONS_BENCH_N", DEFAULT_N))
+    keep = connection.vendor == "postgresql"
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keep)
     try:
         _run(n)
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if not keep:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
     print(f"peak memory: {_max_rss_mb():.0f} MB")
 
