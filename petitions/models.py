@@ -250,6 +250,9 @@ class Rollup(models.Model):
     closed_on_time = models.PositiveIntegerField(default=0)
     fell_due = models.PositiveIntegerField(default=0)
     fell_due_closed_on_time = models.PositiveIntegerField(default=0)
+    # Closed, on time or late, counted on the due day: fell_due − fell_due_closed on the days
+    # already past is the number of cases overdue and still open.
+    fell_due_closed = models.PositiveIntegerField(default=0)
     processing_days_sum = models.DecimalField(max_digits=12, decimal_places=1, default=Decimal(0))
     satisfaction_sum = models.PositiveIntegerField(default=0)
     satisfaction_count = models.PositiveIntegerField(default=0)

@@ -114,6 +114,7 @@ def _contribution_queries(grain, dimension, per_agency, start, end):
         .annotate(
             n=Count("pk"),
             on_time=Count("pk", filter=Q(status=CaseStatus.CLOSED, closed_on_time=True)),
+            closed=Count("pk", filter=Q(status=CaseStatus.CLOSED)),
         )
         .order_by()
     )
@@ -137,6 +138,7 @@ _COLUMNS = (
     "received",
     "fell_due",
     "fell_due_closed_on_time",
+    "fell_due_closed",
     "closed",
     "closed_on_time",
     "processing_days_sum",
@@ -167,20 +169,22 @@ def _select_sql(grain, dimension, per_agency, start, end) -> tuple[str, list]:
     )
     select = f"""
         SELECT k_period, k_agency, k_value,
-               SUM(received), SUM(fell_due), SUM(fell_due_closed_on_time), SUM(closed),
+               SUM(received), SUM(fell_due), SUM(fell_due_closed_on_time),
+               SUM(fell_due_closed), SUM(closed),
                SUM(closed_on_time), SUM(processing_days_sum), SUM(satisfaction_sum),
                SUM(satisfaction_count), {histogram}
         FROM (
             SELECT k_period, k_agency, k_value, n AS received, 0 AS fell_due,
-                   0 AS fell_due_closed_on_time, 0 AS closed, 0 AS closed_on_time,
+                   0 AS fell_due_closed_on_time, 0 AS fell_due_closed, 0 AS closed,
+                   0 AS closed_on_time,
                    0 AS processing_days_sum, 0 AS satisfaction_sum, 0 AS satisfaction_count,
                    NULL AS h_key, 0 AS h_n
             FROM ({sql[0]}) received_rows
             UNION ALL
-            SELECT k_period, k_agency, k_value, 0, n, on_time, 0, 0, 0, 0, 0, NULL, 0
+            SELECT k_period, k_agency, k_value, 0, n, on_time, closed, 0, 0, 0, 0, 0, NULL, 0
             FROM ({sql[1]}) due_rows
             UNION ALL
-            SELECT k_period, k_agency, k_value, 0, 0, 0, n, on_time, k_days * n,
+            SELECT k_period, k_agency, k_value, 0, 0, 0, 0, n, on_time, k_days * n,
                    satisfaction_sum, satisfaction_count, {h_key}, n
             FROM ({sql[2]}) closed_rows
         ) contributions
@@ -327,6 +331,7 @@ def direct_stats(
             row = at(case.due_date, case.handling_agency_id)
             row.fell_due += 1
             row.fell_due_closed_on_time += int(on_time)
+            row.fell_due_closed += int(closed)
         if closed and _in_range(to_local_date(case.closed_at), start, end):
             days = processing_working_days(case.received_at, case.closed_at, calendar=calendar)
             row = at(to_local_date(case.closed_at), case.handling_agency_id)

@@ -48,6 +48,7 @@ COUNTERS = (
     "closed_on_time",
     "fell_due",
     "fell_due_closed_on_time",
+    "fell_due_closed",
     "processing_days_sum",
     "satisfaction_sum",
     "satisfaction_count",
@@ -71,6 +72,7 @@ class Delta:
     closed_on_time: int = 0
     fell_due: int = 0
     fell_due_closed_on_time: int = 0
+    fell_due_closed: int = 0
     processing_days_sum: Decimal = Decimal(0)
     satisfaction_sum: int = 0
     satisfaction_count: int = 0
@@ -106,6 +108,7 @@ def outcome_contributions(case: Case) -> dict[tuple, Delta]:
     due = at(case.due_date)
     due.fell_due += 1
     due.fell_due_closed_on_time += int(on_time)
+    due.fell_due_closed += int(closed)
     if closed:
         row = at(to_local_date(case.closed_at))
         row.closed += 1
