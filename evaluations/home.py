@@ -1,0 +1,41 @@
+"""Home-page cards of the evaluations app (registered in ``EvaluationsConfig.ready()``)."""
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from evaluations.choices import ImprovementStatus
+from evaluations.models import ImprovementItem
+
+
+def bureau_card(request) -> dict | None:
+    """The agency's improvement items to report back on; hidden when there are none."""
+    today = timezone.localdate()
+    items = ImprovementItem.objects.visible_to(request.user)
+    waiting = items.awaiting_report().count()
+    if not waiting:
+        return None
+    return {
+        "lines": [
+            _("待回復改善事項：{n} 件").format(n=waiting),
+            _("已逾回復期限：{n} 件").format(n=items.overdue(today).count()),
+        ],
+        "link_url": reverse("evaluations:improvement_list") + "?status=open",
+        "link_label": _("前往改善事項"),
+    }
+
+
+def commission_card(request) -> dict:
+    """Report-backs waiting for the reviewer, and items overdue."""
+    today = timezone.localdate()
+    items = ImprovementItem.objects.visible_to(request.user)
+    return {
+        "lines": [
+            _("機關已回復待確認：{n} 件").format(
+                n=items.filter(status=ImprovementStatus.REPORTED).count()
+            ),
+            _("逾期未回復：{n} 件").format(n=items.overdue(today).count()),
+        ],
+        "link_url": reverse("evaluations:improvement_list") + "?status=reported",
+        "link_label": _("前往改善事項"),
+    }

@@ -1,0 +1,56 @@
+"""What the service-quality pages share."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils import timezone
+
+from tainan_rdec.choices import Role
+from tainan_rdec.roc import ROC_OFFSET
+from tainan_rdec.scoping import role_required
+
+reviewers_only = role_required(Role.REVIEWER, Role.ADMIN)
+
+PAGE_SIZE = 50
+FIRST_RECORD_YEAR = 2000
+
+
+def roc(year: int) -> int:
+    return year - ROC_OFFSET
+
+
+def this_year() -> int:
+    return timezone.localdate().year
+
+
+def year_param(request, name: str = "year") -> int | None:
+    """A ``?year=`` given as an ROC (113) or Gregorian (2024) year; 404 when it is not one."""
+    value = request.GET.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or not 0 < int(value) < 10000:
+        raise Http404
+    year = int(value)
+    return year if year > ROC_OFFSET else year + ROC_OFFSET
+
+
+def record_year(request) -> int:
+    """The rubric year of an entry form (``?year=``, default this year), from 2000 (民國89年)
+    to next year; another year is 404, so a typo never creates a rubric version."""
+    year = year_param(request) or this_year()
+    if not FIRST_RECORD_YEAR <= year <= this_year() + 1:
+        raise Http404
+    return year
+
+
+def query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def flash_errors(request, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)

@@ -1,0 +1,135 @@
+"""The section's front page, one agency's service-quality history and the rubric pages."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Avg, Count
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+
+from evaluations.choices import ImprovementStatus, RubricKind
+from evaluations.models import (
+    AnnualEvaluation,
+    Audit,
+    AwardCoaching,
+    EvaluationResult,
+    ImprovementItem,
+    PhoneTest,
+    Rubric,
+)
+from evaluations.rubrics import groups_of
+from evaluations.views.common import roc, this_year
+from tainan_rdec.models import Agency
+from tainan_rdec.scoping import get_visible_or_404, is_commission
+
+
+def _year_counts(model, user, year: int) -> dict:
+    return model.objects.visible_to(user).in_year(year).aggregate(n=Count("pk"), mean=Avg("score"))
+
+
+@login_required
+def index(request):
+    user = request.user
+    today = timezone.localdate()
+    year = this_year()
+    items = ImprovementItem.objects.visible_to(user)
+    latest = AnnualEvaluation.objects.visible_to(user).first()
+    own_result = None
+    if latest is not None and not is_commission(user):
+        own_result = EvaluationResult.objects.visible_to(user).filter(evaluation=latest).first()
+    return render(
+        request,
+        "evaluations/index.html",
+        {
+            "year": year,
+            "roc_year": roc(year),
+            "phone": _year_counts(PhoneTest, user, year),
+            "audit": _year_counts(Audit, user, year),
+            "open_items": items.awaiting_report().count(),
+            "overdue_items": items.overdue(today).count(),
+            "reported_items": items.filter(status=ImprovementStatus.REPORTED).count(),
+            "latest": latest,
+            "own_result": own_result,
+            "commission": is_commission(user),
+            "rubrics": list(Rubric.objects.visible_to(user).order_by("-year", "kind")[:4]),
+        },
+    )
+
+
+def agency_for_code(user, code: str) -> Agency:
+    """The agency of ``code`` if the user may see its service-quality history, else 404."""
+    agency = Agency.objects.filter(code=code).first()
+    if agency is None or not (is_commission(user) or user.agency_id == agency.pk):
+        raise Http404
+    return agency
+
+
+@login_required
+def agency_history(request, code):
+    """One agency over the years: its evaluation lines, tests, audits, improvement items and
+    Government Service Award entries."""
+    user = request.user
+    agency = agency_for_code(user, code)
+    today = timezone.localdate()
+    improvements = list(
+        ImprovementItem.objects.visible_to(user)
+        .filter(audit__agency=agency)
+        .select_related("audit")
+        .order_by("-audit__visited_on", "due_date", "pk")
+    )
+    for item in improvements:
+        item.overdue = item.is_overdue(today)
+    return render(
+        request,
+        "evaluations/agency_history.html",
+        {
+            "agency": agency,
+            "results": list(
+                EvaluationResult.objects.visible_to(user)
+                .filter(agency=agency)
+                .select_related("evaluation")
+                .order_by("-evaluation__year")
+            ),
+            "phone_years": list(
+                PhoneTest.objects.visible_to(user)
+                .filter(agency=agency)
+                .values("tested_on__year")
+                .annotate(n=Count("pk"), mean=Avg("score"))
+                .order_by("-tested_on__year")
+            ),
+            "tests": list(
+                PhoneTest.objects.visible_to(user)
+                .filter(agency=agency)
+                .order_by("-tested_on", "-tested_at")[:50]
+            ),
+            "audits": list(
+                Audit.objects.visible_to(user).filter(agency=agency).order_by("-visited_on")[:50]
+            ),
+            "improvements": improvements,
+            "coachings": list(
+                AwardCoaching.objects.visible_to(user).filter(agency=agency).order_by("-year")
+            ),
+        },
+    )
+
+
+@login_required
+def rubric_detail(request, year, kind):
+    if kind not in RubricKind.values:
+        raise Http404
+    rubric = get_visible_or_404(Rubric, request.user, year=year, kind=kind)
+    groups = groups_of(rubric)
+    return render(
+        request,
+        "evaluations/rubric_detail.html",
+        {
+            "rubric": rubric,
+            "groups": groups,
+            "max_total": sum((g["max_points"] for g in groups), 0),
+            "others": list(
+                Rubric.objects.visible_to(request.user).filter(kind=kind).order_by("-year")
+            ),
+            "in_use": rubric.in_use,
+        },
+    )
