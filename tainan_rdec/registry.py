@@ -66,16 +66,34 @@ def nav_items_for(user) -> list[NavItem]:
     ]
 
 
-_demo_seeders: dict[str, Callable] = {}
+_demo_seeders: dict[str, tuple[tuple[str, ...], Callable]] = {}
 
 
-def register_demo_seeder(key: str, seeder: Callable) -> None:
+def register_demo_seeder(key: str, seeder: Callable, *, after: Iterable[str] = ()) -> None:
     """``seeder(stdout, **options)`` adds an app's demo data; it runs after the demo users exist
     and must be idempotent (``seed_demo`` is re-run freely). ``options`` are the command's
     options for the apps (e.g. ``petitions``: how many demo cases to generate); a seeder ignores
-    the ones it does not know."""
-    _demo_seeders[key] = seeder
+    the ones it does not know. ``after`` names the seeders whose data this one reads (e.g. the
+    service evaluation reads the petition cases): they run first."""
+    _demo_seeders[key] = (tuple(after), seeder)
 
 
 def demo_seeders() -> list[tuple[str, Callable]]:
-    return sorted(_demo_seeders.items())
+    """The seeders in an order that runs each after the ones it names (else by key)."""
+    ordered: list[tuple[str, Callable]] = []
+    done: set[str] = set()
+
+    def visit(key: str, path: tuple[str, ...] = ()) -> None:
+        if key in done or key not in _demo_seeders:
+            return
+        if key in path:
+            raise ValueError(f"demo seeders depend on each other in a loop: {(*path, key)}")
+        after, seeder = _demo_seeders[key]
+        for before in sorted(after):
+            visit(before, (*path, key))
+        done.add(key)
+        ordered.append((key, seeder))
+
+    for key in sorted(_demo_seeders):
+        visit(key)
+    return ordered
