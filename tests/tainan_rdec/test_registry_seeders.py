@@ -15,7 +15,7 @@ def test_a_seeder_runs_after_the_ones_it_names(seeders):
     seeders.register_demo_seeder("a-evaluations", lambda out: None, after=["petitions"])
     seeders.register_demo_seeder("petitions", lambda out: None)
     seeders.register_demo_seeder("awards", lambda out: None)
-    assert [key for key, _ in seeders.demo_seeders()] == ["awards", "petitions", "a-evaluations"]
+    assert [key for key, _ in seeders.demo_seeders()] == ["petitions", "a-evaluations", "awards"]
 
 
 def test_a_loop_is_refused(seeders):
