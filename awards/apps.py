@@ -9,8 +9,15 @@ class AwardsConfig(AppConfig):
 
     def ready(self):
         from tainan_rdec.choices import Role
-        from tainan_rdec.registry import register_nav_item
+        from tainan_rdec.registry import register_demo_seeder, register_nav_item
 
         register_nav_item(
             "awards", label=_("獎項"), url_name="awards:index", roles=Role.values, order=40
         )
+        register_demo_seeder("awards", _seed_awards)
+
+
+def _seed_awards(stdout, **options):
+    from awards import demo
+
+    demo.seed(stdout)
