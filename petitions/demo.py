@@ -370,6 +370,7 @@ COLUMNS = (
     "petitioner_name",
     "petitioner_phone",
     "petitioner_email",
+    "receiving_agency",
     "updated_at",
 )
 
@@ -471,6 +472,7 @@ class _Writer:
         row[2] = adapt(row[2])
         row[12] = adapt(row[12])
         row[13] = adapt(row[13])
+        row.append(from_agency)  # receiving_agency: set once a case has been transferred
         row.append(self.updated_at)
         self.rows.append(row)
 

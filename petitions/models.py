@@ -141,6 +141,17 @@ class Case(models.Model):
     handling_agency = models.ForeignKey(
         Agency, verbose_name=_("承辦機關"), on_delete=models.PROTECT, related_name="cases"
     )
+    # The agency that received the case, kept at its first transfer (改分); empty while the
+    # case was never transferred (then it is the handling agency). Statistics count receipts
+    # for it without reading the transfer history.
+    receiving_agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("受理機關"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     due_date = models.DateField(_("處理期限"))
     first_response_at = models.DateTimeField(_("首次回應時間"), null=True, blank=True)
     closed_at = models.DateTimeField(_("結案時間"), null=True, blank=True)

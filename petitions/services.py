@@ -291,10 +291,12 @@ def transfer_case(case: Case, to_agency, *, by, reason: str = "") -> CaseTransfe
         reason=reason,
         by=by,
     )
+    if locked.receiving_agency_id is None:
+        locked.receiving_agency_id = locked.handling_agency_id
     locked.handling_agency = to_agency
     if locked.status == CaseStatus.RECEIVED:
         locked.status = CaseStatus.ASSIGNED
-    locked.save(update_fields=["handling_agency", "status", "updated_at"])
+    locked.save(update_fields=["receiving_agency", "handling_agency", "status", "updated_at"])
     apply_deltas(_difference(before, outcome_contributions(locked)))
     _copy_back(locked, case)
     return transfer
