@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from tainan_rdec.choices import (
     BUREAU_ROLES,
@@ -89,6 +90,9 @@ class User(AbstractUser):
     title = models.CharField(_("職稱"), max_length=50, blank=True)
     phone = models.CharField(_("聯絡電話"), max_length=30, blank=True)
 
+    # Who changed a user's role, agency or active flag, and when (admin: 歷史紀錄). The password
+    # hash is never copied; a sign-in, which saves only last_login, adds no row (see save()).
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
     objects = PortalUserManager()
 
     class Meta:
@@ -126,6 +130,14 @@ class User(AbstractUser):
     def save(self, *args, **kwargs):
         # The admin site is for system administrators: the role decides, not a separate flag.
         self.is_staff = self.is_superuser or self.role == Role.ADMIN
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and set(update_fields) <= {"last_login"}:
+            self.skip_history_when_saving = True
+            try:
+                super().save(*args, **kwargs)
+            finally:
+                del self.skip_history_when_saving
+            return
         super().save(*args, **kwargs)
 
     def has_perm(self, perm, obj=None):

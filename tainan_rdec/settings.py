@@ -4,8 +4,10 @@ Defaults give the embedded setup (SQLite file, tasks run in-process, e-mail to t
 `make run` works on a laptop with nothing else installed. `.env.example` lists every variable.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +47,8 @@ INSTALLED_APPS = [
     "tainan_rdec",
     "django.contrib.admin",
     "django.contrib.auth",
+    "axes",
+    "csp",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -63,8 +67,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "tainan_rdec.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "tainan_rdec.middleware.SessionIdleTimeoutMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -72,6 +79,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, so it turns a locked-out login (flagged on the request) into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tainan_rdec.urls"
@@ -109,6 +118,11 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "tainan_rdec.User"
+# django-axes first: it refuses a locked-out username/address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -146,6 +160,9 @@ STORAGES = {
     },
 }
 # A spreadsheet of a few hundred thousand rows is legitimate; larger uploads are refused.
+# DATA_UPLOAD_MAX_MEMORY_SIZE bounds a request's form fields only (file parts stream to disk);
+# MAX_REQUEST_BYTES bounds the whole body, refused with 413 before it is read
+# (tainan_rdec.middleware).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -196,12 +213,50 @@ PORTAL_NAME = _("臺南市政府研考會管考入口網")
 # Processes rendering meeting-packet sections at once (0: up to 2, by the cores available).
 PACKET_RENDER_WORKERS = env_int("PACKET_RENDER_WORKERS", 0)
 
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
+# Idle timeout: a session ends about SESSION_COOKIE_AGE seconds after its last request (the
+# expiry moves on while it is used: tainan_rdec.middleware.SessionIdleTimeoutMiddleware) and
+# when the browser closes (a shared office PC).
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp): scripts, styles, images and fonts from the portal itself
+# only; no inline script or style attribute runs, nothing loads from elsewhere, and no other
+# site may frame the portal. Charts are inline SVG markup, which needs no exception.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT failed attempts for one user name
+# from one address, that pair is refused for LOGIN_LOCKOUT_MINUTES, counted from the latest
+# attempt. Counting the pair, not the address, keeps one bureau behind a shared NAT address from
+# locking out its colleagues. Attempts are rows (admin: 存取嘗試), so every process sees them
+# and an admin can lift a lockout; a successful login clears the count.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "tainan_rdec.views.locked_out"
+# Behind a reverse proxy, the client's address is the TRUSTED_PROXY_COUNT-th entry from the
+# right of X-Forwarded-For (each proxy appends what it saw); with none, REMOTE_ADDR, as a client
+# can write anything into the header itself.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "tainan_rdec.middleware.client_address"
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
@@ -220,6 +275,8 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # expand to when unzipped (a zip bomb is refused before openpyxl reads it).
 IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", 200 * 1024 * 1024)
 IMPORT_MAX_XLSX_UNZIPPED_BYTES = env_int("IMPORT_MAX_XLSX_UNZIPPED_BYTES", 500 * 1024 * 1024)
+# The largest request body accepted at all: the largest import file and a little for the form.
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", IMPORT_MAX_FILE_BYTES + 1024 * 1024)
 
 LOGGING = {
     "version": 1,

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
@@ -19,3 +20,11 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a login refused for too many failures (``AXES_LOCKOUT_CALLABLE``):
+    the portal's page, in Chinese, with the wait in minutes, status 429 (Too Many Requests)."""
+    minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "cooloff_minutes": minutes}
+    return render(request, "registration/locked_out.html", context, status=429)

@@ -72,6 +72,9 @@ class ControlSettings(models.Model):
     steep_curve_months = models.PositiveSmallIntegerField(_("配當失衡：完工前月數"), default=3)
     checkpoint_due_days = models.PositiveSmallIntegerField(_("檢核點即將到期（日內）"), default=30)
 
+    # Thresholds and weights decide lag status and scores: who changed them, and when.
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("列管參數")
         verbose_name_plural = _("列管參數")
@@ -166,6 +169,9 @@ class Project(models.Model):
     created_at = models.DateTimeField(_("建立時間"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新時間"), auto_now=True)
 
+    # Every edit of the basic data, budget, status or phase, also one made in the admin site
+    # (StatusChange keeps the reasons for the status changes made through the portal).
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
     objects = ProjectQuerySet.as_manager()
 
     class Meta:
@@ -225,6 +231,8 @@ class BudgetAllocation(models.Model):
     year = models.PositiveSmallIntegerField(_("年度（西元）"))
     amount = models.BigIntegerField(_("分配數（元）"), validators=[MinValueValidator(0)])
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("年度經費分配")
         verbose_name_plural = _("年度經費分配")
@@ -258,6 +266,7 @@ class Milestone(models.Model):
     )
     note = models.TextField(_("說明"), blank=True)
 
+    history = HistoricalRecords()
     objects = ProjectChildQuerySet.as_manager()
 
     class Meta:

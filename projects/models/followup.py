@@ -5,6 +5,7 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from projects.choices import (
     AgendaReason,
@@ -154,6 +155,7 @@ class Directive(models.Model):
     closed_at = models.DateTimeField(_("解除追蹤時間"), null=True, blank=True)
     closing_note = models.TextField(_("解除追蹤說明"), blank=True)
 
+    history = HistoricalRecords(excluded_fields=["raised_at"])
     objects = DirectiveQuerySet.as_manager()
 
     class Meta:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from projects.choices import (
     Grade,
@@ -35,6 +36,8 @@ class AnnualScore(models.Model):
     grade = models.CharField(_("等第"), max_length=10, choices=Grade.choices)
     computed_at = models.DateTimeField(_("計算時間"), auto_now=True)
 
+    # A reviewer's adjustment (審查加減分) is a save and gets a row with who and when.
+    history = HistoricalRecords(excluded_fields=["computed_at"])
     objects = ProjectChildQuerySet.as_manager()
 
     class Meta:
