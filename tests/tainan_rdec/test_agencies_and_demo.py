@@ -1,6 +1,7 @@
 from io import StringIO
 
 from django.core.management import call_command
+from django.http import HttpRequest
 
 from tainan_rdec.choices import AgencyKind, Role
 from tainan_rdec.management.commands.seed_demo import DEMO_USERS
@@ -41,4 +42,5 @@ def test_seed_demo_creates_one_user_per_role_and_is_idempotent(city_agencies, cl
         )
     )
     assert bureaus == {"工務局", "水利局"}
-    assert client.login(username="reviewer", password="demo-pass-2024")
+    # django-axes watches logins: it needs the request a login comes with.
+    assert client.login(request=HttpRequest(), username="reviewer", password="demo-pass-2024")
