@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from petitions.models import Case, CaseTransfer, Category, Event, PetitionSettings, Subcategory
+from tainan_rdec.importing.admin import RegisterAdminMixin
 
 
 @admin.register(PetitionSettings)
@@ -18,10 +19,20 @@ class SubcategoryInline(admin.TabularInline):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(RegisterAdminMixin, admin.ModelAdmin):
+    import_register = "categories"
     list_display = ["name", "time_limit_days", "active", "sort_order"]
     list_editable = ["time_limit_days", "active"]
     inlines = [SubcategoryInline]
+
+
+@admin.register(Subcategory)
+class SubcategoryAdmin(RegisterAdminMixin, admin.ModelAdmin):
+    import_register = "subcategories"
+    list_display = ["code", "category", "name", "time_limit_days", "active"]
+    list_filter = ["category", "active"]
+    search_fields = ["code", "name"]
+    list_select_related = ["category"]
 
 
 @admin.register(Event)
@@ -41,7 +52,8 @@ class TransferInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(RegisterAdminMixin, admin.ModelAdmin):
+    import_register = "cases"
     list_display = [
         "case_number",
         "channel",

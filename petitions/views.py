@@ -13,6 +13,8 @@ from django.utils import timezone
 from petitions.forms import CaseFilterForm, MyCasesFilterForm
 from petitions.models import Case, CaseTransfer
 from tainan_rdec.choices import BUREAU_ROLES, COMMISSION_ROLES
+from tainan_rdec.importing.exports import export_response
+from tainan_rdec.pagination import CappedPaginator
 from tainan_rdec.scoping import get_visible_or_404, is_commission, role_required
 from tainan_rdec.workdays import WorkingCalendar, get_calendar
 
@@ -60,6 +62,7 @@ def _rows(cases, today):
 def _query_without_page(request) -> str:
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("format", None)
     return query.urlencode()
 
 
@@ -68,7 +71,11 @@ def case_list(request):
     user = request.user
     form = CaseFilterForm(request.GET or None, user=user)
     cases = form.filter(Case.objects.visible_to(user).select_related(*LIST_RELATED))
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    # ?format=xlsx|csv: the filtered list as a file; the cases register has no personal data.
+    exported = export_response(request, "cases", cases)
+    if exported is not None:
+        return exported
+    page = CappedPaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "petitions/case_list.html",

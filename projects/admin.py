@@ -4,6 +4,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from projects.models import (
     BudgetAllocation,
     ControlSettings,
+    Directive,
     Milestone,
     MonthlyReport,
     PlanBaseline,
@@ -13,6 +14,7 @@ from projects.models import (
     StatusChange,
     TenderNumber,
 )
+from tainan_rdec.importing.admin import RegisterAdminMixin
 
 
 @admin.register(ControlSettings)
@@ -42,7 +44,8 @@ class AllocationInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(RegisterAdminMixin, admin.ModelAdmin):
+    import_register = "projects"
     list_display = ["control_number", "name", "host_agency", "kind", "phase", "control_status"]
     list_filter = ["kind", "control_status", "phase", "forward_category"]
     search_fields = ["control_number", "name", "tenders__number"]
@@ -64,7 +67,10 @@ class PlannedPointInline(admin.TabularInline):
 
 
 @admin.register(PlanBaseline)
-class PlanBaselineAdmin(admin.ModelAdmin):
+class PlanBaselineAdmin(RegisterAdminMixin, admin.ModelAdmin):
+    """Versions of the planned S-curves; the register's rows are the current versions' points."""
+
+    import_register = "scurves"
     list_display = ["project", "version", "is_current", "created_at"]
     list_select_related = ["project"]
     inlines = [PlannedPointInline]
@@ -72,6 +78,19 @@ class PlanBaselineAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def register_queryset(self, queryset):
+        return PlannedPoint.objects.filter(baseline__in=queryset)
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(RegisterAdminMixin, admin.ModelAdmin):
+    import_register = "milestones"
+    list_display = ["project", "name", "planned_date", "actual_date", "status"]
+    list_filter = ["status"]
+    search_fields = ["project__control_number", "project__name", "name"]
+    list_select_related = ["project"]
+    raw_id_fields = ["project"]
 
 
 class TransitionInline(admin.TabularInline):
@@ -85,7 +104,8 @@ class TransitionInline(admin.TabularInline):
 
 
 @admin.register(MonthlyReport)
-class MonthlyReportAdmin(SimpleHistoryAdmin):
+class MonthlyReportAdmin(RegisterAdminMixin, SimpleHistoryAdmin):
+    import_register = "reports"
     list_display = ["project", "period", "state", "planned_percent", "actual_percent", "is_late"]
     list_filter = ["state", "is_late", "period"]
     search_fields = ["project__control_number", "project__name"]
@@ -106,3 +126,17 @@ class StatusChangeAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(Directive)
+class DirectiveAdmin(RegisterAdminMixin, admin.ModelAdmin):
+    """Directives are raised, answered and closed on the follow-up pages; the admin lists,
+    imports and exports them."""
+
+    import_register = "directives"
+    list_display = ["text", "project", "responsible_agency", "due_date", "status"]
+    list_filter = ["status", "responsible_agency"]
+    search_fields = ["text", "project__control_number"]
+    list_select_related = ["project", "responsible_agency"]
+    raw_id_fields = ["project", "meeting", "site_visit"]
+    readonly_fields = ["raised_by", "raised_at", "closed_by", "closed_at"]

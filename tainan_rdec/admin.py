@@ -1,14 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportModelAdmin
 
+from tainan_rdec.importing.admin import RegisterAdminMixin
 from tainan_rdec.models import Agency, CalendarException, User
-from tainan_rdec.resources import CalendarExceptionResource
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(RegisterAdminMixin, admin.ModelAdmin):
+    import_register = "agencies"
     list_display = ["code", "name", "short_name", "kind", "parent", "active"]
     list_filter = ["kind", "active"]
     search_fields = ["code", "name", "short_name"]
@@ -18,7 +18,8 @@ class AgencyAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class PortalUserAdmin(UserAdmin):
+class PortalUserAdmin(RegisterAdminMixin, UserAdmin):
+    import_register = "users"
     list_display = ["username", "display_name", "agency", "role", "email", "is_active"]
     list_filter = ["role", "is_active", "agency__kind"]
     search_fields = ["username", "first_name", "last_name", "email", "agency__name"]
@@ -39,8 +40,8 @@ class PortalUserAdmin(UserAdmin):
 
 
 @admin.register(CalendarException)
-class CalendarExceptionAdmin(ImportExportModelAdmin):
-    resource_classes = [CalendarExceptionResource]
+class CalendarExceptionAdmin(RegisterAdminMixin, admin.ModelAdmin):
+    import_register = "calendar"
     list_display = ["date", "kind", "reason", "updated_at"]
     list_filter = ["kind"]
     search_fields = ["reason"]

@@ -1,105 +1,213 @@
-"""Import/export of the kernel's tables (django-import-export)."""
+"""The kernel's registers: agencies, users (never passwords), the working-day calendar."""
 
 from __future__ import annotations
 
-import datetime
-import unicodedata
-
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
-from import_export import fields, resources, widgets
+from django.utils.translation import gettext_lazy as _
 
-from tainan_rdec.choices import CalendarExceptionKind
-from tainan_rdec.models import CalendarException
-from tainan_rdec.roc import format_roc_date, parse_roc_date
-
-
-class RocDateWidget(widgets.Widget):
-    """A date column written the users' way: ``113.7.24``, ``113年7月24日`` or ISO ``2024-07-24``;
-    an Excel date cell is taken as it is. Exported as ``113.7.24``."""
-
-    def clean(self, value, row=None, **kwargs):
-        if isinstance(value, datetime.datetime):
-            return value.date()
-        if isinstance(value, datetime.date):
-            return value
-        if value is None or not str(value).strip():
-            raise ValueError(_("請填寫日期，例如 113.7.24。"))
-        # ROCDateError is a ValueError carrying a message for the user.
-        return parse_roc_date(str(value))
-
-    def render(self, value, obj=None, **kwargs):
-        return format_roc_date(value)
+from tainan_rdec.choices import AgencyKind, CalendarExceptionKind, Role
+from tainan_rdec.importing import Column, RegisterResource, register
+from tainan_rdec.importing.widgets import (
+    BooleanWidget,
+    ChoiceWidget,
+    DateWidget,
+    IntegerWidget,
+    NaturalKeyWidget,
+    TextWidget,
+    cell_text,
+    normalize,
+)
+from tainan_rdec.models import Agency, CalendarException, User
 
 
-def _normalize_label(text: str) -> str:
-    # NFKC folds full-width parentheses and spaces, so "停止上班(放假)" matches the label too.
-    return "".join(unicodedata.normalize("NFKC", text).split())
+def agency_widget(*, label=None):
+    """An agency by its code (``B06``) or full name (``臺南市政府工務局``)."""
+    return NaturalKeyWidget(
+        Agency,
+        "code",
+        also=("name",),
+        label=label or _("機關代碼"),
+        hint=_("機關代碼，例如 B06（工務局）；也可填機關全名。"),
+    )
 
 
-# The labels are matched in their zh-Hant source form as well as translated, so a file filled in
-# Chinese imports whatever language the admin's session is in.
-_KIND_WORDS = {
-    "停止上班（放假）": CalendarExceptionKind.DAY_OFF,
-    "停止上班": CalendarExceptionKind.DAY_OFF,
-    "放假": CalendarExceptionKind.DAY_OFF,
-    "照常上班（補班或更正）": CalendarExceptionKind.WORKING_DAY,
-    "照常上班": CalendarExceptionKind.WORKING_DAY,
-    "上班": CalendarExceptionKind.WORKING_DAY,
-    "補班": CalendarExceptionKind.WORKING_DAY,
-}
+@register("agencies", label=_("機關"), order=10)
+class AgencyResource(RegisterResource):
+    """The city's agencies by code; a parent may be listed in the same file, before or after."""
+
+    code = Column("code", "機關代碼", required=True, example="B30", help=_("唯一的機關代碼。"))
+    name = Column("name", "機關名稱", required=True, example="臺南市政府範例局")
+    short_name = Column("short_name", "簡稱", example="範例局")
+    kind = Column(
+        "kind", "機關類別", ChoiceWidget(AgencyKind), required=True, example="一級機關/局處"
+    )
+    parent = Column("parent", "上級機關代碼", agency_widget(label=_("上級機關代碼")), example="")
+    active = Column("active", "使用中", BooleanWidget(default=True), example="是")
+    sort_order = Column("sort_order", "排序", IntegerWidget(), example=300)
+    head_contact_name = Column("head_contact_name", "首長聯絡窗口", example="王秘書")
+    head_contact_email = Column(
+        "head_contact_email", "首長聯絡窗口電子郵件", example="secretary@example.tainan.gov.tw"
+    )
+
+    export_select_related = ("parent",)
+
+    class Meta:
+        model = Agency
+        fields = (
+            "code",
+            "name",
+            "short_name",
+            "kind",
+            "parent",
+            "active",
+            "sort_order",
+            "head_contact_name",
+            "head_contact_email",
+        )
+        import_id_fields = ("code",)
+
+    def before_import(self, dataset, **kwargs):
+        # A parent listed later in the same file must exist before its children: move each
+        # row after the row of its parent (row numbers travel with the rows).
+        headers = dataset.headers
+        if "機關代碼" not in headers or "上級機關代碼" not in headers:
+            return
+        rows = list(dataset)
+        code_at = headers.index("機關代碼")
+        parent_at = headers.index("上級機關代碼")
+        by_code = {normalize(cell_text(r[code_at])): r for r in rows}
+        ordered, placed = [], set()
+
+        def place(row, trail=()):
+            code = normalize(cell_text(row[code_at]))
+            if code in placed or code in trail:
+                return
+            parent = by_code.get(normalize(cell_text(row[parent_at])))
+            if parent is not None and parent is not row:
+                place(parent, (*trail, code))
+            placed.add(code)
+            ordered.append(row)
+
+        for row in rows:
+            place(row)
+        ordered += [r for r in rows if all(r is not o for o in ordered)]
+        dataset.wipe()
+        dataset.headers = headers
+        for row in ordered:
+            dataset.append(row)
+
+    def check_row(self, instance, row):
+        if instance.parent_id is not None and instance.parent_id == instance.pk:
+            raise ValidationError({"parent": _("上級機關不可為本機關。")})
 
 
-class CalendarExceptionKindWidget(widgets.Widget):
+@register("users", label=_("使用者"), order=20)
+class UserResource(RegisterResource):
+    """People who sign in, with their agency and role. Passwords are never imported or
+    exported: a new user sets one through 「忘記密碼」."""
+
+    username = Column("username", "帳號", required=True, example="example.wang")
+    last_name = Column("last_name", "姓", example="王")
+    first_name = Column("first_name", "名", example="大明")
+    email = Column("email", "電子郵件", example="wang.dam@example.tainan.gov.tw")
+    agency = Column(
+        "agency",
+        "所屬機關代碼",
+        agency_widget(),
+        example="B06",
+        help=_("局處填報人員與局處主管必填。"),
+    )
+    role = Column("role", "角色", ChoiceWidget(Role), required=True, example="局處填報人員")
+    title = Column("title", "職稱", example="科員")
+    phone = Column("phone", "聯絡電話", example="06-2991111#1234")
+    is_active = Column("is_active", "啟用", BooleanWidget(default=True), example="是")
+
+    scope = None  # the admin site's rule: only admins reach imports at all
+    export_select_related = ("agency",)
+
+    class Meta:
+        model = User
+        fields = (
+            "username",
+            "last_name",
+            "first_name",
+            "email",
+            "agency",
+            "role",
+            "title",
+            "phone",
+            "is_active",
+        )
+        import_id_fields = ("username",)
+
+    def check_row(self, instance, row):
+        if instance.pk is not None and instance.is_superuser and self.user is not None:
+            stored = User.objects.get(pk=instance.pk)
+            if stored.role != instance.role or stored.is_active != instance.is_active:
+                raise ValidationError(
+                    {"role": _("超級使用者的角色與啟用狀態不能以匯入修改，請在系統管理頁面處理。")}
+                )
+
+    def complete_instance(self, instance, row):
+        if instance.pk is None and not instance.password:
+            instance.set_unusable_password()
+
+
+# -- the working-day calendar ------------------------------------------------------------------
+
+
+class CalendarExceptionKindWidget(ChoiceWidget):
     """The 類別 column: the full label, 放假 / 上班 for short, or the stored value."""
 
+    def __init__(self, **kwargs):
+        super().__init__(
+            CalendarExceptionKind,
+            aliases={
+                "停止上班": CalendarExceptionKind.DAY_OFF,
+                "放假": CalendarExceptionKind.DAY_OFF,
+                "颱風停班": CalendarExceptionKind.DAY_OFF,
+                "照常上班": CalendarExceptionKind.WORKING_DAY,
+                "上班": CalendarExceptionKind.WORKING_DAY,
+                "補班": CalendarExceptionKind.WORKING_DAY,
+            },
+            **kwargs,
+        )
+
     def clean(self, value, row=None, **kwargs):
-        text = "" if value is None else str(value).strip()
-        words = {_normalize_label(word): kind for word, kind in _KIND_WORDS.items()}
-        for kind in CalendarExceptionKind:
-            words[_normalize_label(str(kind.label))] = kind
-            words[kind.value] = kind
         try:
-            return words[_normalize_label(text)]
-        except KeyError:
+            return super().clean(value, row=row, **kwargs)
+        except ValueError:
             raise ValueError(
-                _("無法辨識的類別「{text}」，請填「放假」或「上班」。").format(text=text)
+                _("無法辨識的類別「{text}」，請填「放假」或「上班」。").format(
+                    text=cell_text(value)
+                )
             ) from None
 
-    def render(self, value, obj=None, **kwargs):
-        if not value:
-            return ""
-        return str(CalendarExceptionKind(value).label)
+
+# Kept for callers of the first version of this module.
+RocDateWidget = DateWidget
 
 
-class CalendarExceptionResource(resources.ModelResource):
+@register("calendar", label=_("辦公日曆例外"), order=30)
+class CalendarExceptionResource(RegisterResource):
     """Local office-calendar exceptions, one row per date; a date already entered is updated."""
 
-    # Column headers are the file format the admins fill in, so they stay Chinese in any session.
-    date = fields.Field(attribute="date", column_name="日期", widget=RocDateWidget())
-    kind = fields.Field(attribute="kind", column_name="類別", widget=CalendarExceptionKindWidget())
-    reason = fields.Field(attribute="reason", column_name="事由", widget=widgets.CharWidget())
+    date = Column("date", "日期", DateWidget(), required=True, example="113/08/02")
+    kind = Column(
+        "kind", "類別", CalendarExceptionKindWidget(), required=True, example="停止上班（放假）"
+    )
+    reason = Column(
+        "reason",
+        "事由",
+        TextWidget(),
+        required=True,
+        example="範例：颱風停止上班",
+        help=_("最多100字。"),
+    )
+
+    scope = None
 
     class Meta:
         model = CalendarException
         fields = ("date", "kind", "reason")
-        import_id_fields = ["date"]
-        # Same validation as the admin form (reason required and at most 100 characters).
-        clean_model_instances = True
-        skip_unchanged = True
-        report_skipped = True
-
-    def import_data(self, dataset, *args, rollback_on_validation_errors=True, **kwargs):
-        # A calendar file is all or nothing: half an import would leave due dates computed on a
-        # calendar nobody published, so any bad row rolls the good ones back too.
-        return super().import_data(
-            dataset, *args, rollback_on_validation_errors=rollback_on_validation_errors, **kwargs
-        )
-
-    def get_instance(self, instance_loader, row):
-        # The date is read here first to find an existing row; make a bad date a row-level
-        # validation error (shown beside the row) rather than an import crash with a traceback.
-        try:
-            return super().get_instance(instance_loader, row)
-        except ValueError as error:
-            raise ValidationError({"date": [str(error)]}) from error
+        import_id_fields = ("date",)

@@ -38,6 +38,7 @@ from projects.models import (
     StatusChange,
 )
 from projects.warning import rate_many
+from tainan_rdec.importing.exports import export_response
 from tainan_rdec.scoping import get_visible_or_404, is_commission
 
 PAGE_SIZE = 50
@@ -97,12 +98,16 @@ def project_list(request):
             pk__in=[p.pk for p in everyone if assessments[p.pk].status == lag]
         )
 
+    exported = export_response(request, "projects", projects)  # ?format=xlsx|csv
+    if exported is not None:
+        return exported
     page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     if rows and not assessments:
         assessments = assess_many(rows, today=today)  # only the projects on this page
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("format", None)
     return render(
         request,
         "projects/project_list.html",
