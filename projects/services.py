@@ -351,7 +351,7 @@ FILER_FIELDS = (
 
 
 @transaction.atomic
-def save_report(report: MonthlyReport, *, by) -> None:
+def save_report(report: MonthlyReport, *, by, reason: str | None = None) -> None:
     """Save a draft or returned report's figures (the history keeps every version).
 
     Only the filer's fields are taken from ``report``: a copy loaded before a reviewer returned
@@ -372,7 +372,7 @@ def save_report(report: MonthlyReport, *, by) -> None:
     }
     if problems:
         raise ValidationError(problems)
-    stored._change_reason = _("儲存草稿")
+    stored._change_reason = reason or _("儲存草稿")
     stored.save()
     report.refresh_from_db()
 

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from projects.views import dashboard, evaluation, followup, packets, projects, reports
+from projects.views import dashboard, evaluation, followup, packets, pcc, projects, reports
 
 app_name = "projects"
 
@@ -37,6 +37,10 @@ urlpatterns += [
 ]
 
 urlpatterns += [
+    path("pcc/", pcc.pcc_list, name="pcc_list"),
+    path("pcc/<int:pk>/", pcc.pcc_detail, name="pcc_detail"),
+    path("pcc/hours/", pcc.pcc_hours, name="pcc_hours"),
+    path("pcc/template.xlsx", pcc.pcc_template, name="pcc_template"),
     path("packets/", packets.packet_list, name="packet_list"),
     path("packets/<int:pk>/", packets.packet_detail, name="packet_detail"),
     path("packets/<int:pk>/download/", packets.packet_download, name="packet_download"),

@@ -101,6 +101,11 @@ MATRIX = {
         "/projects/visits/photos/{visit_photo}/",
         by_reach(200, 404, 200),
     ),
+    # The PCC tender-system feed: the commission's pages (an admin uploads).
+    "projects:pcc_list": ("/projects/pcc/", by_reach(403, 403, 200)),
+    "projects:pcc_detail": ("/projects/pcc/{pcc_import}/", by_reach(403, 403, 200)),
+    "projects:pcc_hours": ("/projects/pcc/hours/", by_reach(403, 403, 200)),
+    "projects:pcc_template": ("/projects/pcc/template.xlsx", by_reach(403, 403, 200)),
     "projects:packet_list": ("/projects/packets/", by_reach(403, 403, 200)),
     "projects:packet_detail": ("/projects/packets/{packet}/", by_reach(403, 403, 200)),
     "projects:packet_download": ("/projects/packets/{packet}/download/", by_reach(403, 403, 200)),
@@ -148,6 +153,22 @@ def _png() -> bytes:
 
     buffer = BytesIO()
     Image.new("RGB", (8, 8), "#1f4e79").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _pcc_file() -> bytes:
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    from projects import pcc
+
+    workbook = Workbook()
+    workbook.active.title = pcc.SHEET
+    workbook.active.append(list(pcc.COLUMNS))
+    workbook.active.append(["1139999999", "", "113/03", 10, 10, 0, "", ""])
+    buffer = BytesIO()
+    workbook.save(buffer)
     return buffer.getvalue()
 
 
@@ -220,6 +241,9 @@ def world(cast, settings, tmp_path):
     objects = {}
     for area in AREAS:
         objects.update(area.world(cast))
+    from projects.models import PccImport
+
+    objects["pcc_import"] = PccImport.objects.create(file_name="pcc.xlsx", sha256="0" * 64).pk
     return {
         **objects,
         "case": make_case(agency).case_number,
@@ -305,6 +329,11 @@ POSTS = {
         "/projects/visits/{visit}/photos/",
         lambda: {"image": SimpleUploadedFile("site.png", _png(), "image/png"), "caption": "工區"},
         by_reach(403, 404, 302),
+    ),
+    "import a PCC file": (
+        "/projects/pcc/",
+        lambda: {"file": SimpleUploadedFile("pcc.xlsx", _pcc_file())},
+        by_reach(403, 403, 403, admin=302),
     ),
     "submit a draft": (
         "/projects/reports/{draft}/submit/",

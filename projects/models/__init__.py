@@ -20,6 +20,7 @@ from projects.models.followup import (
     SiteVisit,
 )
 from projects.models.packets import Packet, ReportPhoto, SiteVisitPhoto
+from projects.models.pcc import PccFigure, PccImport, PccOutcome
 from projects.models.scoring import AnnualScore
 
 __all__ = [
@@ -32,6 +33,9 @@ __all__ = [
     "Milestone",
     "MonthlyReport",
     "Packet",
+    "PccFigure",
+    "PccImport",
+    "PccOutcome",
     "PlanBaseline",
     "PlannedPoint",
     "Project",

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from projects import services
+from projects import pcc, services
 from projects.choices import ReportState
 from projects.forms import MonthlyReportForm, ReviewForm
 from projects.lag import is_behind, lag_status
@@ -127,6 +127,7 @@ def report_edit(request, pk, year, month):
         "form": form,
         "deadline": rules.filing_deadline(period),
         "previous": services.previous_report(report),
+        "pcc_figures": pcc.figures_for(report),
         "behind": behind,
         "returned": report.state == ReportState.RETURNED,
         "may_submit": may_submit,
@@ -186,6 +187,7 @@ def _detail_context(request, report: MonthlyReport, *, review_form=None, **extra
         "may_submit": editable and services.can_submit(user),
         "may_review": is_commission(user) and report.state == ReportState.SUBMITTED,
         "review_form": review_form or ReviewForm(),
+        "pcc_figures": pcc.figures_for(report),
         **extra,
     }
 
