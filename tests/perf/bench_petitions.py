@@ -4,7 +4,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tainan_rdec PETITIONS_BENCH_N=1500000 \\
         .venv/bin/python -m tests.perf bench_petitions
 
-It uses a database of its own (``test_<name>`` beside DATABASE_URL's, kept between runs on
+It uses a database of its own (``test_rdec_bench_petitions``, kept between runs on
 PostgreSQL; SQLite in memory otherwise). When that database does not hold exactly N cases
 (``PETITIONS_BENCH_N``, default 200,000) it generates them with
 ``petitions.demo.generate_cases`` (five years before 115.3.31) and reports the rate. Then it
@@ -174,6 +174,8 @@ def main() -> None:
 
     n = int(os.environ.get("PETITIONS_BENCH_N", DEFAULT_N))
     keep = connection.vendor == "postgresql"
+    # A database of its own, kept between runs: the suite's test_<name> comes and goes.
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = "test_rdec_bench_petitions"
     setup_test_environment()
     # The test environment records every template's context for assertions, which doubles the
     # render time of a big page; a server does not, so neither does the benchmark.

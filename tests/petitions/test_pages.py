@@ -138,7 +138,7 @@ def test_my_cases_overdue_first_with_working_days_left_across_a_holiday(client_a
     # 2.5 due: 2.6 and 2.7 late; 2.15 is the first working day after the holiday; 2.19 comes
     # after 2.15, 2.16 and the make-up Saturday 2.17.
     assert [r.days_left for r in rows] == [-2, 0, 1, 4]
-    assert "逾期 2 天" in response.content.decode()
+    assert "逾期 2 個工作天" in response.content.decode()
 
 
 def test_my_cases_bureau_sees_only_its_own_open_cases(client_as, agency_a, agency_b):

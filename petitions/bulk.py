@@ -1,0 +1,352 @@
+"""The fast path for importing cases (案件批次匯入): a CSV of any size, streamed, flat in memory.
+
+django-import-export's import keeps every row of the file and a result object per row in
+memory and saves each case with its own INSERT: about 190 rows a second, two hours for the
+1.42 million cases of five years. This path reads the CSV row by row and writes with
+PostgreSQL's ``COPY`` (``bulk_create`` batches on SQLite), so memory stays flat and the
+database does the writing at its own speed.
+
+It stays correct by running the same code as the ordinary import for every row:
+
+- the headers are mapped by the register's own ``header_map`` (names and aliases), and the
+  required columns are the register's;
+- each cell is read by the register's own ``Column`` and widget (ROC and ISO dates, Excel
+  serials, natural keys for category, subcategory, district, agency and event, choices);
+- each case is completed and checked by ``CaseResource.validate_instance``: the due date,
+  processing days and on-time flag the services derive, the import's rules (``check_row``) and
+  the model's validation, with the same messages ("第12列「結案時間」：…");
+- case numbers are checked against the rest of the file and against the database in batches
+  (a number already registered with the same content is skipped as unchanged, as the ordinary
+  import does; with different content it is refused with the ordinary import's message).
+
+All or nothing: the rows are written inside one transaction while the file is read; at the
+end, any problem (or a dry run) rolls everything back. The rollups of the months the file
+touched are rebuilt in the same transaction, so the dashboards are right the moment the import
+commits.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from petitions.models import Case
+from petitions.resources import CaseResource
+from tainan_rdec.importing.files import _detect_encoding, check_size
+from tainan_rdec.importing.problems import ImportFileError, ImportProblem
+from tainan_rdec.importing.runner import header_map
+from tainan_rdec.importing.widgets import fold, is_blank
+from tainan_rdec.workdays import to_local_date
+
+BATCH = 5000
+# The most problems reported: a file that is wrong throughout says so in the first thousand.
+MAX_PROBLEMS = 1000
+
+# The columns written, in the order of the COPY statement.
+COLUMNS = [
+    "case_number",
+    "channel",
+    "received_at",
+    "subcategory_id",
+    "category_id",
+    "district_id",
+    "address",
+    "latitude",
+    "longitude",
+    "description",
+    "handling_agency_id",
+    "due_date",
+    "first_response_at",
+    "closed_at",
+    "status",
+    "processing_days",
+    "closed_on_time",
+    "reopened_count",
+    "satisfaction",
+    "event_id",
+    "petitioner_name",
+    "petitioner_phone",
+    "petitioner_email",
+    "updated_at",
+]
+
+# The fields a case number already registered is compared on (the file's columns).
+COMPARED = [
+    "channel",
+    "received_at",
+    "subcategory_id",
+    "district_id",
+    "address",
+    "description",
+    "handling_agency_id",
+    "status",
+    "first_response_at",
+    "closed_at",
+    "satisfaction",
+    "reopened_count",
+    "event_id",
+]
+
+
+@dataclass
+class BulkOutcome:
+    total: int = 0
+    new: int = 0
+    unchanged: int = 0
+    problems: list[ImportProblem] = field(default_factory=list)
+    more_problems: int = 0  # beyond MAX_PROBLEMS
+    dry_run: bool = False
+    rollup_rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def committed(self) -> bool:
+        return self.ok and not self.dry_run
+
+    def summary(self) -> str:
+        if not self.ok:
+            extra = (
+                _("（另有 {n} 個問題未列出）").format(n=self.more_problems)
+                if self.more_problems
+                else ""
+            )
+            return _("共 {total} 列，發現 {n} 個問題{extra}，沒有寫入任何資料。").format(
+                total=self.total, n=len(self.problems) + self.more_problems, extra=extra
+            )
+        verb = _("試匯入（未寫入）") if self.dry_run else _("已匯入")
+        return _("{verb}：共 {total} 列，新增 {new} 件，未變更 {unchanged} 件。").format(
+            verb=verb, total=self.total, new=self.new, unchanged=self.unchanged
+        )
+
+
+class _Problems:
+    def __init__(self, outcome: BulkOutcome):
+        self.outcome = outcome
+
+    def add(self, problem: ImportProblem) -> None:
+        if len(self.outcome.problems) < MAX_PROBLEMS:
+            self.outcome.problems.append(problem)
+        else:
+            self.outcome.more_problems += 1
+
+
+def _rows(handle) -> Iterator[tuple[int, list[str]]]:
+    encoding = _detect_encoding(handle)
+    text = io.TextIOWrapper(handle, encoding=encoding, newline="")
+    try:
+        yield from enumerate(csv.reader(text), start=1)
+    except csv.Error as error:
+        raise ImportFileError(
+            _("CSV 檔案格式不正確（{error}），請確認是以逗號分隔的文字檔。").format(error=error)
+        ) from None
+    finally:
+        text.detach()
+
+
+class _Writer:
+    """Cases to the database in batches: one COPY per batch on PostgreSQL (a connection in a
+    COPY can run nothing else, and the batch check queries between batches), bulk_create
+    elsewhere."""
+
+    def __init__(self):
+        self.pending: list[Case] = []
+
+    def add(self, case: Case) -> None:
+        self.pending.append(case)
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        if connection.vendor == "postgresql":
+            columns = ", ".join(f'"{c}"' for c in COLUMNS)
+            with connection.cursor() as cursor:
+                with cursor.cursor.copy(
+                    f"COPY {Case._meta.db_table} ({columns}) FROM STDIN"
+                ) as copy:
+                    for case in self.pending:
+                        copy.write_row([getattr(case, name) for name in COLUMNS])
+        else:
+            Case.objects.bulk_create(self.pending, batch_size=1000)
+        self.pending = []
+
+
+def import_cases_csv(source, *, user=None, dry_run: bool = False, progress=None) -> BulkOutcome:
+    """Import the cases of a CSV file (a path or a binary file object). ``progress(done)`` is
+    called every BATCH rows."""
+    outcome = BulkOutcome(dry_run=dry_run)
+    opened = isinstance(source, str | os.PathLike)
+    handle = open(source, "rb") if opened else source
+    try:
+        handle.seek(0, os.SEEK_END)
+        check_size(handle.tell())
+        handle.seek(0)
+        with transaction.atomic():
+            _import(_rows(handle), outcome, user=user, progress=progress)
+            if not outcome.ok or dry_run:
+                transaction.set_rollback(True)
+    except ImportFileError as error:
+        outcome.problems = error.problems
+    finally:
+        if opened:
+            handle.close()
+    return outcome
+
+
+def _header(rows, resource, problems: _Problems) -> tuple[int, list[str | None]] | None:
+    known = header_map(resource)
+    required = [c.column_name for c in resource.import_columns() if c.required]
+    for number, values in rows:
+        if all(is_blank(v) for v in values):
+            continue
+        mapped = [known.get(fold(v)) if v and v.strip() else None for v in values]
+        unknown = [v for v, m in zip(values, mapped, strict=True) if v.strip() and m is None]
+        missing = [name for name in required if name not in mapped]
+        for header in unknown:
+            problems.add(
+                ImportProblem(
+                    _("檔案有無法辨識的欄位「{header}」。").format(header=header), row=number
+                )
+            )
+        if missing:
+            problems.add(
+                ImportProblem(
+                    _("缺少必要欄位：{names}。").format(names="、".join(missing)), row=number
+                )
+            )
+        return number, mapped
+    problems.add(ImportProblem(_("檔案是空的。")))
+    return None
+
+
+def _import(rows, outcome: BulkOutcome, *, user, progress) -> None:
+    resource = CaseResource(user=user)
+    problems = _Problems(outcome)
+    header = _header(rows, resource, problems)
+    if header is None or outcome.problems:
+        return
+    _header_row, mapped = header
+    columns = {c.column_name: c for c in resource.import_columns()}
+    readonly = {c.column_name for c in resource.columns() if getattr(c, "readonly", False)}
+    seen: dict[object, int] = {}
+    key_names = "".join(f"「{c.column_name}」" for c in resource.key_columns())
+    batch: list[tuple[int, Case]] = []
+    writer = _Writer()
+    days: list[date] = []
+
+    def check_batch():
+        """Case numbers already registered: unchanged rows are skipped, others refused."""
+        numbers = [case.case_number for _n, case in batch]
+        existing = {c.case_number: c for c in Case.objects.filter(case_number__in=numbers)}
+        for number, case in batch:
+            stored = existing.get(case.case_number)
+            if stored is None:
+                outcome.new += 1
+                if outcome.ok:
+                    writer.add(case)
+                    days.extend(_days_of(case))
+            elif all(getattr(stored, f) == getattr(case, f) for f in COMPARED):
+                outcome.unchanged += 1
+            else:
+                problems.add(
+                    ImportProblem(
+                        _(
+                            "案件編號「{number}」已登錄，內容與檔案不同；案件匯入只新增案件，"
+                            "已登錄的案件請在案件頁面處理。"
+                        ).format(number=case.case_number),
+                        row=number,
+                        column=columns["案件編號"].column_name,
+                    )
+                )
+        batch.clear()
+        writer.flush()
+
+    for number, values in rows:
+        if all(is_blank(v) for v in values):
+            continue
+        outcome.total += 1
+        row = {
+            name: value
+            for name, value in zip(mapped, values, strict=False)
+            if name is not None and name not in readonly
+        }
+        # The natural key first, as the ordinary import does: a repeated row says only that.
+        try:
+            [key] = resource.row_key(row)
+        except ValidationError as error:
+            _add_errors(problems, resource, number, error)
+            continue
+        first = seen.setdefault(key, number)
+        if first != number:
+            problems.add(
+                ImportProblem(
+                    _("與第{row}列重複（{columns}相同），同一筆資料只能出現一次。").format(
+                        row=first, columns=key_names
+                    ),
+                    row=number,
+                )
+            )
+            continue
+        case = _case_of(number, row, resource, columns, problems)
+        if case is not None:
+            batch.append((number, case))
+        if len(batch) >= BATCH:
+            check_batch()
+        if progress is not None and outcome.total % BATCH == 0:
+            progress(outcome.total)
+    check_batch()
+    if outcome.total == 0:
+        problems.add(ImportProblem(_("標題列以下沒有任何資料。")))
+    if outcome.ok and days and not outcome.dry_run:
+        from petitions.rollups import rebuild_rollups
+
+        outcome.rollup_rows = rebuild_rollups(min(days), max(days))
+
+
+def _add_errors(problems: _Problems, resource, number: int, error: ValidationError) -> None:
+    for attribute, messages in error.message_dict.items():
+        column = None if attribute == NON_FIELD_ERRORS else resource.column_name_for(attribute)
+        for message in messages:
+            problems.add(ImportProblem(str(message), row=number, column=column))
+
+
+def _days_of(case: Case) -> list[date]:
+    result = [to_local_date(case.received_at), case.due_date]
+    if case.closed_at is not None:
+        result.append(to_local_date(case.closed_at))
+    return [min(result), max(result)]
+
+
+def _case_of(number: int, row: dict, resource, columns, problems: _Problems) -> Case | None:
+    """The row as an unsaved case, checked as the ordinary import checks it; None (and its
+    problems recorded) when it is not valid."""
+    errors: dict[str, list[str]] = {}
+    case = Case()
+    for name, column in columns.items():
+        if name not in row:
+            continue  # not in the file: the model's default, as the ordinary import leaves it
+        try:
+            value = column.clean(row)
+        except ValueError as error:
+            errors.setdefault(column.attribute, []).append(str(error))
+            continue
+        setattr(case, column.attribute, value)
+    resource.row = row
+    try:
+        resource.validate_instance(case, errors, validate_unique=False)
+    except ValidationError as error:
+        _add_errors(problems, resource, number, error)
+        return None
+    case.updated_at = timezone.now()
+    return case

@@ -1,0 +1,184 @@
+"""The fast path for case files: the same cases, the same rollups and the same errors as the
+ordinary import of the same file, and nothing written when anything is wrong."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from datetime import timedelta
+
+import pytest
+
+from petitions.bulk import import_cases_csv
+from petitions.models import Case, MonthlyRollup
+from petitions.rollups import direct_stats, rollup_table
+from tainan_rdec.importing.runner import run_import
+from tests.petitions.builders import ensure_categories, taipei
+
+pytestmark = pytest.mark.django_db
+
+HEADERS = [
+    "案件編號",
+    "受理管道",
+    "受理時間",
+    "案件類別",
+    "細項",
+    "行政區",
+    "地址",
+    "案情描述",
+    "承辦機關代碼",
+    "處理狀態",
+    "結案時間",
+    "滿意度（1–5）",
+]
+
+
+def _subcategories():
+    from petitions.models import Subcategory
+
+    ensure_categories()
+    return [
+        (s.category.name, s.name)
+        for s in Subcategory.objects.select_related("category").order_by("code")[:6]
+    ]
+
+
+def csv_bytes(rows, headers=HEADERS, encoding="utf-8-sig") -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+def good_rows(n: int, seed: int = 1) -> list[list]:
+    rng = random.Random(seed)
+    pairs = _subcategories()
+    rows = []
+    for i in range(n):
+        received = taipei(2024, 3, 1, 8, 0) + timedelta(hours=rng.randrange(0, 24 * 60))
+        category, sub = rng.choice(pairs)
+        closed = rng.random() < 0.7
+        closed_at = received + timedelta(hours=rng.choice([2, 30, 200, 500]))
+        rows.append(
+            [
+                f"UN{received:%Y%m%d}{i:04d}",
+                rng.choice(["1999專線", "市長信箱", "網路"]),
+                f"{received.year - 1911}/{received:%m/%d %H:%M}",
+                category,
+                sub,
+                rng.choice(["東區", "安平區", ""]),
+                "臺南市東區中華東路一段100號",
+                "路面坑洞，機車行經危險",
+                rng.choice(["B06", "B07"]),
+                "已結案" if closed else "受理",
+                f"{closed_at.year - 1911}/{closed_at:%m/%d %H:%M}" if closed else "",
+                rng.choice(["", "4", "5"]) if closed else "",
+            ]
+        )
+    return rows
+
+
+def _cases():
+    fields = [
+        "case_number",
+        "channel",
+        "received_at",
+        "subcategory_id",
+        "category_id",
+        "district_id",
+        "handling_agency_id",
+        "due_date",
+        "status",
+        "closed_at",
+        "processing_days",
+        "closed_on_time",
+        "satisfaction",
+        "description",
+    ]
+    return sorted(Case.objects.values_list(*fields))
+
+
+def test_the_fast_path_writes_what_the_ordinary_import_writes(city_agencies, tmp_path):
+    content = csv_bytes(good_rows(120))
+    ordinary = run_import("cases", content, file_name="cases.csv")
+    assert ordinary.ok, [str(p) for p in ordinary.problems]
+    expected_cases, expected_rollups = _cases(), rollup_table()
+    Case.objects.all().delete()
+    MonthlyRollup.objects.all().delete()
+
+    path = tmp_path / "cases.csv"
+    path.write_bytes(content)
+    outcome = import_cases_csv(path)
+    assert outcome.ok and (outcome.total, outcome.new) == (120, 120)
+    assert _cases() == expected_cases
+    assert rollup_table() == expected_rollups == direct_stats()
+
+
+def _row(number, channel, received, sub, district, text, agency, status, closed, rating):
+    category = "道路維修"
+    return [number, channel, received, category, sub, district, "", text, agency, status, closed,
+            rating]  # fmt: skip
+
+
+FIRST = "UN202403010001"
+BAD_ROWS = [
+    _row(FIRST, "1999專線", "113/03/01 09:00", "路面坑洞", "東區", "坑洞", "B06", "受理", "", ""),
+    # ROC year typed as Gregorian, an unknown agency, a close without its time.
+    _row("UN2", "1999專線", "2024/03/01 09:00", "路面坑洞", "", "坑洞", "Z99", "已結案", "", ""),
+    # A district that does not exist and a satisfaction on an open case.
+    _row("UN3", "網路", "113/03/02 09:00", "路面坑洞", "北極區", "坑洞", "B06", "受理", "", "很好"),
+    # An unknown channel, closed before it was received, a subcategory not under the category.
+    _row("UN4", "傳真", "113/03/05 09:00", "遊具損壞", "", "", "B07", "已結案", "113/03/01", "5"),
+    # The first row's case number again.
+    _row(FIRST, "1999專線", "113/03/01 09:00", "路面坑洞", "東區", "坑洞", "B06", "受理", "", ""),
+]
+
+
+def test_bad_rows_get_the_ordinary_imports_messages_and_nothing_is_written(city_agencies):
+    ensure_categories()
+    content = csv_bytes(BAD_ROWS)
+    ordinary = run_import("cases", content, file_name="cases.csv")
+    fast = import_cases_csv(io.BytesIO(content))
+    assert not fast.ok and not fast.committed
+    assert sorted(map(str, fast.problems)) == sorted(map(str, ordinary.problems))
+    assert any(str(p).startswith("第3列「承辦機關代碼」") for p in fast.problems)
+    assert "第6列：與第2列重複（「案件編號」相同），同一筆資料只能出現一次。" in map(
+        str, fast.problems
+    )
+    assert not Case.objects.exists()
+    assert not MonthlyRollup.objects.exists()
+
+
+def test_registered_cases_are_skipped_when_the_same_and_refused_when_changed(city_agencies):
+    content = csv_bytes(good_rows(10))
+    assert import_cases_csv(io.BytesIO(content)).new == 10
+    again = import_cases_csv(io.BytesIO(content))
+    assert again.ok and (again.new, again.unchanged) == (0, 10)
+
+    changed = good_rows(10)
+    changed[3][7] = "改寫的案情描述"
+    outcome = import_cases_csv(io.BytesIO(csv_bytes(changed)))
+    [problem] = outcome.problems
+    assert str(problem).startswith("第5列「案件編號」") and "已登錄" in str(problem)
+    assert Case.objects.count() == 10
+
+
+def test_a_dry_run_checks_everything_and_writes_nothing(city_agencies):
+    outcome = import_cases_csv(io.BytesIO(csv_bytes(good_rows(20))), dry_run=True)
+    assert outcome.ok and outcome.new == 20 and not outcome.committed
+    assert not Case.objects.exists()
+
+
+def test_a_file_without_the_required_columns_says_which(city_agencies):
+    outcome = import_cases_csv(
+        io.BytesIO(csv_bytes([["UN1", "網路"]], headers=["案件編號", "管道"]))
+    )
+    messages = " ".join(map(str, outcome.problems))
+    assert "無法辨識的欄位「管道」" in messages and "受理時間" in messages
+
+
+def test_a_big5_file_from_excel_is_read(city_agencies):
+    outcome = import_cases_csv(io.BytesIO(csv_bytes(good_rows(5), encoding="cp950")))
+    assert outcome.ok and outcome.new == 5
