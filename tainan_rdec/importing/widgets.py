@@ -16,8 +16,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from import_export import widgets
 from openpyxl.utils.datetime import from_excel
 
@@ -434,6 +434,7 @@ class ChoiceWidget(PortalWidget):
         self.choices = choices
         self.aliases = aliases or {}
         self.default = default
+        self._words_by_language: dict[str | None, dict[str, str]] = {}
 
     def allowed_values(self):
         return [str(label) for label in self.choices.labels]
@@ -443,11 +444,17 @@ class ChoiceWidget(PortalWidget):
         return _("從清單選填：{values}。").format(values="、".join(self.allowed_values()))
 
     def _words(self) -> dict[str, str]:
-        words = {fold(word): value for word, value in self.aliases.items()}
-        for member in self.choices:
-            words[fold(member.value)] = member.value
-            words[fold(str(member.label))] = member.value
-        return words
+        # Labels are translated, so the table is kept per active language: a file of a
+        # million rows reads it once, not once a cell.
+        language = get_language()
+        cached = self._words_by_language.get(language)
+        if cached is None:
+            cached = {fold(word): value for word, value in self.aliases.items()}
+            for member in self.choices:
+                cached[fold(member.value)] = member.value
+                cached[fold(str(member.label))] = member.value
+            self._words_by_language[language] = cached
+        return cached
 
     def clean(self, value, row=None, **kwargs):
         if is_blank(value):
