@@ -274,7 +274,6 @@ def screenshots(request, tmp_path):
         page.set_viewport_size(DESKTOP)
         assert not overflowing, f"{page.url} scrolls sideways at 390 px: {overflowing}"
 
-    shoot.folder = folder
     return shoot
 
 
