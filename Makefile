@@ -47,3 +47,11 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3
+
+# The month-end rush (not part of `make test`): 200 filers log in, file and submit at once
+# against gunicorn + PostgreSQL on loopback, in a database of its own (tainan_rdec_load);
+# prints p50/p95/max per step. LOAD_ARGS="--users 50 --workers 2 --ramp 30" to change it,
+# LOAD_POSTGRES=postgres://user@host:port for another server.
+.PHONY: load
+load: $(STAMP)
+	$(BIN)/python -m tests.perf.load_month_end $(LOAD_ARGS)

@@ -39,13 +39,14 @@ from enum import Enum
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, models
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tainan_rdec.choices import ReminderState
+from tainan_rdec.dispatch import send, send_on_commit
 from tainan_rdec.models import Reminder, User
 
 log = logging.getLogger(__name__)
@@ -116,11 +117,12 @@ def queue_reminder(
 
 
 def dispatch(reminder_id: int) -> None:
-    """Queue the send task after commit. A broker error is logged, not raised: the row is
-    committed and PENDING, and the sweep dispatches it again."""
+    """Queue the send task after commit. A broker that is down is logged, not raised
+    (``tainan_rdec.dispatch``): the row is committed and PENDING, and the sweep dispatches it
+    again once the broker is back."""
     from tainan_rdec.tasks import send_reminder
 
-    transaction.on_commit(lambda: send_reminder.delay(reminder_id), robust=True)
+    send_on_commit(send_reminder, reminder_id)
 
 
 class Outcome(Enum):
@@ -201,7 +203,8 @@ def _send(reminder: Reminder) -> None:
 
 
 def sweep(now=None) -> list[int]:
-    """Dispatch again the rows nothing will send otherwise; returns their ids.
+    """Dispatch again the rows nothing will send otherwise; returns the ids sent (it stops at
+    the first the broker refuses: the next run takes them).
 
     Rows out of attempts are marked FAILED here (a SENDING one whose last worker died may in
     fact have been sent: its error says so)."""
@@ -222,9 +225,12 @@ def sweep(now=None) -> list[int]:
     )
     from tainan_rdec.tasks import send_reminder
 
+    sent = []
     for reminder_id in ids:
-        send_reminder.delay(reminder_id)
-    return ids
+        if not send(send_reminder, reminder_id):
+            break  # the broker is down: the rest wait for the next sweep
+        sent.append(reminder_id)
+    return sent
 
 
 def portal_url(path: str) -> str:

@@ -8,7 +8,7 @@ from celery.exceptions import MaxRetriesExceededError
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
-from tainan_rdec import reminders
+from tainan_rdec import dispatch, reminders
 from tainan_rdec.models import User
 
 log = logging.getLogger(__name__)
@@ -68,3 +68,11 @@ def send_reminder(self, reminder_id: int) -> str:
 def sweep_reminders() -> int:
     """Re-dispatch reminders nothing will send otherwise (beat: every 5 minutes)."""
     return len(reminders.sweep())
+
+
+@shared_task
+def sweep_lost_work() -> dict[str, int]:
+    """Beat, every 5 minutes: run each app's sweeper (``tainan_rdec.dispatch``), which sends
+    again the work whose row waited too long — a dispatch lost while the broker was down, a job
+    whose worker was killed. Returns how many items each sweeper sent again."""
+    return dispatch.sweep_all()

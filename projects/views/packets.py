@@ -23,6 +23,7 @@ from projects.forms.packets import AgendaPacketForm, QuarterlyPacketForm
 from projects.models import Packet
 from projects.tasks import build_packet
 from tainan_rdec.choices import Role
+from tainan_rdec.dispatch import send_on_commit
 from tainan_rdec.scoping import role_required
 
 PAGE_SIZE = 20
@@ -48,8 +49,9 @@ def _request_packet(packet: Packet) -> tuple[Packet, bool]:
         if same is not None:
             return same, False
         packet.save()
-        pk = packet.pk
-        transaction.on_commit(lambda: build_packet.delay(pk))
+        # The row is the record of the work: a broker that is down does not fail the request,
+        # and the packet sweeper sends the task again (tainan_rdec.dispatch).
+        send_on_commit(build_packet, packet.pk)
     return packet, True
 
 

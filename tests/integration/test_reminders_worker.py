@@ -2,8 +2,6 @@
 however concurrently the tasks run, an SMTP failure retried and then sent once, and one notice
 for a returned report."""
 
-import email
-import email.policy
 import time
 from collections import Counter
 from datetime import date
@@ -18,23 +16,13 @@ from tainan_rdec.choices import ReminderState, Role
 from tainan_rdec.models import Agency, Reminder, User
 from tainan_rdec.reminders import queue_reminder
 from tainan_rdec.tasks import send_reminder
+from tests.integration.mailbox import sent_messages
 from tests.projects.factories import make_project
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
 MARCH = date(2024, 3, 1)
 TIMEOUT = 90
-
-
-def sent_messages(mail_dir):
-    """Every message the file backend wrote: one file per connection, each message followed by
-    a line of 79 dashes."""
-    messages = []
-    for path in sorted(mail_dir.iterdir()):
-        for chunk in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
-            if chunk.strip():
-                messages.append(email.message_from_bytes(chunk, policy=email.policy.default))
-    return messages
 
 
 def wait_until_settled(log_path, expected_rows):
