@@ -1,11 +1,15 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from awards.models import Award
+from tainan_rdec.admin import HistoryAdmin
+from tainan_rdec.importing.admin import RegisterAdminMixin
 
 
 @admin.register(Award)
-class AwardAdmin(SimpleHistoryAdmin):
+class AwardAdmin(RegisterAdminMixin, HistoryAdmin):
+    """Awards: list, import (awards.resources says which states a file may set), export."""
+
+    import_register = "awards"
     list_display = [
         "roc_year",
         "agency",

@@ -1,5 +1,4 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from evaluations.models import (
     AnnualEvaluation,
@@ -16,6 +15,8 @@ from evaluations.models import (
     Rubric,
     RubricItem,
 )
+from tainan_rdec.admin import HistoryAdmin
+from tainan_rdec.importing.admin import RegisterAdminMixin
 
 
 @admin.register(EvaluationSettings)
@@ -77,9 +78,12 @@ class AuditScoreInline(ReadOnlyInline):
 
 
 @admin.register(PhoneTest)
-class PhoneTestAdmin(SimpleHistoryAdmin):
+class PhoneTestAdmin(RegisterAdminMixin, HistoryAdmin):
     """Tests are recorded and corrected on the portal's pages (which re-score them); here an
-    admin finds and, if need be, deletes one."""
+    admin finds, imports (scored by the same rules: evaluations.resources), exports and, if need
+    be, deletes one."""
+
+    import_register = "phone_tests"
 
     list_display = ["reference", "agency", "unit", "tested_on", "route", "score"]
     list_filter = ["route", "tested_on"]
@@ -90,7 +94,8 @@ class PhoneTestAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Audit)
-class AuditAdmin(SimpleHistoryAdmin):
+class AuditAdmin(RegisterAdminMixin, HistoryAdmin):
+    import_register = "audits"
     list_display = ["reference", "agency", "counter", "visited_on", "score"]
     list_filter = ["visited_on"]
     search_fields = ["reference", "counter", "agency__name", "agency__code"]
@@ -100,7 +105,7 @@ class AuditAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ImprovementItem)
-class ImprovementItemAdmin(SimpleHistoryAdmin):
+class ImprovementItemAdmin(HistoryAdmin):
     list_display = ["audit", "description", "due_date", "status"]
     list_filter = ["status"]
     list_select_related = ["audit"]
@@ -148,7 +153,8 @@ class StageChangeInline(ReadOnlyInline):
 
 
 @admin.register(AwardCoaching)
-class AwardCoachingAdmin(admin.ModelAdmin):
+class AwardCoachingAdmin(RegisterAdminMixin, admin.ModelAdmin):
+    import_register = "coaching"
     list_display = ["year", "agency", "category", "title", "stage"]
     list_filter = ["year", "category", "stage"]
     list_select_related = ["agency"]

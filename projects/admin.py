@@ -1,7 +1,7 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from projects.models import (
+    AnnualScore,
     BudgetAllocation,
     ControlSettings,
     Directive,
@@ -14,11 +14,15 @@ from projects.models import (
     StatusChange,
     TenderNumber,
 )
+from tainan_rdec.admin import HistoryAdmin
 from tainan_rdec.importing.admin import RegisterAdminMixin
+
+# The models with django-simple-history (Project, Milestone, BudgetAllocation, Directive,
+# AnnualScore, ControlSettings, MonthlyReport) show their 歷史紀錄 through ``HistoryAdmin``.
 
 
 @admin.register(ControlSettings)
-class ControlSettingsAdmin(admin.ModelAdmin):
+class ControlSettingsAdmin(HistoryAdmin):
     """One row of thresholds and weights; it cannot be added twice or deleted."""
 
     def has_add_permission(self, request):
@@ -44,7 +48,7 @@ class AllocationInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(RegisterAdminMixin, admin.ModelAdmin):
+class ProjectAdmin(RegisterAdminMixin, HistoryAdmin):
     import_register = "projects"
     list_display = ["control_number", "name", "host_agency", "kind", "phase", "control_status"]
     list_filter = ["kind", "control_status", "phase", "forward_category"]
@@ -83,8 +87,36 @@ class PlanBaselineAdmin(RegisterAdminMixin, admin.ModelAdmin):
         return PlannedPoint.objects.filter(baseline__in=queryset)
 
 
+@admin.register(BudgetAllocation)
+class BudgetAllocationAdmin(HistoryAdmin):
+    """A project's yearly allocations (also edited inline on the project)."""
+
+    list_display = ["project", "year", "amount"]
+    list_filter = ["year"]
+    search_fields = ["project__control_number", "project__name"]
+    list_select_related = ["project"]
+    raw_id_fields = ["project"]
+
+
+@admin.register(AnnualScore)
+class AnnualScoreAdmin(HistoryAdmin):
+    """Annual evaluation scores are computed and adjusted on the evaluation pages (with the
+    reason); here an admin reads them and their history."""
+
+    list_display = ["project", "year", "final_score", "grade"]
+    list_filter = ["year", "grade"]
+    search_fields = ["project__control_number", "project__name"]
+    list_select_related = ["project"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Milestone)
-class MilestoneAdmin(RegisterAdminMixin, admin.ModelAdmin):
+class MilestoneAdmin(RegisterAdminMixin, HistoryAdmin):
     import_register = "milestones"
     list_display = ["project", "name", "planned_date", "actual_date", "status"]
     list_filter = ["status"]
@@ -104,7 +136,7 @@ class TransitionInline(admin.TabularInline):
 
 
 @admin.register(MonthlyReport)
-class MonthlyReportAdmin(RegisterAdminMixin, SimpleHistoryAdmin):
+class MonthlyReportAdmin(RegisterAdminMixin, HistoryAdmin):
     import_register = "reports"
     list_display = ["project", "period", "state", "planned_percent", "actual_percent", "is_late"]
     list_filter = ["state", "is_late", "period"]
@@ -129,7 +161,7 @@ class StatusChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Directive)
-class DirectiveAdmin(RegisterAdminMixin, admin.ModelAdmin):
+class DirectiveAdmin(RegisterAdminMixin, HistoryAdmin):
     """Directives are raised, answered and closed on the follow-up pages; the admin lists,
     imports and exports them."""
 

@@ -3,7 +3,7 @@ rows as plain values keyed by natural key (what "identical data" means after a r
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from petitions.choices import CaseStatus, Channel
@@ -430,3 +430,271 @@ def case_rows() -> dict:
 
 def closed_status() -> str:
     return CaseStatus.CLOSED
+
+
+# -- awards ------------------------------------------------------------------------------------
+
+
+def make_awards(agency_a, agency_b, project, reviewer) -> list:
+    """A confirmed top award linked to a project, a registered one whose name is a formula, and
+    a returned one (what a reviewer sends back)."""
+    from awards.choices import AwardClass, AwardState
+    from awards.models import Award
+
+    confirmed = Award.objects.create(
+        agency=agency_a,
+        roc_year=112,
+        award_date=date(2023, 11, 20),
+        name="公共工程金質獎",
+        awarding_body="行政院公共工程委員會",
+        award_class=AwardClass.NATIONAL,
+        is_top=True,
+        project=project,
+        evidence_url="https://www.pcc.gov.tw/award/2023",
+        note="特優\n土木類",
+        state=AwardState.CONFIRMED,
+        reviewed_by=reviewer,
+        reviewed_at=taipei(2023, 12, 1, 9, 0),
+    )
+    registered = Award.objects.create(
+        agency=agency_b,
+        roc_year=113,
+        award_date=date(2024, 3, 26),
+        name=FORMULA,
+        awarding_body="國家發展委員會",
+        award_class=AwardClass.MERIT,
+        evidence_url="https://www.ndc.gov.tw/News.aspx?n=1",
+    )
+    returned = Award.objects.create(
+        agency=agency_a,
+        roc_year=112,
+        award_date=date(2024, 1, 15),
+        name="政府服務獎",
+        awarding_body="國家發展委員會",
+        award_class=AwardClass.OTHER,
+        evidence_url="https://www.ndc.gov.tw/News.aspx?n=2",
+        state=AwardState.RETURNED,
+        return_reason="佐證文件不足",
+        reviewed_by=reviewer,
+        reviewed_at=taipei(2024, 2, 1, 9, 0),
+    )
+    return [confirmed, registered, returned]
+
+
+def award_rows() -> dict:
+    from awards.models import Award
+
+    return {
+        a.natural_key(): (
+            a.award_date,
+            a.award_class,
+            a.is_top,
+            a.project.control_number if a.project else None,
+            a.evidence_url,
+            a.note,
+            a.state,
+        )
+        for a in Award.objects.select_related("agency", "project")
+    }
+
+
+# -- service quality ---------------------------------------------------------------------------
+
+
+def _points(rubric, route=None, **overrides) -> dict:
+    from evaluations.services import applicable_groups
+
+    groups = applicable_groups(rubric.kind, route)
+    points = {i.code: i.max_points for i in rubric.items.all() if i.group in groups}
+    points.update({code: Decimal(value) for code, value in overrides.items()})
+    return points
+
+
+def make_phone_tests(agency_a, agency_b, reviewer) -> list:
+    """Three calls through the service: through the switchboard (every item), a direct call
+    (the 業務單位 items only) whose unit is formula-like text, and a 1999 call of the year
+    before (its own rubric version)."""
+    from evaluations import services
+    from evaluations.choices import CallRoute, RubricKind
+    from evaluations.rubrics import rubric_for
+
+    made = []
+    for agency, route, day, at, extra, overrides in (
+        (
+            agency_a,
+            CallRoute.SWITCHBOARD,
+            date(2024, 3, 26),
+            time(10, 30),
+            {"unit": "養護工程科", "rings": 3, "extension": "8123", "recording_ref": "R-0326"},
+            {"S2": "7.5", "U5": "6"},
+        ),
+        (
+            agency_b,
+            CallRoute.DIRECT,
+            date(2024, 4, 2),
+            time(14, 5, 30),
+            {"unit": FORMULA, "seconds_to_answer": 12, "notes": "語氣親切\n答詢正確"},
+            {"U6": "0"},
+        ),
+        (
+            agency_a,
+            CallRoute.HOTLINE,
+            date(2023, 11, 2),
+            time(9, 0),
+            {"unit": "話務中心", "rings": 1},
+            {},
+        ),
+    ):
+        rubric = rubric_for(RubricKind.PHONE, day.year)
+        made.append(
+            services.record_phone_test(
+                by=reviewer,
+                rubric=rubric,
+                points=_points(rubric, route, **overrides),
+                agency=agency,
+                route=route,
+                phone_number="06-2991111",
+                tested_on=day,
+                tested_at=at,
+                tester="陳專員",
+                **extra,
+            )
+        )
+    return made
+
+
+def _scored_rows(model, date_field, detail_fields) -> dict:
+    rows = {}
+    for record in model.objects.select_related("agency", "rubric").prefetch_related("scores__item"):
+        rows[record.reference] = (
+            record.agency.code,
+            getattr(record, date_field),
+            *(getattr(record, name) for name in detail_fields),
+            record.rubric.year,
+            record.total,
+            record.max_total,
+            record.score,
+            sorted((s.item.code, s.points) for s in record.scores.all()),
+        )
+    return rows
+
+
+def phone_test_rows() -> dict:
+    from evaluations.models import PhoneTest
+
+    return _scored_rows(
+        PhoneTest,
+        "tested_on",
+        (
+            "unit",
+            "route",
+            "phone_number",
+            "extension",
+            "tested_at",
+            "tester",
+            "rings",
+            "seconds_to_answer",
+            "recording_ref",
+            "notes",
+        ),
+    )
+
+
+def make_audits(agency_a, agency_b, reviewer) -> list:
+    """Two audits through the service; agency A is on 113's target list."""
+    from evaluations import services
+    from evaluations.choices import RubricKind, TargetBasis
+    from evaluations.models import AuditTarget
+    from evaluations.rubrics import rubric_for
+
+    AuditTarget.objects.create(year=2024, agency=agency_a, basis=TargetBasis.COUNTER)
+    made = []
+    for agency, day, counter, overrides in (
+        (agency_a, date(2024, 5, 14), "聯合服務中心", {"E3": "2.5", "T1": "0"}),
+        (agency_b, date(2024, 6, 3), "水利行政櫃台", {}),
+    ):
+        rubric = rubric_for(RubricKind.AUDIT, day.year)
+        made.append(
+            services.record_audit(
+                by=reviewer,
+                rubric=rubric,
+                points=_points(rubric, **overrides),
+                agency=agency,
+                counter=counter,
+                visited_on=day,
+                auditor="神秘客A",
+                findings="雙語標示不足\n等候座椅不足",
+            )
+        )
+    return made
+
+
+def audit_rows() -> dict:
+    from evaluations.models import Audit
+
+    rows = _scored_rows(Audit, "visited_on", ("counter", "auditor", "findings"))
+    targets = dict(Audit.objects.values_list("reference", "target__agency__code"))
+    return {reference: (*row, targets[reference]) for reference, row in rows.items()}
+
+
+def make_coaching(agency_a, agency_b, reviewer) -> list:
+    """112: a winner (every stage), an entry that ended after the recommendation; 113: one
+    entry still in coaching."""
+    from evaluations.choices import AwardCategory, CoachingStage
+    from evaluations.coaching import advance_coaching, create_coaching
+
+    winner = create_coaching(
+        by=reviewer,
+        year=2023,
+        agency=agency_a,
+        category=AwardCategory.DIGITAL,
+        title="道路挖掘一站通",
+        on_date=date(2023, 3, 1),
+        notes="第8屆",
+    )
+    for stage, day in (
+        (CoachingStage.RECOMMENDED, date(2023, 5, 2)),
+        (CoachingStage.WRITTEN_REVIEW, date(2023, 6, 10)),
+        (CoachingStage.SHORTLISTED, date(2023, 8, 1)),
+        (CoachingStage.SITE_VISIT, date(2023, 9, 15)),
+        (CoachingStage.AWARDED, date(2023, 11, 20)),
+    ):
+        advance_coaching(winner, by=reviewer, to_stage=stage, on_date=day)
+    ended = create_coaching(
+        by=reviewer,
+        year=2023,
+        agency=agency_b,
+        category=AwardCategory.SOCIAL,
+        title=FORMULA,
+        on_date=date(2023, 3, 1),
+    )
+    advance_coaching(
+        ended, by=reviewer, to_stage=CoachingStage.RECOMMENDED, on_date=date(2023, 5, 2)
+    )
+    advance_coaching(
+        ended, by=reviewer, to_stage=CoachingStage.NOT_AWARDED, on_date=date(2023, 6, 30)
+    )
+    current = create_coaching(
+        by=reviewer,
+        year=2024,
+        agency=agency_a,
+        category=AwardCategory.SOCIAL,
+        title="長照交通接送",
+        on_date=date(2024, 2, 15),
+    )
+    return [winner, ended, current]
+
+
+def coaching_rows() -> dict:
+    from evaluations.models import AwardCoaching
+
+    return {
+        (c.year, c.agency.code, c.title): (
+            c.category,
+            c.notes,
+            c.stage,
+            c.reached_level,
+            [(s.from_stage, s.to_stage, s.on_date) for s in c.changes.all()],
+        )
+        for c in AwardCoaching.objects.select_related("agency").prefetch_related("changes")
+    }
