@@ -27,6 +27,7 @@ from projects.models import (
     StatusChange,
 )
 from tainan_rdec.choices import Role
+from tainan_rdec.dispatch import send_on_commit
 from tainan_rdec.roc import format_roc_month
 from tainan_rdec.scoping import is_admin, is_commission
 
@@ -449,5 +450,6 @@ def return_report(report: MonthlyReport, *, by, comment: str, now=None) -> Month
     report.save()
     from projects.tasks import send_returned_report_notice  # tasks import this module
 
-    transaction.on_commit(lambda: send_returned_report_notice.delay(report.pk), robust=True)
+    # A notice the broker could not take is made up by the daily reminder run.
+    send_on_commit(send_returned_report_notice, report.pk)
     return report

@@ -267,6 +267,10 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# History is a record, not an undo button: a revert would bypass the services that log who did
+# what and why.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # Bulk import and export (django-import-export; the portal's rules in tainan_rdec/importing).
 # All-or-nothing: an import with any bad row rolls back.
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -35,6 +35,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tainan_rdec.dispatch import send
 from tainan_rdec.importing import jobs
 from tainan_rdec.importing.registry import get_register
 from tainan_rdec.importing.runner import record_in_admin_log, run_import
@@ -44,6 +45,9 @@ from tainan_rdec.scoping import is_admin
 
 # Files with more rows than this are checked and imported by a background task.
 DEFAULT_BACKGROUND_ROWS = 2_000
+BACKGROUND_DOWN = gettext_lazy(
+    "背景匯入服務暫時無法使用，檔案未匯入。請稍後再試，或洽系統管理人員。"
+)
 
 
 def background_rows() -> int:
@@ -170,7 +174,9 @@ class RegisterAdminMixin:
                 return HttpResponseRedirect(request.path)
             if status.total > background_rows():
                 job.update(state=jobs.QUEUED, done=0)
-                run_import_job.delay(job.id, IMPORT)  # the task claims the phase once
+                if not send(run_import_job, job.id, IMPORT):  # the task claims the phase once
+                    messages.error(request, BACKGROUND_DOWN)
+                    return HttpResponseRedirect(request.path)
                 return HttpResponseRedirect(self._job_url(job))
             if not job.claim(IMPORT):  # a second click on 確認匯入
                 messages.error(request, _("這個檔案已在匯入中或已匯入。"))
@@ -190,7 +196,10 @@ class RegisterAdminMixin:
                     form.cleaned_data["file"], user=request.user, register=entry.name
                 )
                 if jobs.estimate_rows(job.source) > background_rows():
-                    run_import_job.delay(job.id, CHECK)
+                    if not send(run_import_job, job.id, CHECK):
+                        job.discard()
+                        messages.error(request, BACKGROUND_DOWN)
+                        return HttpResponseRedirect(request.path)
                     return HttpResponseRedirect(self._job_url(job))
                 status = job.read()
                 outcome = run_import(

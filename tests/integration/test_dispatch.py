@@ -5,11 +5,12 @@ transport for a broker that works), the advisory-lock test on PostgreSQL only.""
 import logging
 import time
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import psycopg
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -220,3 +221,47 @@ def test_a_packet_a_live_worker_is_building_is_left_to_it(cast):
                 break
         time.sleep(0.05)
     assert mine is True
+
+
+def test_a_report_returned_with_the_broker_down_is_returned(
+    cast, agency_a, broker_down, caplog, django_capture_on_commit_callbacks
+):
+    from projects import services
+    from projects.choices import ReportState
+    from tests.projects.factories import filed_report, make_project
+
+    caplog.set_level(logging.WARNING, logger="tainan_rdec.dispatch")
+    project = make_project(agency_a, start=date(2024, 1, 1), end=date(2026, 12, 31))
+    report = filed_report(project, date(2024, 3, 1), 5, state=ReportState.SUBMITTED)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.return_report(report, by=cast["reviewer"], comment="請補充落後原因")
+    report.refresh_from_db()
+    assert report.state == ReportState.RETURNED
+    [warning] = broker_warnings(caplog)
+    assert "send_returned_report_notice" in warning.getMessage()
+
+
+def test_a_big_import_with_the_broker_down_says_so_and_writes_nothing(
+    client_as, agency_a, broker_down, settings, tmp_path
+):
+    from openpyxl import Workbook
+
+    from projects.models import Project
+    from tests.imports.test_bad_input import PROJECT_HEADERS, project_row
+
+    settings.IMPORT_BACKGROUND_ROWS = 3
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "列管案件"
+    sheet.append(PROJECT_HEADERS)
+    for n in range(1, 6):
+        sheet.append(project_row(f"P113-03{n:02d}"))
+    path = tmp_path / "projects.xlsx"
+    workbook.save(path)
+    response = client_as("admin").post(
+        reverse("admin:projects_project_import"),
+        {"file": SimpleUploadedFile(path.name, path.read_bytes())},
+        follow=True,
+    )
+    assert "背景匯入服務暫時無法使用，檔案未匯入" in response.content.decode()
+    assert not Project.objects.exists()
