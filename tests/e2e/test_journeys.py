@@ -9,7 +9,7 @@ and at 390 px (where it must not scroll sideways; see the ``screenshots`` fixtur
 4. A reviewer starts a quarterly packet, watches its progress and downloads the PDF.
 5. A bureau user opens the petition pages and sees only the agency's own cases.
 
-(Journey 3, the admin's awards import, waits for the awards import register.)
+(Journey 3, the admin's awards import, is in test_journey_awards_import.py.)
 """
 
 from __future__ import annotations
