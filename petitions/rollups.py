@@ -245,13 +245,17 @@ def rebuild_rollups(start: date | None = None, end: date | None = None) -> int:
     written = 0
     with connection.cursor() as cursor:
         for grain, (model, period_field) in GRAINS.items():
-            old = model.objects.all()
-            if start:
-                old = old.filter(**{f"{period_field}__gte": start})
-            if end:
-                old = old.filter(**{f"{period_field}__lte": end})
-            old.delete()
             table = model._meta.db_table
+            # One DELETE in the database: the ORM's delete() would load every row as an
+            # object first when any delete signal is listening (a million rows, gigabytes).
+            where, params = ["1 = 1"], []
+            if start:
+                where.append(f"{period_field} >= %s")
+                params.append(start)
+            if end:
+                where.append(f"{period_field} <= %s")
+                params.append(end)
+            cursor.execute(f"DELETE FROM {table} WHERE {' AND '.join(where)}", params)
             columns = ", ".join([period_field, "agency_key", "value", *_COLUMNS, "histogram"])
             for dimension, per_agency in _row_kinds():
                 sql, params = _select_sql(grain, dimension, per_agency, start, end)
