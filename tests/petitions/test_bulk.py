@@ -182,3 +182,21 @@ def test_a_file_without_the_required_columns_says_which(city_agencies):
 def test_a_big5_file_from_excel_is_read(city_agencies):
     outcome = import_cases_csv(io.BytesIO(csv_bytes(good_rows(5), encoding="cp950")))
     assert outcome.ok and outcome.new == 5
+
+
+def test_import_records_takes_the_fast_path_for_a_csv_of_cases(city_agencies, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "cases.csv"
+    path.write_bytes(csv_bytes(good_rows(12)))
+    out = io.StringIO()
+    call_command("import_records", "cases", str(path), stdout=out)
+    assert "已匯入：共 12 列，新增 12 件" in out.getvalue()
+    assert Case.objects.count() == 12
+
+    path.write_bytes(csv_bytes(BAD_ROWS))
+    errors = io.StringIO()
+    with pytest.raises(CommandError, match="沒有寫入任何資料"):
+        call_command("import_records", "cases", str(path), stdout=io.StringIO(), stderr=errors)
+    assert "第3列「承辦機關代碼」：找不到承辦機關代碼「Z99」。" in errors.getvalue()
+    assert Case.objects.count() == 12

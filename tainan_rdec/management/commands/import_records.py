@@ -5,6 +5,9 @@
 
 Without ``--user`` the import runs as the system (no scope narrows it). Every problem is printed
 as "第12列「實際進度」：…" and the command exits with status 1, having written nothing.
+
+A CSV of cases takes the fast path (``petitions.bulk``: streamed, the register's own checks and
+messages, ``COPY`` into PostgreSQL), so five years of cases load in minutes, not hours.
 """
 
 from __future__ import annotations
@@ -51,7 +54,17 @@ class Command(BaseCommand):
             if importer is None:
                 raise CommandError(_("找不到使用者「{user}」。").format(user=user))
 
-        outcome = run_import(entry, path, user=importer, dry_run=dry_run)
+        if entry.name == "cases" and path.suffix.lower() == ".csv":
+            from petitions.bulk import import_cases_csv
+
+            outcome = import_cases_csv(
+                path,
+                user=importer,
+                dry_run=dry_run,
+                progress=lambda done: self.stdout.write(_("已檢查 {n:,} 列").format(n=done)),
+            )
+        else:
+            outcome = run_import(entry, path, user=importer, dry_run=dry_run)
         for problem in outcome.problems:
             self.stderr.write(str(problem))
         if not outcome.ok:
