@@ -174,7 +174,7 @@ def main() -> None:
     connection.settings_dict.setdefault("TEST", {})["NAME"] = "test_rdec_case_import"
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
         with tempfile.TemporaryDirectory() as workdir:
             _run(n, Path(workdir))

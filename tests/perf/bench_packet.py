@@ -188,7 +188,7 @@ def main() -> None:
     workers = int(os.environ.get("PACKET_BENCH_WORKERS", "0")) or reports.render_workers()
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False, serialize=False)
     try:
         with (
             tempfile.TemporaryDirectory(prefix="bench-packet-") as media,

@@ -185,7 +185,7 @@ def main() -> None:
 
     Template._render = _TestState.saved_data.template_render
     old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keep)
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keep, serialize=False)
     try:
         _run(n)
     finally:
