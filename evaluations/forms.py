@@ -14,11 +14,11 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from evaluations.choices import AwardCategory, CallRoute, TargetBasis
-from evaluations.photos import MAX_CAPTION_LENGTH, MAX_PHOTO_BYTES
 from evaluations.rubrics import groups_of
 from evaluations.services import applicable_groups
 from tainan_rdec.forms import ROCDateField
 from tainan_rdec.models import Agency
+from tainan_rdec.photos import MAX_CAPTION_LENGTH, MAX_PHOTO_BYTES
 from tainan_rdec.roc import ROC_OFFSET
 
 

@@ -50,8 +50,8 @@ from evaluations.models import (
     Rubric,
     RubricItem,
 )
-from evaluations.photos import clean_caption, clean_photo
 from tainan_rdec.choices import BUREAU_ROLES
+from tainan_rdec.photos import clean_caption, clean_photo
 from tainan_rdec.roc import ROC_OFFSET
 from tainan_rdec.scoping import is_active_user, is_admin, is_commission
 

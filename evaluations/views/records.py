@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from evaluations import photos, services
+from evaluations import services
 from evaluations.choices import CallRoute, RubricKind
 from evaluations.filters import AuditFilter, PhoneTestFilter
 from evaluations.forms import (
@@ -39,6 +39,7 @@ from evaluations.views.common import (
     roc,
     this_year,
 )
+from tainan_rdec import photos
 from tainan_rdec.scoping import get_editable_or_404, get_visible_or_404, is_commission
 
 PHOTO_CACHE_CONTROL = "private, max-age=3600"

@@ -5,7 +5,7 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from projects.photos import MAX_CAPTION_LENGTH, MAX_PHOTO_BYTES, MEGABYTE
+from tainan_rdec.photos import MAX_CAPTION_LENGTH, MAX_PHOTO_BYTES, MEGABYTE
 
 
 class PhotoForm(forms.Form):

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST, require_safe
 from projects import photos
 from projects.forms.photos import PhotoForm
 from projects.models import MonthlyReport, ReportPhoto, SiteVisit
+from tainan_rdec import photos as kernel_photos
 from tainan_rdec.scoping import get_visible_or_404
 
 # Photos do not change once uploaded (a new one gets a new URL), so the browser may keep them
@@ -87,7 +88,7 @@ def _stream(field) -> FileResponse:
         handle = field.open("rb")
     except OSError:
         raise Http404 from None
-    content_type = photos.content_type(handle)
+    content_type = kernel_photos.content_type(handle)
     if content_type is None:
         # Everything stored went through photos.clean_photo; anything else is not served.
         handle.close()

@@ -18,6 +18,7 @@ from PIL import ExifTags, Image
 from projects import photos
 from projects.choices import ReportState
 from projects.models import ReportPhoto, SiteVisit, SiteVisitPhoto
+from tainan_rdec import photos as kernel_photos
 from tests.projects.factories import filed_report, make_project
 
 pytestmark = pytest.mark.django_db
@@ -143,7 +144,7 @@ def test_a_real_gif_is_refused(client_as, draft):
 
 
 def test_photo_over_the_size_limit_is_refused(client_as, draft, monkeypatch):
-    monkeypatch.setattr(photos, "MAX_PHOTO_BYTES", 1024 * 1024)
+    monkeypatch.setattr(kernel_photos, "MAX_PHOTO_BYTES", 1024 * 1024)
     big = image_bytes() + b"\0" * (1024 * 1024)
 
     response = client_as("staff_a").post(add_url(draft), {"image": upload(big)})
