@@ -20,13 +20,13 @@ from django.utils.translation import gettext, gettext_lazy
 from projects.choices import ControlStatus, ProjectKind, RiskLevel
 from projects.dashboard import build_dashboard
 from projects.filters import ProjectBaseFilter
+from projects.forms.packets import FIRST_ROC_YEAR
 from projects.models import ControlSettings, Project
 from projects.warning import LEVEL_ORDER, rate_many
 from tainan_rdec.choices import Role
 from tainan_rdec.roc import ROC_OFFSET
 from tainan_rdec.scoping import role_required
 
-FIRST_ROC_YEAR = 108  # the commission's figures start with 108年
 # Filters the project list understands under the same names (the year is the dashboard's own).
 LIST_FILTERS = ("agency", "kind", "forward_category", "district")
 
