@@ -319,3 +319,33 @@ class MonthlyRollup(Rollup):
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.dimension} {self.agency_key} {self.value}"
+
+
+class CaseStatusChange(models.Model):
+    """A change of a case's status made in the portal (受理 → 處理中 → 已結案 …), with who and
+    when: the audit trail of a case. Bulk imports load cases as they stand and write none."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(
+        _("原狀態"), max_length=12, choices=CaseStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("新狀態"), max_length=12, choices=CaseStatus.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("處理人員"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("時間"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("案件狀態紀錄")
+        verbose_name_plural = _("案件狀態紀錄")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["case", "at"])]
+
+    def __str__(self):
+        return f"{self.case}: {self.from_status} → {self.to_status}"

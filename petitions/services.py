@@ -37,7 +37,14 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from petitions.choices import CaseStatus, RollupDimension
-from petitions.models import ALL_AGENCIES, Case, CaseTransfer, DailyRollup, MonthlyRollup
+from petitions.models import (
+    ALL_AGENCIES,
+    Case,
+    CaseStatusChange,
+    CaseTransfer,
+    DailyRollup,
+    MonthlyRollup,
+)
 from tainan_rdec.scoping import is_active_user, is_commission
 from tainan_rdec.workdays import due_date as working_due_date
 from tainan_rdec.workdays import processing_working_days, to_local_date
@@ -243,6 +250,12 @@ def _lock(case: Case) -> Case:
     return Case.objects.select_for_update(of=("self",)).select_related("district").get(pk=case.pk)
 
 
+def _log_status(case: Case, before: str, by) -> None:
+    """Record a status change (who and when); nothing when the status stayed."""
+    if case.status != before:
+        CaseStatusChange.objects.create(case=case, from_status=before, to_status=case.status, by=by)
+
+
 def _copy_back(locked: Case, case: Case) -> None:
     """Let the caller's instance see the saved state without another query."""
     if locked is case:
@@ -265,6 +278,7 @@ def register_case(*, by=None, **fields) -> Case:
     _check_may_handle(case, by)
     case.full_clean()
     case.save()
+    _log_status(case, "", by)
     deltas = outcome_contributions(case)
     received = deltas.setdefault(
         rollup_key(case, to_local_date(case.received_at), case.handling_agency_id), Delta()
@@ -284,6 +298,7 @@ def transfer_case(case: Case, to_agency, *, by, reason: str = "") -> CaseTransfe
     if to_agency.pk == locked.handling_agency_id:
         raise ValidationError(_("新承辦機關與原承辦機關相同"))
     before = outcome_contributions(locked)
+    status = locked.status
     transfer = CaseTransfer.objects.create(
         case=locked,
         from_agency_id=locked.handling_agency_id,
@@ -297,6 +312,7 @@ def transfer_case(case: Case, to_agency, *, by, reason: str = "") -> CaseTransfe
     if locked.status == CaseStatus.RECEIVED:
         locked.status = CaseStatus.ASSIGNED
     locked.save(update_fields=["receiving_agency", "handling_agency", "status", "updated_at"])
+    _log_status(locked, status, by)
     apply_deltas(_difference(before, outcome_contributions(locked)))
     _copy_back(locked, case)
     return transfer
@@ -311,9 +327,11 @@ def record_first_response(case: Case, *, at, by=None) -> Case:
         raise ValidationError(_("回應時間不可早於受理時間"))
     if locked.first_response_at is None:
         locked.first_response_at = at
+    status = locked.status
     if locked.status in (CaseStatus.RECEIVED, CaseStatus.ASSIGNED):
         locked.status = CaseStatus.IN_PROGRESS
     locked.save(update_fields=["first_response_at", "status", "updated_at"])
+    _log_status(locked, status, by)
     _copy_back(locked, case)
     return case
 
@@ -332,6 +350,7 @@ def close_case(case: Case, *, at, by=None, satisfaction: int | None = None) -> C
     except ValueError as exc:
         raise ValidationError(str(exc)) from exc
     before = outcome_contributions(locked)
+    status = locked.status
     locked.closed_at = at
     locked.processing_days = days
     locked.closed_on_time = to_local_date(at) <= locked.due_date
@@ -347,6 +366,7 @@ def close_case(case: Case, *, at, by=None, satisfaction: int | None = None) -> C
             "updated_at",
         ]
     )
+    _log_status(locked, status, by)
     apply_deltas(_difference(before, outcome_contributions(locked)))
     _copy_back(locked, case)
     return case
@@ -361,6 +381,7 @@ def reopen_case(case: Case, *, by=None) -> Case:
     if locked.status != CaseStatus.CLOSED:
         raise ValidationError(_("只有已結案的案件可以重新開啟"))
     before = outcome_contributions(locked)
+    status = locked.status
     locked.closed_at = None
     locked.processing_days = None
     locked.closed_on_time = None
@@ -378,6 +399,7 @@ def reopen_case(case: Case, *, by=None) -> Case:
             "updated_at",
         ]
     )
+    _log_status(locked, status, by)
     apply_deltas(_difference(before, outcome_contributions(locked)))
     _copy_back(locked, case)
     return case

@@ -104,6 +104,7 @@ def case_detail(request, case_number):
         {
             "case": case,
             "transfers": transfers,
+            "status_changes": case.status_changes.select_related("by"),
             "row": CaseRow(case, working_days_left(case, today, get_calendar())),
             "show_personal_data": can_see_personal_data(user, case),
         },

@@ -170,3 +170,25 @@ def test_an_agency_cannot_register_a_case_for_another_agency(make_case, cast, ag
     with pytest.raises(PermissionDenied):
         make_case("2024-03-04 09:00", agency=agency_b, by=cast["staff_a"])
     make_case("2024-03-04 09:00", agency=agency_b, by=cast["reviewer"])
+
+
+def test_every_status_change_is_recorded_with_who_and_when(make_case, cast, agency_b, client_as):
+    case = make_case("2024-03-04 09:00")
+    transfer_case(case, agency_b, by=cast["reviewer"], reason="屬水利局權責")
+    record_first_response(case, at=taipei("2024-03-04 15:00"), by=cast["staff_b"])
+    record_first_response(case, at=taipei("2024-03-05 09:00"), by=cast["staff_b"])  # no change
+    close_case(case, at=taipei("2024-03-05 10:00"), by=cast["staff_b"])
+    reopen_case(case, by=cast["reviewer"])
+    steps = [
+        (c.from_status, c.to_status, c.by.username if c.by else None)
+        for c in case.status_changes.all()
+    ]
+    assert steps == [
+        ("", CaseStatus.RECEIVED, None),
+        (CaseStatus.RECEIVED, CaseStatus.ASSIGNED, "reviewer"),
+        (CaseStatus.ASSIGNED, CaseStatus.IN_PROGRESS, "staff_b"),
+        (CaseStatus.IN_PROGRESS, CaseStatus.CLOSED, "staff_b"),
+        (CaseStatus.CLOSED, CaseStatus.REOPENED, "reviewer"),
+    ]
+    page = client_as("reviewer").get(f"/petitions/cases/{case.case_number}/").content.decode()
+    assert "處理紀錄" in page and "已結案 → 重新開啟" in page
