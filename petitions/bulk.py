@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 from petitions.models import Case
 from petitions.resources import CaseResource
 from tainan_rdec.importing.files import _detect_encoding, check_size
-from tainan_rdec.importing.problems import ImportFileError, ImportProblem
+from tainan_rdec.importing.problems import ImportCancelled, ImportFileError, ImportProblem
 from tainan_rdec.importing.runner import header_map
 from tainan_rdec.importing.widgets import fold, is_blank
 from tainan_rdec.workdays import to_local_date
@@ -182,9 +182,12 @@ class _Writer:
         self.pending = []
 
 
-def import_cases_csv(source, *, user=None, dry_run: bool = False, progress=None) -> BulkOutcome:
+def import_cases_csv(
+    source, *, user=None, dry_run: bool = False, progress=None, cancelled=None
+) -> BulkOutcome:
     """Import the cases of a CSV file (a path or a binary file object). ``progress(done)`` is
-    called every BATCH rows."""
+    called every BATCH rows; when ``cancelled()`` turns true the import stops, rolls back and
+    raises ``ImportCancelled``."""
     outcome = BulkOutcome(dry_run=dry_run)
     opened = isinstance(source, str | os.PathLike)
     handle = open(source, "rb") if opened else source
@@ -193,7 +196,7 @@ def import_cases_csv(source, *, user=None, dry_run: bool = False, progress=None)
         check_size(handle.tell())
         handle.seek(0)
         with transaction.atomic():
-            _import(_rows(handle), outcome, user=user, progress=progress)
+            _import(_rows(handle), outcome, user=user, progress=progress, cancelled=cancelled)
             if not outcome.ok or dry_run:
                 transaction.set_rollback(True)
     except ImportFileError as error:
@@ -230,7 +233,7 @@ def _header(rows, resource, problems: _Problems) -> tuple[int, list[str | None]]
     return None
 
 
-def _import(rows, outcome: BulkOutcome, *, user, progress) -> None:
+def _import(rows, outcome: BulkOutcome, *, user, progress, cancelled=None) -> None:
     resource = CaseResource(user=user)
     problems = _Problems(outcome)
     header = _header(rows, resource, problems)
@@ -266,7 +269,6 @@ def _import(rows, outcome: BulkOutcome, *, user, progress) -> None:
                             "已登錄的案件請在案件頁面處理。"
                         ).format(number=case.case_number),
                         row=number,
-                        column=columns["案件編號"].column_name,
                     )
                 )
         batch.clear()
@@ -303,8 +305,11 @@ def _import(rows, outcome: BulkOutcome, *, user, progress) -> None:
             batch.append((number, case))
         if len(batch) >= BATCH:
             check_batch()
-        if progress is not None and outcome.total % BATCH == 0:
-            progress(outcome.total)
+        if outcome.total % BATCH == 0:
+            if cancelled is not None and cancelled():
+                raise ImportCancelled
+            if progress is not None:
+                progress(outcome.total)
     check_batch()
     if outcome.total == 0:
         problems.add(ImportProblem(_("標題列以下沒有任何資料。")))

@@ -102,7 +102,7 @@ def _cases():
 
 def test_the_fast_path_writes_what_the_ordinary_import_writes(city_agencies, tmp_path):
     content = csv_bytes(good_rows(120))
-    ordinary = run_import("cases", content, file_name="cases.csv")
+    ordinary = run_import("cases", content, file_name="cases.csv", fast=False)
     assert ordinary.ok, [str(p) for p in ordinary.problems]
     expected_cases, expected_rollups = _cases(), rollup_table()
     Case.objects.all().delete()
@@ -139,7 +139,7 @@ BAD_ROWS = [
 def test_bad_rows_get_the_ordinary_imports_messages_and_nothing_is_written(city_agencies):
     ensure_categories()
     content = csv_bytes(BAD_ROWS)
-    ordinary = run_import("cases", content, file_name="cases.csv")
+    ordinary = run_import("cases", content, file_name="cases.csv", fast=False)
     fast = import_cases_csv(io.BytesIO(content))
     assert not fast.ok and not fast.committed
     assert sorted(map(str, fast.problems)) == sorted(map(str, ordinary.problems))
@@ -161,7 +161,7 @@ def test_registered_cases_are_skipped_when_the_same_and_refused_when_changed(cit
     changed[3][7] = "改寫的案情描述"
     outcome = import_cases_csv(io.BytesIO(csv_bytes(changed)))
     [problem] = outcome.problems
-    assert str(problem).startswith("第5列「案件編號」") and "已登錄" in str(problem)
+    assert str(problem).startswith("第5列：案件編號") and "已登錄" in str(problem)
     assert Case.objects.count() == 10
 
 
@@ -191,7 +191,7 @@ def test_import_records_takes_the_fast_path_for_a_csv_of_cases(city_agencies, tm
     path.write_bytes(csv_bytes(good_rows(12)))
     out = io.StringIO()
     call_command("import_records", "cases", str(path), stdout=out)
-    assert "已匯入：共 12 列，新增 12 件" in out.getvalue()
+    assert "匯入完成：共 12 列：新增 12 筆" in out.getvalue()
     assert Case.objects.count() == 12
 
     path.write_bytes(csv_bytes(BAD_ROWS))
@@ -200,3 +200,22 @@ def test_import_records_takes_the_fast_path_for_a_csv_of_cases(city_agencies, tm
         call_command("import_records", "cases", str(path), stdout=io.StringIO(), stderr=errors)
     assert "第3列「承辦機關代碼」：找不到承辦機關代碼「Z99」。" in errors.getvalue()
     assert Case.objects.count() == 12
+
+
+def test_every_import_of_a_case_csv_takes_the_fast_path(city_agencies, monkeypatch):
+    from petitions import bulk
+
+    calls = []
+    real = bulk.import_cases_csv
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bulk, "import_cases_csv", spy)
+    outcome = run_import("cases", csv_bytes(good_rows(7)), file_name="cases.csv", dry_run=True)
+    assert outcome.ok and (outcome.total, outcome.new) == (7, 7) and not outcome.committed
+    assert len(calls) == 1 and calls[0]["dry_run"] is True
+    assert not Case.objects.exists()
+    refused = run_import("cases", csv_bytes(BAD_ROWS), file_name="cases.csv")
+    assert "第3列「承辦機關代碼」：找不到承辦機關代碼「Z99」。" in map(str, refused.problems)
