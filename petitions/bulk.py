@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -41,10 +42,11 @@ from django.utils.translation import gettext as _
 
 from petitions.models import Case
 from petitions.resources import CaseResource
-from tainan_rdec.importing.files import _detect_encoding, check_size
+from tainan_rdec.importing.base import ROW_NUMBER_COLUMN
+from tainan_rdec.importing.files import Table, check_size, detect_encoding
 from tainan_rdec.importing.problems import ImportCancelled, ImportFileError, ImportProblem
-from tainan_rdec.importing.runner import header_map
-from tainan_rdec.importing.widgets import fold, is_blank
+from tainan_rdec.importing.runner import check_headers, example_problems
+from tainan_rdec.importing.widgets import is_blank
 from tainan_rdec.workdays import to_local_date
 
 BATCH = 5000
@@ -143,7 +145,7 @@ class _Problems:
 
 
 def _rows(handle) -> Iterator[tuple[int, list[str]]]:
-    encoding = _detect_encoding(handle)
+    encoding = detect_encoding(handle)
     text = io.TextIOWrapper(handle, encoding=encoding, newline="")
     try:
         yield from enumerate(csv.reader(text), start=1)
@@ -208,26 +210,15 @@ def import_cases_csv(
 
 
 def _header(rows, resource, problems: _Problems) -> tuple[int, list[str | None]] | None:
-    known = header_map(resource)
-    required = [c.column_name for c in resource.import_columns() if c.required]
+    """The first non-empty row as the header, checked by the ordinary import's own rules
+    (unknown, repeated and missing columns, with its messages)."""
     for number, values in rows:
         if all(is_blank(v) for v in values):
             continue
-        mapped = [known.get(fold(v)) if v and v.strip() else None for v in values]
-        unknown = [v for v, m in zip(values, mapped, strict=True) if v.strip() and m is None]
-        missing = [name for name in required if name not in mapped]
-        for header in unknown:
-            problems.add(
-                ImportProblem(
-                    _("檔案有無法辨識的欄位「{header}」。").format(header=header), row=number
-                )
-            )
-        if missing:
-            problems.add(
-                ImportProblem(
-                    _("缺少必要欄位：{names}。").format(names="、".join(missing)), row=number
-                )
-            )
+        table = Table(headers=[(v or "").strip() for v in values], rows=[], header_row=number)
+        mapped, header_problems = check_headers(table, resource)
+        for problem in header_problems:
+            problems.add(problem)
         return number, mapped
     problems.add(ImportProblem(_("檔案是空的。")))
     return None
@@ -278,6 +269,9 @@ def _import(rows, outcome: BulkOutcome, *, user, progress, cancelled=None) -> No
         if all(is_blank(v) for v in values):
             continue
         outcome.total += 1
+        if outcome.total == 1:  # the template's example row left in, as the ordinary import
+            for problem in _example_row(mapped, values, number, resource):
+                problems.add(problem)
         row = {
             name: value
             for name, value in zip(mapped, values, strict=False)
@@ -317,6 +311,13 @@ def _import(rows, outcome: BulkOutcome, *, user, progress, cancelled=None) -> No
         from petitions.rollups import rebuild_rollups
 
         outcome.rollup_rows = rebuild_rollups(min(days), max(days))
+
+
+def _example_row(mapped, values, number: int, resource) -> list[ImportProblem]:
+    keep = [i for i, name in enumerate(mapped) if name and i < len(values)]
+    first = tablib.Dataset(headers=[mapped[i] for i in keep] + [ROW_NUMBER_COLUMN])
+    first.append([values[i] for i in keep] + [number])
+    return example_problems(first, resource)
 
 
 def _add_errors(problems: _Problems, resource, number: int, error: ValidationError) -> None:

@@ -46,6 +46,7 @@ from petitions.models import (
     PetitionSettings,
 )
 from tainan_rdec.models import Agency, District
+from tainan_rdec.roc import format_roc_month
 
 DIMENSIONS = ("agency", "category", "channel", "district", "month")
 
@@ -239,7 +240,7 @@ def _labels(dimension: str, keys) -> dict:
         return names
     if dimension == "channel":
         return {k: str(Channel(k).label) for k in keys if k in Channel.values}
-    return {k: f"{k.year - 1911}年{k.month}月" for k in keys}
+    return {k: format_roc_month(k) for k in keys}
 
 
 def timeliness_by(

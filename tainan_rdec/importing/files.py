@@ -282,7 +282,7 @@ def _merged_problems(merged, table: Table) -> list[ImportProblem]:
 # -- CSV -------------------------------------------------------------------------------------
 
 
-def _detect_encoding(handle) -> str:
+def detect_encoding(handle) -> str:
     # Excel on a Traditional Chinese Windows saves "CSV" as Big5 (cp950); "CSV UTF-8" has a BOM.
     for encoding in ("utf-8-sig", "cp950"):
         decoder = codecs.getincrementaldecoder(encoding)()
@@ -301,7 +301,7 @@ def _detect_encoding(handle) -> str:
 
 
 def _read_csv(handle, known_headers: set[str], required) -> Table:
-    encoding = _detect_encoding(handle)
+    encoding = detect_encoding(handle)
     text = io.TextIOWrapper(handle, encoding=encoding, newline="")
     try:
         reader = csv.reader(text)

@@ -171,12 +171,29 @@ def test_a_dry_run_checks_everything_and_writes_nothing(city_agencies):
     assert not Case.objects.exists()
 
 
-def test_a_file_without_the_required_columns_says_which(city_agencies):
-    outcome = import_cases_csv(
-        io.BytesIO(csv_bytes([["UN1", "網路"]], headers=["案件編號", "管道"]))
-    )
-    messages = " ".join(map(str, outcome.problems))
-    assert "無法辨識的欄位「管道」" in messages and "受理時間" in messages
+def _example_row() -> list:
+    from petitions.resources import CaseResource
+
+    examples = {c.column_name: c.example for c in CaseResource().import_columns()}
+    return [examples.get(name) or "" for name in HEADERS]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(csv_bytes([["UN1", "網路"]], headers=["案件編號", "管道"]), id="headers"),
+        pytest.param(csv_bytes([["UN1", "網路"]], headers=["案件編號", "案件編號"]), id="twice"),
+        pytest.param(None, id="example-row"),
+    ],
+)
+def test_file_level_problems_are_the_ordinary_imports(city_agencies, content):
+    ensure_categories()
+    content = content or csv_bytes([_example_row(), *good_rows(2)])
+    ordinary = run_import("cases", content, file_name="cases.csv", fast=False)
+    fast = import_cases_csv(io.BytesIO(content))
+    assert ordinary.problems and not fast.ok
+    assert sorted(map(str, fast.problems)) == sorted(map(str, ordinary.problems))
+    assert not Case.objects.exists()
 
 
 def test_a_big5_file_from_excel_is_read(city_agencies):
