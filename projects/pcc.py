@@ -196,14 +196,6 @@ def _text(value) -> str:
     return str(value)
 
 
-def _last_prefilled(report: MonthlyReport) -> dict[str, str]:
-    """The value the feed last put in each field of ``report``."""
-    result = {}
-    for figure in report.pcc_figures.filter(outcome=PccOutcome.PREFILLED).order_by("pk"):
-        result[figure.field] = figure.pcc_value
-    return result
-
-
 @dataclass
 class PccResult:
     pcc_import: PccImport
@@ -255,8 +247,24 @@ def _apply(rows: list[PccRow], *, by, name: str, digest: str, today) -> PccImpor
             continue
         per_project_month[(project.pk, row.month)].append(row)
 
-    matched = 0
-    for (_project_id, month), group in per_project_month.items():
+    # The months' reports and what the feed last put in them: two queries for the whole file.
+    reports = {
+        (r.project_id, r.period): r
+        for r in MonthlyReport.objects.filter(
+            project_id__in={key[0] for key in per_project_month},
+            period__in={key[1] for key in per_project_month},
+        )
+    }
+    prefilled: dict[int, dict[str, str]] = defaultdict(dict)
+    for report_id, field_name, value in (
+        PccFigure.objects.filter(report__in=list(reports.values()), outcome=PccOutcome.PREFILLED)
+        .order_by("pk")
+        .values_list("report_id", "field", "pcc_value")
+    ):
+        prefilled[report_id][field_name] = value
+
+    matched, figures = 0, []
+    for (project_id, month), group in per_project_month.items():
         project = tenders[group[0].tender_number]
         if len(group) > 1:
             for row in group:
@@ -271,11 +279,15 @@ def _apply(rows: list[PccRow], *, by, name: str, digest: str, today) -> PccImpor
                 )
             continue
         [row] = group
-        reason = _use_row(batch, project, row, by=by, today=today)
+        report = reports.get((project_id, month))
+        owned = prefilled.get(report.pk, {}) if report is not None else {}
+        reason, used = _use_row(batch, project, row, report, owned, by=by, today=today)
         if reason:
             skipped.append({"row": row.row, "tender_number": row.tender_number, "reason": reason})
         else:
             matched += 1
+            figures.extend(used)
+    PccFigure.objects.bulk_create(figures)
     batch.matched_rows = matched
     batch.unmatched = unmatched
     batch.skipped = skipped
@@ -283,17 +295,18 @@ def _apply(rows: list[PccRow], *, by, name: str, digest: str, today) -> PccImpor
     return batch
 
 
-def _use_row(batch, project, row: PccRow, *, by, today) -> str:
-    """Put one row's figures into its report; the reason it could not, or ""."""
+def _use_row(batch, project, row: PccRow, report, owned: dict, *, by, today):
+    """Put one row's figures into ``report`` (None: none yet, a draft is started); ``owned``
+    is what the feed last put in it. Returns (the reason it could not, or "", the figures)."""
     try:
         services.check_period(project, row.month, today)
     except ValidationError as error:
-        return error.messages[0]
-    report = MonthlyReport.objects.filter(project=project, period=row.month).first()
+        return error.messages[0], []
     created = report is None
     if created:
         report = services.start_report(project, row.month, by=by, today=today)
-    owned = _last_prefilled(report) if report.state == ReportState.DRAFT else {}
+    if report.state != ReportState.DRAFT:
+        owned = {}
     figures, changes = [], {}
     for name, value in row.values.items():
         if value is None:
@@ -330,9 +343,8 @@ def _use_row(batch, project, row: PccRow, *, by, today) -> str:
         except ValidationError as error:
             if created:
                 report.delete()
-            return "；".join(error.messages)
-    PccFigure.objects.bulk_create(figures)
-    return ""
+            return "；".join(error.messages), []
+    return "", figures
 
 
 def figures_for(report: MonthlyReport) -> list[dict]:
