@@ -4,6 +4,7 @@ Defaults give the embedded setup (SQLite file, tasks run in-process, e-mail to t
 `make run` works on a laptop with nothing else installed. `.env.example` lists every variable.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -209,6 +210,16 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 
 PORTAL_NAME = _("臺南市政府研考會管考入口網")
+
+# Open data (projects/oc4ids.py): OC4IDS project ids are this prefix followed by the 列管編號;
+# a prefix has the standard's shape, oc4ids-<code>-. The publication policy is the address of
+# the page that says what is published and how often; the package leaves it out when empty.
+OC4IDS_PREFIX = env_str("OC4IDS_PREFIX", "oc4ids-tainan-")
+if not re.fullmatch(r"oc4ids-[a-z0-9]+-", OC4IDS_PREFIX):
+    raise ImproperlyConfigured(
+        f"OC4IDS_PREFIX must look like oc4ids-abc123- (lower case), got {OC4IDS_PREFIX!r}"
+    )
+OC4IDS_PUBLICATION_POLICY_URL = env_str("OC4IDS_PUBLICATION_POLICY_URL", "")
 
 # Processes rendering meeting-packet sections at once (0: up to 2, by the cores available).
 PACKET_RENDER_WORKERS = env_int("PACKET_RENDER_WORKERS", 0)

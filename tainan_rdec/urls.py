@@ -13,9 +13,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("notifications/", notifications.notification_list, name="notifications"),
-    path(
-        "notifications/<int:pk>/read/", notifications.notification_read, name="notification_read"
-    ),
+    path("notifications/<int:pk>/read/", notifications.notification_read, name="notification_read"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
@@ -56,6 +54,7 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("petitions/", include("petitions.urls")),
     path("open311/v2/", include("petitions.api_urls")),
+    path("open-data/", include("projects.open_data_urls")),
     path("evaluations/", include("evaluations.urls")),
     path("awards/", include("awards.urls")),
 ]

@@ -46,6 +46,12 @@ MATRIX = {
     "open311:services": ("/open311/v2/services.json", {n: 200 for n in CAST}),
     "open311:requests": ("/open311/v2/requests.json", {n: 200 for n in CAST}),
     "open311:request_detail": ("/open311/v2/requests/{case}.json", {n: 200 for n in CAST}),
+    # Open data: the world's project is listed, so it is published (projects/oc4ids.py).
+    "open_data:oc4ids_projects": ("/open-data/oc4ids/projects.json", {n: 200 for n in CAST}),
+    "open_data:oc4ids_project": (
+        "/open-data/oc4ids/projects/{project_number}.json",
+        {n: 200 for n in CAST},
+    ),
     # Project control: a listed project of agency A with one submitted report.
     "projects:detail": ("/projects/{project}/", by_reach(200, 404, 200)),
     "projects:status": ("/projects/{project}/status/suspend/", by_reach(403, 404, 200)),
@@ -256,6 +262,7 @@ def world(cast, settings, tmp_path):
         "report_photo": report_photo.pk,
         "visit_photo": visit_photo.pk,
         "project": project.pk,
+        "project_number": project.control_number,  # open data names it by 列管編號
         "report": report.pk,
         "year": today.year,
         "month": today.month,

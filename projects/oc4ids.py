@@ -1,0 +1,311 @@
+"""Open data: the listed projects as an OC4IDS project package (Open Contracting for
+Infrastructure Data Standard, schema version 0.9), served read-only and without login by
+projects/views/open_data.py.
+
+The schema. The official OC4IDS JSON schema could not be obtained where this portal is built (no
+network, and it is on no package registry), so ``oc4ids_schema.json`` beside this module is the
+portal's own description of the OC4IDS fields it publishes, written from the standard's
+documented structure: exactly the subset built here, with the codelist values used. It is not
+the official schema. The tests validate every package against it.
+
+What is published (``published_projects``), by control status:
+
+- 列管中: the commission checked the basic data, budget, checkpoints and S-curve when it listed
+  the project, and reviews its monthly reports.
+- 解除列管: control ends when a project closes (結案); a closed project stays in the record.
+- not 新增: a bureau's entry the commission has not checked, and may never list.
+- not 暫緩列管: while control is suspended no report is filed or reviewed, so the commission
+  cannot vouch for the figures; the project is published again when control resumes.
+
+Status (OC4IDS projectStatus codelist), from the control status and the execution phase:
+
+==========  =========================================================  ==============
+列管狀態    執行階段                                                   status
+==========  =========================================================  ==============
+列管中      規劃設計, 招標                                             planning
+列管中      施工中, 停工中, 已申報竣工, 驗收中, 結算付款中, 已解約     implementation
+列管中      已結案                                                     completed
+解除列管    已申報竣工 or later, or an actual completion date entered  completed
+解除列管    any other (control ended before the works were finished)   cancelled
+==========  =========================================================  ==============
+
+A stoppage is a pause of the works, and a terminated contract is re-tendered under a new
+tender number (DOMAIN.md): both stay ``implementation`` while the project is under control.
+``pipeline`` is never published: listing needs an approved budget and a planned S-curve, so
+every published project is past identification.
+
+Progress. ``period`` is the planned start and completion: the baseline. ``forecasts`` holds the
+current planned S-curve, one observation per month (cumulative planned %); ``metrics`` holds,
+under the same metric id, the actual cumulative % of each monthly report the commission
+accepted. A draft, returned or merely submitted report is not published: review may still
+change it. ``completion`` (completed projects only) gives the actual completion date and, as
+the final value, 實支數 + 應付未付數 of the latest accepted report.
+
+Personal data: none. No user (creator, filer, reviewer) is read, nor an agency's contact person,
+nor the reports' narrative text, which may name people.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from projects.choices import ControlStatus, ExecutionPhase, ReportState
+from projects.models import MonthlyReport, PlanBaseline, PlannedPoint, Project
+from tainan_rdec.models import District
+from tainan_rdec.workdays import TAIPEI
+
+SCHEMA_PATH = Path(__file__).with_name("oc4ids_schema.json")
+SCHEMA_VERSION = "0.9"
+CURRENCY = "TWD"
+# 政府資料開放授權條款－第1版: the licence of Taiwan's government open data.
+LICENSE = "https://data.gov.tw/license"
+PUBLISHER = gettext_lazy("臺南市政府研究發展考核委員會")
+# One metric, planned in ``forecasts`` and measured in ``metrics``: the same id pairs them.
+PROGRESS_METRIC = "physical-progress"
+
+PUBLISHED_STATUSES = (ControlStatus.LISTED, ControlStatus.DELISTED)
+
+
+class Oc4idsStatus(models.TextChoices):
+    """OC4IDS projectStatus codelist. An external standard's codes, used by this export only,
+    so they live here rather than in projects/choices.py."""
+
+    PIPELINE = "pipeline", gettext_lazy("規劃前期")
+    PLANNING = "planning", gettext_lazy("規劃中")
+    IMPLEMENTATION = "implementation", gettext_lazy("執行中")
+    COMPLETED = "completed", gettext_lazy("已完成")
+    CANCELLED = "cancelled", gettext_lazy("已取消")
+
+
+LISTED_STATUS = {
+    ExecutionPhase.PLANNING: Oc4idsStatus.PLANNING,
+    ExecutionPhase.TENDERING: Oc4idsStatus.PLANNING,
+    ExecutionPhase.CONSTRUCTION: Oc4idsStatus.IMPLEMENTATION,
+    ExecutionPhase.STOPPED: Oc4idsStatus.IMPLEMENTATION,
+    ExecutionPhase.COMPLETION_REPORTED: Oc4idsStatus.IMPLEMENTATION,
+    ExecutionPhase.ACCEPTANCE: Oc4idsStatus.IMPLEMENTATION,
+    ExecutionPhase.SETTLEMENT: Oc4idsStatus.IMPLEMENTATION,
+    ExecutionPhase.TERMINATED: Oc4idsStatus.IMPLEMENTATION,
+    ExecutionPhase.CLOSED: Oc4idsStatus.COMPLETED,
+}
+WORKS_FINISHED = frozenset(
+    {
+        ExecutionPhase.COMPLETION_REPORTED,
+        ExecutionPhase.ACCEPTANCE,
+        ExecutionPhase.SETTLEMENT,
+        ExecutionPhase.CLOSED,
+    }
+)
+
+# The columns the package is built from, and nothing else: no user and no contact person.
+PROJECT_FIELDS = (
+    "control_number",
+    "name",
+    "summary",
+    "total_budget",
+    "planned_start",
+    "planned_completion",
+    "actual_completion",
+    "phase",
+    "control_status",
+    "updated_at",
+    "host_agency__code",
+    "host_agency__name",
+)
+REPORT_FIELDS = ("project_id", "period", "actual_percent", "paid", "payable_unpaid", "reviewed_at")
+
+
+def load_schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def published_projects():
+    """The projects the package carries (see the module docstring), by 列管編號."""
+    return Project.objects.filter(control_status__in=PUBLISHED_STATUSES).order_by("control_number")
+
+
+def with_package_data(projects):
+    """``projects`` with everything the package reads, in a fixed number of queries."""
+    return (
+        projects.select_related("host_agency")
+        .only(*PROJECT_FIELDS)
+        .prefetch_related(
+            Prefetch("districts", queryset=District.objects.only("code", "name", "sort_order")),
+            Prefetch(
+                "baselines",
+                queryset=PlanBaseline.objects.filter(is_current=True)
+                .only("project_id", "version")
+                .prefetch_related(
+                    Prefetch(
+                        "points",
+                        queryset=PlannedPoint.objects.only(
+                            "baseline_id", "month", "planned_percent"
+                        ).order_by("month"),
+                    )
+                ),
+                to_attr="current_baselines",
+            ),
+            Prefetch(
+                "reports",
+                queryset=MonthlyReport.objects.filter(state=ReportState.ACCEPTED)
+                .only(*REPORT_FIELDS)
+                .order_by("period"),
+                to_attr="accepted_reports",
+            ),
+        )
+    )
+
+
+def project_id(project: Project) -> str:
+    return settings.OC4IDS_PREFIX + project.control_number
+
+
+def project_status(project: Project) -> Oc4idsStatus:
+    if project.control_status == ControlStatus.DELISTED:
+        if project.phase in WORKS_FINISHED or project.actual_completion is not None:
+            return Oc4idsStatus.COMPLETED
+        return Oc4idsStatus.CANCELLED
+    return LISTED_STATUS[project.phase]
+
+
+def _iso(value: datetime.datetime) -> str:
+    return value.astimezone(TAIPEI).isoformat(timespec="seconds")
+
+
+def _start_of(day: datetime.date) -> str:
+    return _iso(datetime.datetime.combine(day, datetime.time.min, tzinfo=TAIPEI))
+
+
+def _end_of(day: datetime.date) -> str:
+    return _iso(datetime.datetime.combine(day, datetime.time(23, 59, 59), tzinfo=TAIPEI))
+
+
+def _month_period(month: datetime.date) -> dict:
+    last_day = calendar.monthrange(month.year, month.month)[1]
+    return {"startDate": _start_of(month), "endDate": _end_of(month.replace(day=last_day))}
+
+
+def _money(amount: int) -> dict:
+    return {"amount": amount, "currency": CURRENCY}
+
+
+def _percent_observation(month: datetime.date, percent) -> dict:
+    return {
+        "id": f"{month:%Y-%m}",
+        "period": _month_period(month),
+        "measure": float(percent),
+        "unit": {"name": "percent"},
+    }
+
+
+def _forecasts(project: Project) -> list[dict]:
+    # Listing through the portal requires an S-curve, but an imported project may lack one:
+    # it is published with no planned observations rather than failing the whole package.
+    baseline = project.current_baselines[0] if project.current_baselines else None
+    forecast = {
+        "id": PROGRESS_METRIC,
+        "title": _("累計進度"),
+        "description": _("每月累計預定完成百分比。"),
+        "observations": [],
+    }
+    if baseline is not None:
+        forecast["description"] = _("每月累計預定完成百分比（預定進度第{version}版）。").format(
+            version=baseline.version
+        )
+        forecast["observations"] = [
+            _percent_observation(point.month, point.planned_percent)
+            for point in baseline.points.all()
+        ]
+    return [forecast]
+
+
+def _metrics(project: Project) -> list[dict]:
+    return [
+        {
+            "id": PROGRESS_METRIC,
+            "title": _("累計進度"),
+            "description": _("每月填報經研考會審核通過之實際累計完成百分比。"),
+            "observations": [
+                _percent_observation(report.period, report.actual_percent)
+                for report in project.accepted_reports
+            ],
+        }
+    ]
+
+
+def _completion(project: Project) -> dict:
+    completion = {}
+    if project.actual_completion is not None:
+        completion["endDate"] = _end_of(project.actual_completion)
+        completion["endDateDetails"] = _("主辦機關登錄之實際完工日期。")
+    else:
+        completion["endDateDetails"] = _("已完工，尚未登錄實際完工日期。")
+    if project.accepted_reports:
+        last = project.accepted_reports[-1]
+        completion["finalValue"] = _money(last.paid + last.payable_unpaid)
+        completion["finalValueDetails"] = _(
+            "最後一份審核通過之每月填報（{month}）的實支數加應付未付數。"
+        ).format(month=f"{last.period:%Y-%m}")
+    return completion
+
+
+def _updated(project: Project) -> datetime.datetime:
+    """The latest change the package shows: the project's own data or an accepted report."""
+    reviewed = [r.reviewed_at for r in project.accepted_reports if r.reviewed_at is not None]
+    return max([project.updated_at, *reviewed])
+
+
+def project_json(project: Project) -> dict:
+    """One project, loaded through ``with_package_data``, as an OC4IDS project."""
+    agency = project.host_agency
+    authority = {"id": agency.code, "name": agency.name}
+    status = project_status(project)
+    data = {
+        "id": project_id(project),
+        "updated": _iso(_updated(project)),
+        "title": project.name,
+    }
+    if project.summary:
+        data["description"] = project.summary
+    data["status"] = status.value
+    data["period"] = {
+        "startDate": _start_of(project.planned_start),
+        "endDate": _end_of(project.planned_completion),
+    }
+    data["budget"] = {"amount": _money(project.total_budget)}
+    data["parties"] = [{**authority, "roles": ["publicAuthority"]}]
+    data["publicAuthority"] = authority
+    districts = list(project.districts.all())
+    if districts:
+        data["locations"] = [{"id": d.code, "description": d.name} for d in districts]
+    data["forecasts"] = _forecasts(project)
+    data["metrics"] = _metrics(project)
+    if status == Oc4idsStatus.COMPLETED:
+        data["completion"] = _completion(project)
+    return data
+
+
+def build_package(projects, *, uri: str, now: datetime.datetime | None = None) -> dict:
+    """The project package of ``projects`` (loaded through ``with_package_data``), published
+    at ``uri``."""
+    package = {
+        "uri": uri,
+        "publishedDate": _iso(now or timezone.now()),
+        "version": SCHEMA_VERSION,
+        "publisher": {"name": str(PUBLISHER)},
+        "license": LICENSE,
+    }
+    if settings.OC4IDS_PUBLICATION_POLICY_URL:
+        package["publicationPolicy"] = settings.OC4IDS_PUBLICATION_POLICY_URL
+    package["projects"] = [project_json(project) for project in projects]
+    return package

@@ -1,0 +1,67 @@
+"""Open data: the OC4IDS project package of the published projects, and one project's package.
+Public: no login, GET only, like the Open311 API (petitions/api.py). What is published, and why
+no personal data is, is in projects/oc4ids.py."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
+
+from projects import oc4ids
+
+CONTENT_TYPE = "application/json; charset=utf-8"
+
+
+def _public(view):
+    """Open data: anyone may GET it, and caches may keep it for five minutes."""
+    return require_safe(cache_control(public=True, max_age=300)(view))
+
+
+def _absolute(path: str) -> str:
+    # The package's uri names the portal's public address, whatever host the request used.
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+def _json(data: dict, *, status: int = 200, filename: str | None = None) -> HttpResponse:
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False),
+        content_type=CONTENT_TYPE,
+        status=status,
+    )
+    if filename:
+        response["Content-Disposition"] = content_disposition_header(False, filename)
+    return response
+
+
+@_public
+def oc4ids_projects(request):
+    """projects.json: every published project, by 列管編號."""
+    projects = oc4ids.with_package_data(oc4ids.published_projects())
+    package = oc4ids.build_package(projects, uri=_absolute(reverse("open_data:oc4ids_projects")))
+    return _json(package, filename=f"{settings.OC4IDS_PREFIX}projects.json")
+
+
+@_public
+def oc4ids_project(request, control_number):
+    """projects/<列管編號>.json: one published project in a package of its own; 404 for any
+    other number, a project not (or no longer) published included."""
+    project = (
+        oc4ids.with_package_data(oc4ids.published_projects())
+        .filter(control_number=control_number)
+        .first()
+    )
+    if project is None:
+        return _json(
+            {"detail": _("找不到已公開的列管案件 {number}。").format(number=control_number)},
+            status=404,
+        )
+    path = reverse("open_data:oc4ids_project", args=[control_number])
+    package = oc4ids.build_package([project], uri=_absolute(path))
+    return _json(package, filename=f"{oc4ids.project_id(project)}.json")
