@@ -110,6 +110,13 @@ class SubcategoryWidget(NaturalKeyWidget):
     def __init__(self, **kwargs):
         super().__init__(Subcategory, "code", label=_("細項"), **kwargs)
 
+    def cell_key(self, value, row):
+        key = super().cell_key(value, row)
+        category = (row or {}).get("案件類別")
+        if key is None or not isinstance(category, str | None):
+            return None
+        return (*key, category)
+
     def clean(self, value, row=None, **kwargs):
         if value is None or not cell_text(value):
             return None

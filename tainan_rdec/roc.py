@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
@@ -204,6 +205,9 @@ def _build_date(
     return datetime.date(year, month, day)
 
 
+# Pure (text in, date out; a refusal is raised, so never remembered): a bulk import reads the
+# same few thousand days a million times.
+@functools.lru_cache(maxsize=8192)
 def parse_roc_date(text: str) -> datetime.date:
     """Read a date the way a civil servant types it; raise ROCDateError otherwise.
 

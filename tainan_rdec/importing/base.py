@@ -8,17 +8,27 @@ the model's own validation (what the edit form's service checks) go in ``check_r
 
 from __future__ import annotations
 
+import datetime
+import functools
+from decimal import Decimal
+
 from django.core.exceptions import (
     NON_FIELD_ERRORS,
     MultipleObjectsReturned,
     ValidationError,
 )
 from django.db import models
+from django.db.models.expressions import DatabaseDefault
+from django.db.models.fields import NOT_PROVIDED
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from tainan_rdec.importing.problems import ImportCancelled
 from tainan_rdec.importing.widgets import TextWidget, is_blank, normalize
+
+# The most readings of cells and checks of values an import remembers (see ``cell_key`` and
+# ``_clean_fields``): enough for every choice, code and day of five years, and flat in memory.
+MEMO_LIMIT = 100_000
 
 # A hidden column the import adds to every row: the row's number in the user's spreadsheet,
 # so that messages point at the row the user sees even after empty rows were dropped.
@@ -62,12 +72,44 @@ class Column(fields.Field):
         getter = getattr(self.widget, "allowed_values", None)
         return getter() if getter else []
 
+    def cell_key(self, row):
+        """The key under which this column's reading of the row may be remembered for the rest
+        of one import (see ``PortalWidget.cell_key``), or ``None``."""
+        if self.default is not NOT_PROVIDED and callable(self.default):
+            return None  # a default computed afresh (a moment, say)
+        key = getattr(self.widget, "cell_key", None)
+        return None if key is None else key(row.get(self.column_name), row)
+
     def clean(self, row, **kwargs):
         # A widget that reads blanks itself (an edit form's field) gives the form's message.
         handles_blank = getattr(self.widget, "handles_blank", False)
         if self.required and not handles_blank and is_blank(row.get(self.column_name)):
             raise ValueError(_("此欄必填。"))
         return super().clean(row, **kwargs)
+
+
+_REMEMBERED_VALUES = (int, Decimal, datetime.date)
+
+
+@functools.cache
+def _field_plan(model) -> list[tuple[models.Field, tuple[type, ...]]]:
+    """A model's fields that ``clean_fields`` checks, each with the types of value whose check
+    is worth remembering: choices, numbers and days. Relations (their check is a query), free
+    text (nearly all distinct) and moments (equal across time zones, nearly all distinct) are
+    checked each time; the exact type is compared, so a ``datetime`` or a ``bool`` never takes
+    the ``date`` or ``int`` path."""
+    plan = []
+    for field in model._meta.fields:
+        if field.generated:
+            continue
+        if field.is_relation:
+            remembered = ()
+        elif field.choices:
+            remembered = (str, *_REMEMBERED_VALUES)
+        else:
+            remembered = _REMEMBERED_VALUES
+        plan.append((field, remembered))
+    return plan
 
 
 def _hashable(value):
@@ -119,6 +161,8 @@ class RegisterResource(resources.ModelResource):
         self._failed = 0
         #: problems found after the rows (e.g. a whole S-curve refused), see import_problems
         self.extra_problems = []
+        self._field_checks: dict = {}
+        self._foreign_key_columns = None
         for field in self.fields.values():
             bind = getattr(field.widget, "bind", None)
             if bind is not None:
@@ -299,12 +343,49 @@ class RegisterResource(resources.ModelResource):
 
     def _looked_up(self, instance) -> set[str]:
         """Foreign keys this row set from rows the widgets just read from the database."""
+        if self._foreign_key_columns is None:
+            self._foreign_key_columns = [
+                column.attribute
+                for column in self.get_import_fields()
+                if isinstance(column.widget, widgets.ForeignKeyWidget)
+            ]
         return {
-            column.attribute
-            for column in self.get_import_fields()
-            if isinstance(column.widget, widgets.ForeignKeyWidget)
-            and getattr(instance, f"{column.attribute}_id", None) is not None
+            name
+            for name in self._foreign_key_columns
+            if getattr(instance, f"{name}_id", None) is not None
         }
+
+    def _clean_fields(self, instance, exclude: set[str]) -> None:
+        """``Model.clean_fields`` (Django 5.2's loop, kept in step with it), with each field's
+        check of a value remembered for the import: ``Field.clean`` of a field that is not a
+        relation depends only on the value, and a register repeats a few values (a channel, a
+        status, a day) on most of its rows."""
+        errors = {}
+        checks = self._field_checks
+        for f, remembered in _field_plan(type(instance)):
+            if f.name in exclude:
+                continue
+            raw_value = getattr(instance, f.attname)
+            if f.blank and raw_value in f.empty_values:
+                continue
+            if isinstance(raw_value, DatabaseDefault):
+                continue
+            key = (f.attname, type(raw_value), raw_value) if type(raw_value) in remembered else None
+            found = checks.get(key) if key is not None else None
+            if found is None:
+                try:
+                    found = (True, f.clean(raw_value, instance))
+                except ValidationError as error:
+                    found = (False, error.error_list)
+                if key is not None and len(checks) < MEMO_LIMIT:
+                    checks[key] = found
+            ok, result = found
+            if not ok:
+                errors[f.name] = result
+            elif result is not raw_value:
+                setattr(instance, f.attname, result)
+        if errors:
+            raise ValidationError(errors)
 
     def full_clean(self, instance, errors: dict, *, validate_unique=True) -> None:
         """``Model.full_clean`` step by step, less one query per foreign key: a key found by
@@ -319,7 +400,7 @@ class RegisterResource(resources.ModelResource):
             except ValidationError as error:
                 errors = error.update_error_dict(errors)
 
-        collect(instance.clean_fields, exclude=skip | self._looked_up(instance))
+        collect(self._clean_fields, instance=instance, exclude=skip | self._looked_up(instance))
         collect(instance.clean)
         # Like full_clean: uniqueness and constraints only over fields that passed.
         skip |= {name for name in errors if name != NON_FIELD_ERRORS}

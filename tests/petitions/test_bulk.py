@@ -236,3 +236,27 @@ def test_every_import_of_a_case_csv_takes_the_fast_path(city_agencies, monkeypat
     assert not Case.objects.exists()
     refused = run_import("cases", csv_bytes(BAD_ROWS), file_name="cases.csv")
     assert "第3列「承辦機關代碼」：找不到承辦機關代碼「Z99」。" in map(str, refused.problems)
+
+
+def test_remembered_readings_give_every_row_its_own_verdict(city_agencies):
+    """A cell's reading is remembered for the file (a channel, a code, a rating): a bad value
+    is refused on every row it appears on, and a subcategory is read within its row's category."""
+    from petitions.models import Category
+
+    ensure_categories()
+    other = Category.objects.exclude(subcategories__name="路面坑洞").order_by("pk").first()
+    good = _row("UN21", "1999專線", "113/03/01 09:00", "路面坑洞", "", "坑洞", "B06", "已結案",
+                "113/03/04 10:00", "9")  # fmt: skip
+    again = _row("UN22", "1999專線", "113/03/01 10:00", "路面坑洞", "", "坑洞", "B06", "已結案",
+                 "113/03/04 10:00", "9")  # fmt: skip
+    fax = _row("UN23", "傳真", "113/03/01 11:00", "路面坑洞", "", "坑洞", "B06", "受理", "", "")
+    fax_again = [*fax]
+    fax_again[0] = "UN24"
+    wrong_category = [*fax]
+    wrong_category[:4] = ["UN25", "1999專線", "113/03/01 12:00", other.name]
+    outcome = import_cases_csv(io.BytesIO(csv_bytes([good, again, fax, fax_again, wrong_category])))
+    problems = {(p.row, p.column) for p in outcome.problems}
+    assert {(2, "滿意度（1–5）"), (3, "滿意度（1–5）")} <= problems  # the model's validator
+    assert {(4, "受理管道"), (5, "受理管道")} <= problems
+    assert (6, "細項") in problems and (2, "細項") not in problems
+    assert not Case.objects.exists()
