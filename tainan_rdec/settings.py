@@ -4,6 +4,7 @@ Defaults give the embedded setup (SQLite file, tasks run in-process, e-mail to t
 `make run` works on a laptop with nothing else installed. `.env.example` lists every variable.
 """
 
+import os
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -292,6 +293,11 @@ IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", 200 * 1024 * 1024)
 IMPORT_MAX_XLSX_UNZIPPED_BYTES = env_int("IMPORT_MAX_XLSX_UNZIPPED_BYTES", 500 * 1024 * 1024)
 # The largest request body accepted at all: the largest import file and a little for the form.
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", IMPORT_MAX_FILE_BYTES + 1024 * 1024)
+# Processes that read and check rows beside a fast path (tainan_rdec/importing/workers.py) on
+# PostgreSQL, for files of at least IMPORT_WORKERS_FROM_BYTES (a worker takes a second or two
+# to start); 0 or 1 checks every row in the importing process.
+IMPORT_WORKERS = env_int("IMPORT_WORKERS", min(os.cpu_count() or 1, 4))
+IMPORT_WORKERS_FROM_BYTES = env_int("IMPORT_WORKERS_FROM_BYTES", 2 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,

@@ -260,3 +260,48 @@ def test_remembered_readings_give_every_row_its_own_verdict(city_agencies):
     assert {(4, "受理管道"), (5, "受理管道")} <= problems
     assert (6, "細項") in problems and (2, "細項") not in problems
     assert not Case.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_worker_processes_check_rows_as_the_importing_process_does(
+    city_agencies, settings, monkeypatch
+):
+    """A big file on PostgreSQL is checked in worker processes
+    (``tainan_rdec.importing.workers``): the same problems in the same order, the same cases
+    written, and nothing when a row is wrong."""
+    from petitions import bulk
+
+    ensure_categories()
+    pools = []
+
+    class CountedPool(bulk.Pool):
+        def __init__(self, *args, **kwargs):
+            pools.append(args)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(bulk, "Pool", CountedPool)
+    settings.IMPORT_WORKERS_FROM_BYTES = 0
+    bad = [[f"UNBAD{i}", *row[1:]] for i, row in enumerate(BAD_ROWS)]
+    mixed = csv_bytes(good_rows(2500)[:1200] + bad + good_rows(2500)[1200:])
+
+    settings.IMPORT_WORKERS = 0
+    alone = import_cases_csv(io.BytesIO(mixed))
+    good = csv_bytes(good_rows(2500))
+    assert import_cases_csv(io.BytesIO(good)).new == 2500
+    expected_cases, expected_rollups = _cases(), rollup_table()
+    Case.objects.all().delete()
+    MonthlyRollup.objects.all().delete()
+    assert not pools
+
+    settings.IMPORT_WORKERS = 2
+    checked = import_cases_csv(io.BytesIO(mixed))
+    assert len(pools) == 1 and pools[0][0] == 2
+    assert list(map(str, checked.problems)) == list(map(str, alone.problems))
+    assert any(p.row == 1203 and p.column == "承辦機關代碼" for p in checked.problems)
+    assert not Case.objects.exists()
+
+    outcome = import_cases_csv(io.BytesIO(good))
+    assert len(pools) == 2 and outcome.ok and outcome.new == 2500
+    assert _cases() == expected_cases
+    assert rollup_table() == expected_rollups

@@ -1,0 +1,111 @@
+"""Worker processes for a register's fast path: rows are read and checked in other processes
+while this one reads the file and writes to the database.
+
+A fast path (``petitions.bulk``) spends most of its time in the register's own per-row reading
+and validation, which is Python and so runs on one core. With ``Pool`` it hands chunks of rows
+to ``settings.IMPORT_WORKERS`` processes and gets back, in the order it sent them, the checked
+records and the problems of each chunk; its own process keeps what must see the whole file or
+the import's transaction (the header, duplicates inside the file, numbers already registered,
+the writing).
+
+A worker is a fresh interpreter (the ``spawn`` start method: forking a process that holds a
+database connection and threads is unsafe) that sets Django up, opens its own connection to the
+same database and builds the register's row checker from a dotted path. It reads only reference
+tables (categories, agencies, the working-day calendar), which an import does not change, so
+its own connection sees what the importing transaction sees. It cannot see rows the caller has
+not committed yet, which is why ``can_run_workers`` refuses when the import is called inside a
+transaction (a test case's, or a caller's own).
+
+This module imports nothing of Django at its top: a spawned worker loads the functions it runs
+before Django is set up.
+"""
+
+from __future__ import annotations
+
+import collections
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+
+_checker: Callable | None = None
+
+
+def can_run_workers(size: int) -> bool:
+    """Whether an import of a file of ``size`` bytes should check its rows in workers."""
+    from django.conf import settings
+    from django.db import connection
+
+    return (
+        settings.IMPORT_WORKERS >= 2
+        and size >= settings.IMPORT_WORKERS_FROM_BYTES
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+    )
+
+
+def _start(settings_module: str, database: str, language: str, factory: str, args: tuple):
+    global _checker
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
+    import django
+
+    django.setup()
+    from django.db import connections
+    from django.utils import translation
+    from django.utils.module_loading import import_string
+
+    connections["default"].settings_dict["NAME"] = database
+    translation.activate(language)
+    _checker = import_string(factory)(*args)
+
+
+def _check(chunk):
+    return _checker(chunk)
+
+
+class Pool:
+    """``workers`` processes each running ``factory(*args)`` (a dotted path to a function that
+    returns the chunk checker) over the chunks given to ``submit``. At most two chunks per
+    worker wait at a time, so memory stays flat whatever the file's size."""
+
+    def __init__(self, workers: int, factory: str, args: tuple = ()):
+        from django.conf import settings
+        from django.db import connection
+        from django.utils import translation
+
+        self.executor = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start,
+            initargs=(
+                # (the settings fixture of a test hides SETTINGS_MODULE; the variable is set)
+                os.environ.get("DJANGO_SETTINGS_MODULE") or settings.SETTINGS_MODULE,
+                connection.settings_dict["NAME"],
+                translation.get_language() or settings.LANGUAGE_CODE,
+                factory,
+                args,
+            ),
+        )
+        self.waiting: collections.deque[Future] = collections.deque()
+        self.ahead = 2 * workers
+
+    def submit(self, chunk) -> Iterator:
+        """Hand ``chunk`` over; yields the results of earlier chunks, in order, once more than
+        ``ahead`` are waiting."""
+        self.waiting.append(self.executor.submit(_check, chunk))
+        while len(self.waiting) > self.ahead:
+            yield self.waiting.popleft().result()
+
+    def drain(self) -> Iterator:
+        """The results of every chunk still waiting, in order."""
+        while self.waiting:
+            yield self.waiting.popleft().result()
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
