@@ -114,3 +114,16 @@ def test_changing_a_role_moves_the_admin_site_access_with_it(cast):
     reviewer.role = Role.REVIEWER
     reviewer.save()
     assert not reviewer.is_staff
+
+
+def test_the_admin_sidebar_names_the_libraries_apps_in_chinese(client_as):
+    """django-axes and django-celery-beat ship no Traditional Chinese: the portal's catalogue
+    (locale/zh_Hant) and app configs name them."""
+    page = client_as("admin").get("/admin/").content.decode()
+    chinese = ("登入防護", "登入失敗累計", "登入紀錄", "排程工作", "間隔排程", "週期排程")
+    for name in chinese:
+        assert name in page
+    for english in ("Axes", "Access attempts", "Periodic Tasks", "Crontabs", "Intervals"):
+        assert english not in page
+    tasks = client_as("admin").get("/admin/django_celery_beat/periodictask/").content.decode()
+    assert "上次執行時間" in tasks and "Last Run Datetime" not in tasks
