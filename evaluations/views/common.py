@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.utils import timezone
 
@@ -49,6 +50,14 @@ def query_without_page(request) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
+
+
+def list_context(request, filterset) -> dict:
+    """What every list page (``evaluations/list_page.html``) renders: the filter form, the
+    requested page of its results, and the filters again as a query string so that the page
+    links keep them."""
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return {"filter": filterset, "page": page, "query": query_without_page(request)}
 
 
 def flash_errors(request, exc: ValidationError) -> None:

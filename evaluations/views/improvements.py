@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,7 +21,7 @@ from evaluations.choices import ImprovementStatus
 from evaluations.filters import ImprovementFilter
 from evaluations.forms import ReportForm, ReviewForm, add_service_errors
 from evaluations.models import ImprovementItem
-from evaluations.views.common import PAGE_SIZE, query_without_page
+from evaluations.views.common import list_context
 from tainan_rdec.scoping import get_visible_or_404, is_commission
 
 REPORT = "report"
@@ -34,11 +33,11 @@ def improvement_list(request):
     user = request.user
     today = timezone.localdate()
     items = ImprovementItem.objects.visible_to(user).select_related("audit__agency")
-    filterset = ImprovementFilter(request.GET or None, queryset=items, user=user)
-    page = Paginator(filterset.qs.order_by("status", "due_date", "pk"), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    filterset = ImprovementFilter(
+        request.GET or None, queryset=items.order_by("status", "due_date", "pk"), user=user
     )
-    for item in page:
+    context = list_context(request, filterset)
+    for item in context["page"]:
         item.overdue = item.is_overdue(today)
     counts = {
         "open": items.awaiting_report().count(),
@@ -48,12 +47,7 @@ def improvement_list(request):
     return render(
         request,
         "evaluations/improvement_list.html",
-        {
-            "filter": filterset,
-            "page": page,
-            "query": query_without_page(request),
-            "counts": counts,
-        },
+        {**context, "counts": counts},
     )
 
 

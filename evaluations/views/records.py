@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,8 +31,7 @@ from evaluations.forms import (
 from evaluations.models import Audit, AuditPhoto, PhoneTest
 from evaluations.rubrics import groups_of, rubric_for
 from evaluations.views.common import (
-    PAGE_SIZE,
-    query_without_page,
+    list_context,
     record_year,
     reviewers_only,
     roc,
@@ -61,25 +59,23 @@ def _history(record) -> list:
     return list(record.history.select_related("history_user").order_by("-history_date")[:20])
 
 
+def _record_list(request, model, filter_class, template: str):
+    """A register's list page: the records the user may see, filtered and paged, and whether
+    they may record a new one. The register's template (extending ``evaluations/list_page.html``)
+    says which columns it shows."""
+    user = request.user
+    records = model.objects.visible_to(user).select_related("agency")
+    filterset = filter_class(request.GET or None, queryset=records, user=user)
+    context = list_context(request, filterset)
+    return render(request, template, {**context, "may_record": is_commission(user)})
+
+
 # -- telephone tests ---------------------------------------------------------------------------
 
 
 @login_required
 def phone_list(request):
-    user = request.user
-    tests = PhoneTest.objects.visible_to(user).select_related("agency")
-    filterset = PhoneTestFilter(request.GET or None, queryset=tests, user=user)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "evaluations/phone_list.html",
-        {
-            "filter": filterset,
-            "page": page,
-            "query": query_without_page(request),
-            "may_record": is_commission(user),
-        },
-    )
+    return _record_list(request, PhoneTest, PhoneTestFilter, "evaluations/phone_list.html")
 
 
 def _phone_form_page(request, form, *, test=None, status=200):
@@ -160,20 +156,7 @@ def phone_edit(request, pk):
 
 @login_required
 def audit_list(request):
-    user = request.user
-    audits = Audit.objects.visible_to(user).select_related("agency")
-    filterset = AuditFilter(request.GET or None, queryset=audits, user=user)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "evaluations/audit_list.html",
-        {
-            "filter": filterset,
-            "page": page,
-            "query": query_without_page(request),
-            "may_record": is_commission(user),
-        },
-    )
+    return _record_list(request, Audit, AuditFilter, "evaluations/audit_list.html")
 
 
 def _audit_form_page(request, form, *, audit=None, status=200):
