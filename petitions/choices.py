@@ -33,3 +33,9 @@ class RollupDimension(models.TextChoices):
     CATEGORY = "category", _("案件類別")
     CHANNEL = "channel", _("受理管道")
     DISTRICT = "district", _("行政區")
+
+
+class ReminderKind(models.TextChoices):
+    """The kinds of reminder this app sends (``Reminder.kind``)."""
+
+    OVERDUE_DIGEST = "petitions.overdue_digest", _("陳情案件逾期每日摘要")

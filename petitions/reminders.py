@@ -14,11 +14,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from petitions.choices import ReminderKind
 from petitions.models import Case
 from tainan_rdec import workdays
 from tainan_rdec.choices import Role
@@ -29,12 +28,6 @@ from tainan_rdec.roc import format_roc_date, format_roc_date_long
 RECIPIENT_ROLES = (Role.BUREAU_STAFF, Role.BUREAU_MANAGER)
 # Cases due on or before this many working days after today are listed.
 DUE_WITHIN_WORKING_DAYS = 1
-
-
-class ReminderKind(models.TextChoices):
-    """The kinds of reminder this app sends (``Reminder.kind``)."""
-
-    OVERDUE_DIGEST = "petitions.overdue_digest", gettext_lazy("陳情案件逾期每日摘要")
 
 
 @dataclass(frozen=True)

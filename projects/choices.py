@@ -117,3 +117,16 @@ class PacketState(models.TextChoices):
     BUILDING = "building", _("製作中")
     READY = "ready", _("已完成")
     FAILED = "failed", _("製作失敗")
+
+
+class ReminderKind(models.TextChoices):
+    """The kinds of reminder this app sends (``Reminder.kind``)."""
+
+    FILING_DUE = "projects.filing_due", _("填報期限提醒")
+    FILING_OVERDUE = "projects.filing_overdue", _("逾期未填報稽催")
+    ESCALATION_AGENCY = "projects.escalation_agency", _("逾期未填報陳報機關首長")
+    ESCALATION_COMMISSION = "projects.escalation_rdec", _("逾期未填報陳報研考會")
+    REPORT_RETURNED = "projects.report_returned", _("填報退回通知")
+    DIRECTIVE_DUE = "projects.directive_due", _("管制事項期限提醒")
+    DIRECTIVE_OVERDUE = "projects.directive_overdue", _("管制事項逾期稽催")
+    PACKET_READY = "projects.packet_ready", _("會議資料製作完成")

@@ -33,12 +33,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from projects.choices import DirectiveStatus, ReportState
+from projects.choices import DirectiveStatus, ReminderKind, ReportState
 from projects.home import current_filing_period
 from projects.models import ControlSettings, Directive, MonthlyReport, Project, ReportTransition
 from projects.services import add_months, month_start
@@ -64,19 +62,6 @@ DIRECTIVE_LOOKBACK = timedelta(days=20)
 DIRECTIVE_LOOKAHEAD_DAYS_PER_WORKING_DAY = 3
 # How far back the daily run looks for returned reports whose notice was never dispatched.
 RETURN_NOTICE_CATCH_UP = timedelta(days=7)
-
-
-class ReminderKind(models.TextChoices):
-    """The kinds of reminder this app sends (``Reminder.kind``)."""
-
-    FILING_DUE = "projects.filing_due", gettext_lazy("填報期限提醒")
-    FILING_OVERDUE = "projects.filing_overdue", gettext_lazy("逾期未填報稽催")
-    ESCALATION_AGENCY = "projects.escalation_agency", gettext_lazy("逾期未填報陳報機關首長")
-    ESCALATION_COMMISSION = "projects.escalation_rdec", gettext_lazy("逾期未填報陳報研考會")
-    REPORT_RETURNED = "projects.report_returned", gettext_lazy("填報退回通知")
-    DIRECTIVE_DUE = "projects.directive_due", gettext_lazy("管制事項期限提醒")
-    DIRECTIVE_OVERDUE = "projects.directive_overdue", gettext_lazy("管制事項逾期稽催")
-    PACKET_READY = "projects.packet_ready", gettext_lazy("會議資料製作完成")
 
 
 # -- helpers ---------------------------------------------------------------------------------
