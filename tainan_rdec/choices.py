@@ -32,3 +32,5 @@ class ReminderState(models.TextChoices):
     SENDING = "sending", _("寄送中")
     SENT = "sent", _("已寄送")
     FAILED = "failed", _("寄送失敗")
+    # The recipient has no e-mail address: the reminder is on their notifications page only.
+    PORTAL_ONLY = "portal_only", _("僅站內通知")

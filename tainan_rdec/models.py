@@ -229,7 +229,7 @@ class Reminder(models.Model):
     link = models.CharField(_("連結"), max_length=300, blank=True)
     state = models.CharField(
         _("寄送狀態"),
-        max_length=10,
+        max_length=16,
         choices=ReminderState.choices,
         default=ReminderState.PENDING,
     )
@@ -259,3 +259,8 @@ class Reminder(models.Model):
 
     def __str__(self):
         return self.subject
+
+    @property
+    def is_portal_only(self) -> bool:
+        """Not e-mailed (the recipient has no address): the notifications page is its delivery."""
+        return self.state == ReminderState.PORTAL_ONLY

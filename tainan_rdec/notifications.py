@@ -24,7 +24,7 @@ def notification_list(request):
         mine.unread().update(read_at=timezone.now())
         return redirect("notifications")
     page = Paginator(
-        mine.only("pk", "subject", "body", "link", "created_at", "read_at").order_by(
+        mine.only("pk", "subject", "body", "link", "state", "created_at", "read_at").order_by(
             "-created_at", "-pk"
         ),
         PAGE_SIZE,

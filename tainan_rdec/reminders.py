@@ -12,7 +12,9 @@ this module owns the *how*:
    holding it died — so of two tasks for the same row only one sends. After the SMTP server
    accepts the message the row is marked SENT; on an SMTP error it goes back to PENDING with the
    error and the task retries with backoff, at most ``MAX_ATTEMPTS`` sends per row (counted on the
-   row, so a sweep re-dispatch cannot add attempts), then FAILED.
+   row, so a sweep re-dispatch cannot add attempts), then FAILED. A recipient without an e-mail
+   address still reads the reminder on the notifications page: the row ends PORTAL_ONLY, which,
+   like SENT and FAILED, nothing claims or sweeps again.
 3. ``sweep`` (the ``sweep_reminders`` task, every few minutes) re-dispatches PENDING rows whose
    dispatch was lost (broker down at commit time, a retry message dropped) and SENDING rows whose
    lease ran out (worker killed mid-run). Nothing recorded is lost.
@@ -23,7 +25,8 @@ few milliseconds. A worker killed (or a database outage) inside that window leav
 SENDING; after the lease the sweep sends it again, so the recipient gets one duplicate. A second
 way to the same result needs a worker to hold a claim longer than the lease (10 minutes) while
 the SMTP connection times out after ``SMTP_TIMEOUT`` seconds, which a live worker does not do.
-Outside those cases each row is e-mailed at most once, and at least once unless it ends FAILED.
+Outside those cases each row is e-mailed at most once, and at least once unless it ends FAILED
+or PORTAL_ONLY.
 """
 
 from __future__ import annotations
@@ -127,9 +130,10 @@ def dispatch(reminder_id: int) -> None:
 
 class Outcome(Enum):
     SENT = "sent"
-    SKIPPED = "skipped"  # another worker holds the row, or it is already SENT / FAILED
+    SKIPPED = "skipped"  # another worker holds the row, or it is already done
     RETRY = "retry"  # transient error, back to PENDING; the caller retries
-    FAILED = "failed"  # out of attempts, or nothing to send to
+    FAILED = "failed"  # out of attempts, or the recipient's account was deactivated
+    PORTAL_ONLY = "portal_only"  # no e-mail address: the notifications page is the delivery
 
 
 @dataclass(frozen=True)
@@ -141,7 +145,7 @@ class Delivery:
 
 def claim(reminder_id: int, now=None) -> bool:
     """Take the row for sending with one conditional UPDATE; False when another worker has it
-    (SENDING within its lease), it is done (SENT, FAILED) or out of attempts."""
+    (SENDING within its lease), it is done (SENT, FAILED, PORTAL_ONLY) or out of attempts."""
     now = now or timezone.now()
     claimable = Q(state=ReminderState.PENDING) | Q(
         state=ReminderState.SENDING, claimed_at__lt=now - LEASE
@@ -169,11 +173,16 @@ def deliver(reminder_id: int) -> Delivery:
     )
     reminder = Reminder.objects.select_related("recipient").get(pk=reminder_id)
     recipient = reminder.recipient
-    if not recipient.is_active or not recipient.email:
-        # Still listed on the recipient's notifications page; the e-mail cannot go anywhere.
-        error = _("收件人沒有可用的電子郵件地址，僅於入口網通知。")
+    if not recipient.is_active:
+        # Left since the row was queued: neither the e-mail nor the portal reaches them.
+        error = _("收件人帳號已停用。")
         mine.update(state=ReminderState.FAILED, last_error=error)
         return Delivery(Outcome.FAILED, reminder.attempts, error)
+    if not recipient.email:
+        # Not a failure: the reminder is on the recipient's notifications page, which is all
+        # the portal can do for them. Final, so no retry or sweep sends it again.
+        mine.update(state=ReminderState.PORTAL_ONLY, last_error="")
+        return Delivery(Outcome.PORTAL_ONLY, reminder.attempts)
     try:
         _send(reminder)
     except TRANSIENT_ERRORS as exc:

@@ -28,7 +28,7 @@ def make_reminder(agency_a, settings):
             subject=f"{subject}（{n}）",
             body="請儘速填報。",
             link=fields.pop("link", "https://rdec.tainan.example/projects/"),
-            state=ReminderState.SENT,
+            state=fields.pop("state", ReminderState.SENT),
             **fields,
         )
 
@@ -138,3 +138,12 @@ def test_the_list_runs_the_same_queries_for_more_reminders(client_as, cast, make
     with CaptureQueriesContext(connection) as many:
         client.get("/notifications/")
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_a_reminder_not_e_mailed_is_marked_portal_only(client_as, cast, make_reminder):
+    make_reminder(cast["manager_a"], state=ReminderState.PORTAL_ONLY)
+    make_reminder(cast["manager_a"])
+
+    html = client_as("manager_a").get("/notifications/").content.decode()
+
+    assert html.count("僅站內通知") == 1

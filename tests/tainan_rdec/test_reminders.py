@@ -200,16 +200,47 @@ def test_retries_wait_longer_each_time_up_to_a_bound():
     assert reminders.RETRY_LOST_AFTER > timedelta(seconds=max(waits))
 
 
-def test_a_recipient_without_an_address_is_recorded_as_failed_without_a_retry(
+def test_a_recipient_without_an_address_gets_the_reminder_in_the_portal_only(
     cast, agency_a, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         row = queue(cast["manager_a"], agency_a)  # the cast's managers have no e-mail
     row.refresh_from_db()
     assert mail.outbox == []
+    assert (row.state, row.attempts, row.last_error) == (ReminderState.PORTAL_ONLY, 1, "")
+    assert row.get_state_display() == "僅站內通知"
+
+
+def test_a_portal_only_reminder_is_neither_retried_nor_swept(cast, agency_a):
+    long_ago = timezone.now() - reminders.RETRY_LOST_AFTER - reminders.LEASE
+    row = pending_row(
+        cast["manager_a"],
+        agency_a,
+        state=ReminderState.PORTAL_ONLY,
+        attempts=1,
+        claimed_at=long_ago,
+    )
+    Reminder.objects.filter(pk=row.pk).update(created_at=long_ago)
+
+    assert send_reminder.delay(row.pk).get() == "skipped"
+    assert sweep_reminders.delay().get() == 0
+    row.refresh_from_db()
+    assert (row.state, row.attempts) == (ReminderState.PORTAL_ONLY, 1)
+
+
+def test_a_recipient_deactivated_before_the_send_is_recorded_as_failed(
+    cast, agency_a, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        row = queue(cast["staff_a"], agency_a)
+    cast["staff_a"].is_active = False
+    cast["staff_a"].save()
+
+    assert send_reminder.delay(row.pk).get() == "failed"
+    row.refresh_from_db()
+    assert mail.outbox == []
     assert row.state == ReminderState.FAILED
-    assert row.attempts == 1
-    assert "電子郵件" in row.last_error
+    assert "停用" in row.last_error
 
 
 def test_the_sweep_sends_a_row_whose_dispatch_was_lost(cast, agency_a):
