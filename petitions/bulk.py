@@ -35,11 +35,13 @@ end, any problem (or a dry run) rolls everything back. The rollups of the months
 touched are rebuilt in the same transaction, so the dashboards are right the moment the import
 commits.
 """
+
 from __future__ import annotations
 
 import contextlib
 import csv
 import io
+import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -59,8 +61,10 @@ from tainan_rdec.importing.files import Table, check_size, detect_encoding
 from tainan_rdec.importing.problems import ImportCancelled, ImportFileError, ImportProblem
 from tainan_rdec.importing.runner import check_headers, example_problems
 from tainan_rdec.importing.widgets import PortalWidget, is_blank
-from tainan_rdec.importing.workers import Pool, can_run_workers
+from tainan_rdec.importing.workers import Pool, WorkersUnavailable, can_run_workers
 from tainan_rdec.workdays import to_local_date
+
+log = logging.getLogger(__name__)
 
 BATCH = 5000
 # Rows checked at a time, in this process or a worker's.
@@ -223,7 +227,10 @@ def import_cases_csv(
         handle.seek(0)
         pool = None
         if can_run_workers(size):
-            pool = Pool(settings.IMPORT_WORKERS, f"{__name__}.row_checker", (_pk(user),))
+            try:
+                pool = Pool(settings.IMPORT_WORKERS, f"{__name__}.row_checker", (_pk(user),))
+            except WorkersUnavailable:
+                log.info("case import: cannot start worker processes; checking rows in process")
         with pool or contextlib.nullcontext(), transaction.atomic():
             _import(
                 _rows(handle),

@@ -8,16 +8,21 @@ records and the problems of each chunk; its own process keeps what must see the 
 the import's transaction (the header, duplicates inside the file, numbers already registered,
 the writing).
 
-A worker is a fresh interpreter (the ``spawn`` start method: forking a process that holds a
-database connection and threads is unsafe) that sets Django up, opens its own connection to the
-same database and builds the register's row checker from a dotted path. It reads only reference
-tables (categories, agencies, the working-day calendar), which an import does not change, so
-its own connection sees what the importing transaction sees. It cannot see rows the caller has
-not committed yet, which is why ``can_run_workers`` refuses when the import is called inside a
-transaction (a test case's, or a caller's own).
+A worker is forked from a fork server that has loaded only this module (as the packet's render
+processes are, ``projects.reports``): a plain fork would share this process's PostgreSQL socket,
+and a child closing its copy ends the parent's session. It sets Django up, opens its own
+connection to the same database and builds the register's row checker from a dotted path.
+It reads only reference tables (categories, agencies, the working-day calendar), which an
+import does not change, so its own connection sees what the importing transaction sees. It
+cannot see rows the caller has not committed yet, which is why ``can_run_workers`` refuses
+when the import is called inside a transaction (a test case's, or a caller's own).
 
-This module imports nothing of Django at its top: a spawned worker loads the functions it runs
-before Django is set up.
+Where processes cannot be started (a Celery prefork child is a daemonic process, which may have
+no children) ``Pool`` raises ``WorkersUnavailable`` at once and the import checks its rows
+itself.
+
+This module imports nothing of Django at its top: a worker loads the functions it runs before
+Django is set up.
 """
 
 from __future__ import annotations
@@ -29,6 +34,10 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 
 _checker: Callable | None = None
+
+
+class WorkersUnavailable(Exception):
+    """Worker processes cannot be started here."""
 
 
 def can_run_workers(size: int) -> bool:
@@ -63,6 +72,10 @@ def _check(chunk):
     return _checker(chunk)
 
 
+def _ready() -> bool:
+    return _checker is not None
+
+
 class Pool:
     """``workers`` processes each running ``factory(*args)`` (a dotted path to a function that
     returns the chunk checker) over the chunks given to ``submit``. At most two chunks per
@@ -73,9 +86,11 @@ class Pool:
         from django.db import connection
         from django.utils import translation
 
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
         self.executor = ProcessPoolExecutor(
             max_workers=workers,
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=context,
             initializer=_start,
             initargs=(
                 # (the settings fixture of a test hides SETTINGS_MODULE; the variable is set)
@@ -88,6 +103,13 @@ class Pool:
         )
         self.waiting: collections.deque[Future] = collections.deque()
         self.ahead = 2 * workers
+        try:
+            # Start the processes now, so that a place where they cannot start says so before
+            # the import has begun.
+            self.executor.submit(_ready).result()
+        except AssertionError as error:  # "daemonic processes are not allowed to have children"
+            self.executor.shutdown(wait=False, cancel_futures=True)
+            raise WorkersUnavailable(str(error)) from None
 
     def submit(self, chunk) -> Iterator:
         """Hand ``chunk`` over; yields the results of earlier chunks, in order, once more than
