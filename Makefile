@@ -42,8 +42,12 @@ worker: $(STAMP)
 beat: $(STAMP)
 	$(BIN)/celery -A tainan_rdec beat --loglevel=INFO
 
+# Benchmarks (not tests): builds or reuses the five-year data set in a kept database
+# (test_rdec_fiveyear), runs every tests/perf/bench_*.py and prints one table of figures
+# against the DESIGN.md targets. Full scale on PostgreSQL (DATABASE_URL), small on SQLite;
+# BENCH_CASES / BENCH_PROJECTS change the scale, BENCH="bench_pages bench_workdays" picks some.
 bench: $(STAMP)
-	$(BIN)/python -m tests.perf
+	$(BIN)/python -m tests.perf $(BENCH)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

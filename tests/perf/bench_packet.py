@@ -6,13 +6,14 @@
     PACKET_BENCH_WORKERS=1 .venv/bin/python -m tests.perf bench_packet   # no render processes
 
 It creates a separate test database (``create_test_db``, destroyed afterwards: SQLite in memory
-by default, ``test_<name>`` on PostgreSQL when DATABASE_URL points there) and a throw-away
-MEDIA_ROOT, loads 400 listed projects with a 12-month S-curve, two checkpoints and 12 accepted
-monthly reports each (one in ten seriously behind, one in forty stopped, an open directive for
-one in four), then times ``build_quarterly_packet`` three times: cold (empty section cache), warm
-(nothing changed: every section from the cache) and after one project changed. Peak memory is
-the maximum resident set size of this process and of the largest render process
-(``getrusage`` RUSAGE_SELF / RUSAGE_CHILDREN).
+by default, ``test_rdec_bench_packet`` on PostgreSQL when DATABASE_URL points there, never the
+kept five-year database) and a throw-away MEDIA_ROOT, loads 400 listed projects with a 12-month
+S-curve, two checkpoints and 12 accepted monthly reports each (one in ten seriously behind, one
+in forty stopped, an open directive for one in four), then times ``build_quarterly_packet``
+three times: cold (empty section cache), warm (nothing changed: every section from the cache)
+and after one project changed. Peak memory is the maximum resident set size of this process and
+of the largest render process (``getrusage`` RUSAGE_SELF / RUSAGE_CHILDREN). ``main()`` returns
+them as ``tests.perf.table.Figure``.
 """
 
 from __future__ import annotations
@@ -32,10 +33,6 @@ YEAR = 2024
 TARGET_SECONDS = 60
 TARGET_MB = 1024
 WORKS = ["道路拓寬", "排水改善", "活動中心新建", "橋梁改建"]
-
-
-def _max_rss_mb(who) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024  # Linux reports KiB
 
 
 def _load_data():
@@ -170,7 +167,7 @@ def _time_build(reviewer, label: str) -> float:
     return elapsed
 
 
-def main() -> None:
+def main() -> list:
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tainan_rdec.settings")
     import django
@@ -184,8 +181,14 @@ def main() -> None:
     )
 
     from projects import reports
+    from tests.perf.table import Figure, Target, max_rss_mb
 
     workers = int(os.environ.get("PACKET_BENCH_WORKERS", "0")) or reports.render_workers()
+    test = connection.settings_dict.setdefault("TEST", {})
+    saved_test_name = test.get("NAME")
+    if connection.vendor != "sqlite":
+        # A name of its own: this database is dropped afterwards (SQLite's is in memory).
+        test["NAME"] = "test_rdec_bench_packet"
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False, serialize=False)
@@ -202,21 +205,37 @@ def main() -> None:
                 f"{workers} render process(es), {os.cpu_count()} cores"
             )
             cold = _time_build(reviewer, "cold (empty section cache)")
-            _time_build(reviewer, "warm (all sections cached)")
+            warm = _time_build(reviewer, "warm (all sections cached)")
             from projects.models import Project
 
             changed = Project.objects.order_by("control_number").last()
             changed.name += "（修正）"
             changed.save(update_fields=["name"])
-            _time_build(reviewer, "one project changed")
+            one = _time_build(reviewer, "one project changed")
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+        test["NAME"] = saved_test_name
         teardown_test_environment()
 
-    own, children = _max_rss_mb(resource.RUSAGE_SELF), _max_rss_mb(resource.RUSAGE_CHILDREN)
+    own, children = max_rss_mb(resource.RUSAGE_SELF), max_rss_mb(resource.RUSAGE_CHILDREN)
     print(f"peak memory: this process {own:.0f} MB, largest render process {children:.0f} MB")
     verdict = "met" if cold < TARGET_SECONDS and max(own, children) < TARGET_MB else "MISSED"
     print(f"target < {TARGET_SECONDS} s and < {TARGET_MB} MB: {verdict}")
+    what = f"{PROJECTS} projects, {workers} render process(es)"
+    seconds, memory = Target(TARGET_SECONDS), Target(TARGET_MB)
+    return [
+        Figure("packet", "quarterly packet, cold", value=cold, unit="s", target=seconds, note=what),
+        Figure("packet", "quarterly packet, warm (all cached)", value=warm, unit="s", note=what),
+        Figure("packet", "quarterly packet, one project changed", value=one, unit="s", note=what),
+        Figure("packet", "peak memory, this process", value=own, unit="MB", target=memory),
+        Figure(
+            "packet",
+            "peak memory, largest render process",
+            value=children,
+            unit="MB",
+            target=memory,
+        ),
+    ]
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
     .venv/bin/python tests/perf/bench_workdays.py
 
 A petition import computes a due date per row, so this bounds what the calendar adds to a
-1.5M-row import. Not collected by pytest (no test_ prefix; tests/perf is ignored).
+1.5M-row import. Not collected by pytest (no test_ prefix; tests/perf is ignored). ``main()``
+returns the figures (``tests.perf.table.Figure``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 CALLS = 1_000_000
 
 
-def main() -> None:
+def main() -> list:
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tainan_rdec.settings")
     import django
@@ -43,6 +44,20 @@ def main() -> None:
 
     print(f"built 2020-2030 calendar in {built * 1000:.1f} ms")
     print(f"{CALLS:,} add_working_days calls in {elapsed:.2f} s: {CALLS / elapsed:,.0f} calls/s")
+    from tests.perf.table import Figure
+
+    return [
+        Figure(
+            "workdays", "build the 2020–2030 calendar", p50_ms=built * 1000, p95_ms=built * 1000
+        ),
+        Figure(
+            "workdays",
+            f"{CALLS:,} add_working_days calls",
+            value=CALLS / elapsed,
+            unit="calls/s",
+            note=f"{elapsed:.2f} s",
+        ),
+    ]
 
 
 if __name__ == "__main__":
