@@ -51,7 +51,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 TODAY = date(2026, 3, 20)  # 115.3.20
-DATABASE = "test_rdec_fiveyear"
+# BENCH_DATABASE names another kept database (a second scale beside the full one).
+DATABASE = os.environ.get("BENCH_DATABASE", "test_rdec_fiveyear")
 DEFAULT_SCALE = {"postgresql": (1_500_000, 1_400), "sqlite": (20_000, 140)}
 
 _open = False
