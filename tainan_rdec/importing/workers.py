@@ -22,7 +22,9 @@ no children) ``Pool`` raises ``WorkersUnavailable`` at once and the import check
 itself.
 
 This module imports nothing of Django at its top: a worker loads the functions it runs before
-Django is set up.
+Django is set up. As with any fork server or spawned process, a worker imports the program's
+main script again, so a script that imports cases must keep its work under
+``if __name__ == "__main__":`` (``manage.py``, Celery, gunicorn and pytest do).
 """
 
 from __future__ import annotations
