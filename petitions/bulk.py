@@ -276,9 +276,12 @@ def _import(rows, outcome: BulkOutcome, *, user, progress, cancelled=None, pool=
         return
     _header_row, mapped = header
     readonly = {c.column_name for c in resource.columns() if getattr(c, "readonly", False)}
+    # Each cell's column, None for a cell not read (an unknown or a read-only column).
+    names = tuple(name if name is not None and name not in readonly else None for name in mapped)
+    keys = {c.column_name for c in resource.key_columns()}
     seen: dict[object, int] = {}
     key_names = "".join(f"「{c.column_name}」" for c in resource.key_columns())
-    chunk: list[tuple[int, dict]] = []
+    chunk: list[tuple[int, list]] = []
     writer = _Writer()
     days: list[date] = []
     checker = None if pool is not None else RowChecker(user)
@@ -313,9 +316,9 @@ def _import(rows, outcome: BulkOutcome, *, user, progress, cancelled=None, pool=
 
     def hand_over() -> None:
         if pool is None:
-            take(checker(chunk))
+            take(checker((names, chunk)))
         else:
-            for result in pool.submit(list(chunk)):
+            for result in pool.submit((names, list(chunk))):
                 take(result)
         chunk.clear()
 
@@ -326,14 +329,11 @@ def _import(rows, outcome: BulkOutcome, *, user, progress, cancelled=None, pool=
         if outcome.total == 1:  # the template's example row left in, as the ordinary import
             for problem in _example_row(mapped, values, number, resource):
                 problems.add(problem)
-        row = {
-            name: value
-            for name, value in zip(mapped, values, strict=False)
-            if name is not None and name not in readonly
-        }
         # The natural key first, as the ordinary import does: a repeated row says only that.
         try:
-            [key] = resource.row_key(row)
+            [key] = resource.row_key(
+                {name: value for name, value in zip(names, values, strict=False) if name in keys}
+            )
         except ValidationError as error:
             _add_errors(problems.add, resource, number, error)
             continue
@@ -348,7 +348,7 @@ def _import(rows, outcome: BulkOutcome, *, user, progress, cancelled=None, pool=
                 )
             )
             continue
-        chunk.append((number, row))
+        chunk.append((number, values))
         if len(chunk) >= CHUNK:
             hand_over()
         if outcome.total % BATCH == 0:
@@ -415,9 +415,10 @@ def row_checker(user_pk):
 
 
 class RowChecker:
-    """Reads and checks chunks of rows ``[(row number, {column: cell})]`` with the register's
-    own columns and rules, into ``(records, problems)``: a record (``COLUMNS`` order) for each
-    valid row and the problems of the others. It runs in the importing process or in a worker
+    """Reads and checks chunks of rows ``(column of each cell, [(row number, cells)])`` (the
+    column None for a cell not read) with the register's own columns and rules, into
+    ``(records, problems)``: a record (``COLUMNS`` order) for each valid row and the problems
+    of the others. It runs in the importing process or in a worker
     (see the module docstring); a cell's reading is remembered for the import (``cell_key``)."""
 
     def __init__(self, user):
@@ -441,9 +442,13 @@ class RowChecker:
             if type(column.widget).cell_key is not PortalWidget.cell_key
         }
 
-    def __call__(self, chunk: list[tuple[int, dict]]) -> tuple[list, list[ImportProblem]]:
+    def __call__(self, chunk: tuple[tuple, list]) -> tuple[list, list[ImportProblem]]:
+        names, rows = chunk
         records, problems = [], []
-        for number, row in chunk:
+        for number, values in rows:
+            row = {
+                name: value for name, value in zip(names, values, strict=False) if name is not None
+            }
             case = self.case_of(number, row, problems.append)
             if case is not None:
                 records.append((number, tuple([getattr(case, name) for name in COLUMNS])))
