@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import hashlib
 import json
 from pathlib import Path
 
@@ -123,6 +124,26 @@ PROJECT_FIELDS = (
     "host_agency__name",
 )
 REPORT_FIELDS = ("project_id", "period", "actual_percent", "paid", "payable_unpaid", "reviewed_at")
+
+
+def data_version() -> str:
+    """A short text that changes whenever the package would: a project edited, listed or
+    delisted (its ``updated_at``), a report accepted or sent back (its transition), a report
+    imported, an S-curve re-planned. The view keeps the built package under it (see
+    ``projects/views/open_data.py``); names of agencies and districts are left to the cache's
+    expiry."""
+    from django.db.models import Count, Max
+
+    from projects.models import ReportTransition
+
+    figures = [
+        Project.objects.aggregate(n=Count("pk"), last=Max("updated_at")),
+        ReportTransition.objects.aggregate(n=Count("pk"), last=Max("pk")),
+        MonthlyReport.objects.aggregate(n=Count("pk"), last=Max("pk")),
+        PlanBaseline.objects.aggregate(n=Count("pk"), last=Max("pk")),
+    ]
+    text = "|".join(f"{f['n']}:{f['last']}" for f in figures)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
 def load_schema() -> dict:

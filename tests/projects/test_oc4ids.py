@@ -388,3 +388,18 @@ def test_project_list_links_to_the_package(client_as):
     assert response.status_code == 200
     assert f'href="{PACKAGE}"' in response.content.decode("utf-8")
     assert "開放資料（OC4IDS）" in response.content.decode("utf-8")
+
+
+def test_the_built_package_is_kept_until_a_figure_it_carries_changes(client, agency_a, cast):
+    project = make_project(agency_a, control_number="P-CACHE")
+    filed_report(project, date(2024, 1, 1), "8.25")
+    submitted = filed_report(project, date(2024, 2, 1), "16.50", state=ReportState.SUBMITTED)
+    first = _project(_get(client, PACKAGE), "P-CACHE")
+    assert [o["id"] for o in first["metrics"][0]["observations"]] == ["2024-01"]
+
+    kept, _count = _queries(client)
+    assert kept == 4  # the data version's aggregates, and the package from the cache
+
+    services.accept_report(submitted, by=cast["reviewer"])
+    data = _project(_get(client, PACKAGE), "P-CACHE")
+    assert [o["id"] for o in data["metrics"][0]["observations"]] == ["2024-01", "2024-02"]
