@@ -400,6 +400,20 @@ def test_the_commission_home_card_counts_report_backs_to_verify(client_as, item,
     assert "機關已回復待確認：1 件" in page
 
 
+def test_the_commission_home_card_counts_open_items_past_their_due_date(client_as, item, cast):
+    reviewer = cast["reviewer"]
+    reported = services.raise_improvement(
+        item.audit, by=reviewer, description="櫃台增設叫號機", due_date=date(2024, 4, 26)
+    )
+    services.report_improvement(reported, by=cast["staff_a"], report="已增設")
+    services.raise_improvement(
+        item.audit, by=reviewer, description="更新服務指南", due_date=date(2099, 12, 31)
+    )
+    page = client_as("reviewer").get("/").text
+    assert "機關已回復待確認：1 件" in page
+    assert "逾期未回復：1 件" in page  # ``item``: open and past 113.4.26
+
+
 def test_the_front_page_shows_a_bureau_its_final_result(client_as, ranked_year, reviewer):
     evaluation.finalize_evaluation(2024, by=reviewer)
     page = client_as("staff_a").get(reverse("evaluations:index")).text

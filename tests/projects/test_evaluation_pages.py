@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from projects import scoring
 from projects.choices import Grade, ProjectKind
-from projects.models import AnnualScore
+from projects.models import AnnualScore, Project
+from projects.views import evaluation as views
 from tests.projects.factories import filed_report, make_project
 from tests.projects.test_scoring import TODAY, worked_example
 
@@ -195,3 +196,68 @@ def test_other_agency_cannot_adjust_either(client_as, score_a):
         _detail_url(score_a), {"adjustment": "-5", "reason": "不應看到"}
     )
     assert response.status_code == 404
+
+
+# -- a year with more scores than a page -------------------------------------------------------
+
+
+def _many_scores(agency, n):
+    """``n`` scores of 113年 written directly, final scores 40.00, 41.00, … (grades vary)."""
+    projects = Project.objects.bulk_create(
+        Project(
+            control_number=f"P113-{i:04d}",
+            name=f"分頁測試工程第{i}號",
+            host_agency=agency,
+            kind=ProjectKind.MAJOR,
+            total_budget=100_000_000,
+            planned_start=date(2024, 1, 1),
+            planned_completion=date(2024, 12, 31),
+        )
+        for i in range(n)
+    )
+    AnnualScore.objects.bulk_create(
+        AnnualScore(
+            project=project,
+            year=2024,
+            progress_score=Decimal(40 + i),
+            budget_score=Decimal(100),
+            filing_score=Decimal(100),
+            milestone_score=Decimal(100),
+            weighted_score=Decimal(40 + i),
+            final_score=Decimal(40 + i),
+            grade=scoring.grade_for(Decimal(40 + i)),
+        )
+        for i, project in enumerate(projects)
+    )
+
+
+def test_a_long_year_is_paged_with_totals_over_every_page(client_as, agency_a):
+    _many_scores(agency_a, views.PAGE_SIZE + 3)
+    client = client_as("reviewer")
+
+    first = client.get(YEAR_URL)
+    assert len(first.context["rows"]) == views.PAGE_SIZE
+    assert first.context["total"] == views.PAGE_SIZE + 3
+    assert sum(item["count"] for item in first.context["grades"]) == views.PAGE_SIZE + 3
+    html = first.content.decode()
+    assert f"共 {views.PAGE_SIZE + 3} 件" in html
+    assert "page=2" in html and "第 1 頁，共 2 頁" in html
+
+    # The order runs across the pages: best first, so the last page holds the lowest scores.
+    last = client.get(YEAR_URL + "?page=2")
+    assert [score.final_score for score in last.context["rows"]] == [
+        Decimal(42),
+        Decimal(41),
+        Decimal(40),
+    ]
+    ascending = client.get(YEAR_URL + "?sort=final&page=2")
+    assert ascending.context["rows"][-1].final_score == Decimal(40 + views.PAGE_SIZE + 2)
+
+
+def test_sort_links_return_to_the_first_page_and_page_links_keep_the_sort(client_as, agency_a):
+    _many_scores(agency_a, views.PAGE_SIZE + 1)
+    response = client_as("reviewer").get(YEAR_URL + "?sort=progress&kind=major&page=2")
+    columns = response.context["columns"]
+    assert "page" not in columns["final"]["query"]
+    assert "kind=major" in columns["final"]["query"]
+    assert "sort=progress&amp;kind=major&amp;page=1" in response.content.decode()
