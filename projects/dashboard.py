@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, Sum, prefetch_related_objects
 
 from projects.choices import (
     ControlStatus,
@@ -37,7 +37,7 @@ from projects.choices import (
     RiskLevel,
 )
 from projects.home import current_filing_period
-from projects.models import ControlSettings, Project
+from projects.models import ControlSettings, MonthlyReport, Project
 from projects.services import add_months
 from projects.warning import rate_many
 
@@ -181,25 +181,35 @@ class Dashboard:
     seriously_behind: list = field(default_factory=list)
 
 
-def _groups(base, field_name: str, choices) -> tuple[list[Group], Group]:
-    """Count and budget per value of ``field_name`` (every choice, zeros included)."""
-    rows = {
-        row[field_name]: row
-        for row in base.values(field_name)
-        .annotate(n=Count("pk"), budget=Sum("total_budget"))
-        .order_by()
-    }
-    groups = [
-        Group(
-            value,
-            str(label),
-            rows.get(value, {}).get("n", 0),
-            rows.get(value, {}).get("budget") or 0,
+def _counts(base) -> list[dict]:
+    """Count, budget and completed projects per kind, control status and forward category: one
+    grouped query that every count-and-budget table of the dashboard adds up."""
+    return list(
+        base.values("kind", "control_status", "forward_category")
+        .annotate(
+            n=Count("pk"),
+            budget=Sum("total_budget"),
+            completed=Count(
+                "pk", filter=Q(phase__in=COMPLETED_PHASES) | Q(actual_completion__isnull=False)
+            ),
         )
-        for value, label in choices.choices
-    ]
-    total = Group("", "", sum(g.count for g in groups), sum(g.budget for g in groups))
-    return groups, total
+        .order_by()
+    )
+
+
+def _groups(counts: list[dict]) -> tuple[list[Group], list[Group], Group]:
+    """Count and budget by kind and by control status (every choice, zeros included), and the
+    total."""
+    by_kind = {value: Group(value, str(label)) for value, label in ProjectKind.choices}
+    by_status = {value: Group(value, str(label)) for value, label in ControlStatus.choices}
+    for row in counts:
+        for groups, key in ((by_kind, row["kind"]), (by_status, row["control_status"])):
+            if key in groups:
+                groups[key].count += row["n"]
+                groups[key].budget += row["budget"] or 0
+    kinds = list(by_kind.values())
+    total = Group("", "", sum(g.count for g in kinds), sum(g.budget for g in kinds))
+    return kinds, list(by_status.values()), total
 
 
 def _lag_chart(counts: dict[str, int]) -> LagChart:
@@ -229,35 +239,23 @@ def _lag_chart(counts: dict[str, int]) -> LagChart:
     return LagChart(bars, total)
 
 
-def _categories(base, listed_status: dict[int, LagStatus]) -> tuple[list[CategoryRow], CategoryRow]:
-    forward = base.filter(kind=ProjectKind.FORWARD)
-    rows = {
-        row["forward_category"]: row
-        for row in forward.values("forward_category")
-        .annotate(
-            n=Count("pk"),
-            budget=Sum("total_budget"),
-            completed=Count(
-                "pk", filter=Q(phase__in=COMPLETED_PHASES) | Q(actual_completion__isnull=False)
-            ),
-        )
-        .order_by()
-    }
+def _categories(
+    counts: list[dict], listed: list[Project], listed_status: dict[int, LagStatus]
+) -> tuple[list[CategoryRow], CategoryRow]:
     result = {c: CategoryRow(c) for c in ForwardCategory}
-    for value, row in rows.items():
-        if value in result:
-            target = result[ForwardCategory(value)]
-            target.count, target.budget = row["n"], row["budget"] or 0
-            target.completed = row["completed"]
+    for row in counts:
+        if row["kind"] == ProjectKind.FORWARD and row["forward_category"] in result:
+            target = result[ForwardCategory(row["forward_category"])]
+            target.count += row["n"]
+            target.budget += row["budget"] or 0
+            target.completed += row["completed"]
     # Lag status is computed, not stored: count the listed ones from the ratings.
-    for category, pk in forward.filter(control_status=ControlStatus.LISTED).values_list(
-        "forward_category", "pk"
-    ):
-        if category not in result or pk not in listed_status:
+    for project in listed:
+        if project.kind != ProjectKind.FORWARD or project.forward_category not in result:
             continue
-        row = result[ForwardCategory(category)]
+        row = result[ForwardCategory(project.forward_category)]
         row.listed += 1
-        status = listed_status[pk]
+        status = listed_status[project.pk]
         if status != LagStatus.NO_DATA:
             row.assessed += 1
         if status == LagStatus.ON_SCHEDULE:
@@ -272,38 +270,53 @@ def _categories(base, listed_status: dict[int, LagStatus]) -> tuple[list[Categor
 
 def _compliance(listed, current: date, closed: date) -> tuple[list[ComplianceRow], ComplianceRow]:
     """Per host agency. A project owes a report for a month once its planned start is in or
-    before that month (應填報); filed = submitted or accepted; late = filed after the deadline."""
+    before that month (應填報); filed = submitted or accepted; late = filed after the deadline.
 
-    def filed_in(period):
-        return Q(reports__period=period, reports__state__in=FILED_STATES)
+    Two grouped queries: the projects per agency, then the two months' filings per agency (a
+    join of every project with all its reports would count five years of reports to find two
+    months' worth)."""
 
     def due_in(period):
         return Q(planned_start__lt=add_months(period, 1))
 
-    rows = [
-        ComplianceRow(
-            row["host_agency"],
-            row["host_agency__short_name"] or row["host_agency__name"],
-            row["n"],
-            row["current_due"],
-            row["current_filed"],
-            row["due"],
-            row["filed"],
-            row["late"],
-        )
-        for row in listed.values("host_agency", "host_agency__name", "host_agency__short_name")
+    agencies = (
+        listed.values("host_agency", "host_agency__name", "host_agency__short_name")
         .annotate(
-            n=Count("pk", distinct=True),
-            current_due=Count("pk", filter=due_in(current), distinct=True),
-            current_filed=Count("reports", filter=filed_in(current), distinct=True),
-            due=Count("pk", filter=due_in(closed), distinct=True),
-            filed=Count("reports", filter=filed_in(closed), distinct=True),
-            late=Count(
-                "reports", filter=filed_in(closed) & Q(reports__is_late=True), distinct=True
-            ),
+            n=Count("pk"),
+            current_due=Count("pk", filter=due_in(current)),
+            due=Count("pk", filter=due_in(closed)),
         )
         .order_by("host_agency__sort_order", "host_agency__code")
-    ]
+    )
+    filings = {
+        row["project__host_agency"]: row
+        for row in MonthlyReport.objects.filter(
+            project__in=listed, period__in=[current, closed], state__in=FILED_STATES
+        )
+        .values("project__host_agency")
+        .annotate(
+            current_filed=Count("pk", filter=Q(period=current)),
+            filed=Count("pk", filter=Q(period=closed)),
+            late=Count("pk", filter=Q(period=closed, is_late=True)),
+        )
+        .order_by()
+    }
+    nothing = {"current_filed": 0, "filed": 0, "late": 0}
+    rows = []
+    for row in agencies:
+        filed = filings.get(row["host_agency"], nothing)
+        rows.append(
+            ComplianceRow(
+                row["host_agency"],
+                row["host_agency__short_name"] or row["host_agency__name"],
+                row["n"],
+                row["current_due"],
+                filed["current_filed"],
+                row["due"],
+                filed["filed"],
+                filed["late"],
+            )
+        )
     totals = [
         sum(getattr(r, name) for r in rows)
         for name in ("listed", "current_due", "current_filed", "due", "filed", "late")
@@ -317,23 +330,24 @@ def build_dashboard(projects, *, today: date, rules: ControlSettings | None = No
     # A plain queryset over the selected ids: the filters may join districts, which would
     # otherwise count a project once per district in the aggregates below.
     base = Project.objects.filter(pk__in=projects.values("pk"))
-    by_kind, total = _groups(base, "kind", ProjectKind)
-    by_status, _total = _groups(base, "control_status", ControlStatus)
+    counts = _counts(base)
+    by_kind, by_status, total = _groups(counts)
 
-    listed_qs = base.filter(control_status=ControlStatus.LISTED)
-    listed = list(
-        listed_qs.select_related("host_agency").only(
-            "pk",
-            "name",
-            "control_number",
-            "phase",
-            "planned_completion",
-            "actual_completion",
-            "host_agency__name",
-            "host_agency__short_name",
-        )
+    listed_qs = base.filter(control_status=ControlStatus.LISTED).only(
+        "pk",
+        "name",
+        "control_number",
+        "host_agency",
+        "kind",
+        "forward_category",
+        "phase",
+        "planned_completion",
+        "actual_completion",
     )
-    ratings = rate_many(listed, today=today, rules=rules)
+    listed = list(listed_qs)
+    # The queryset (its rows already fetched) rather than the list: rate_many then filters its
+    # queries by a subquery, not by hundreds of ids written into the SQL.
+    ratings = rate_many(listed_qs, today=today, rules=rules, figures_only=True)
     statuses = {pk: rating.assessment.status for pk, rating in ratings.items()}
     lag_counts: dict[str, int] = {}
     for status in statuses.values():
@@ -342,7 +356,7 @@ def build_dashboard(projects, *, today: date, rules: ControlSettings | None = No
     for rating in ratings.values():
         risk_counts[rating.level.value] += 1
 
-    categories, category_total = _categories(base, statuses)
+    categories, category_total = _categories(counts, listed, statuses)
     period = current_filing_period(today, rules)
     closed_period = add_months(period, -1)  # its deadline has passed: late and missing are facts
     compliance, compliance_total = _compliance(listed_qs, period, closed_period)
@@ -352,6 +366,8 @@ def build_dashboard(projects, *, today: date, rules: ControlSettings | None = No
         for project in listed
         if ratings[project.pk].assessment.status in SERIOUS_STATUSES
     ]
+    # Only the listed projects shown need their agency: one query for those, not a join for all.
+    prefetch_related_objects([project for project, _rating in serious], "host_agency")
     # Stopped first (no figure may show it), then the worst difference first.
     serious.sort(
         key=lambda pair: (

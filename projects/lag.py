@@ -1,7 +1,10 @@
 """Lag status (落後狀態) and its flags, from accepted reports and the commission's thresholds.
 
 Pure functions over figures already loaded, so a list page assesses hundreds of projects from a
-few bulk queries (see ``assess_many``).
+few bulk queries (see ``assess_many``). A page that shows only the figures (the dashboard, the
+early-warning list) asks for ``ReportFigures`` instead of whole reports: the rule reads the same
+numbers, and building a thousand model instances with their narratives costs more than the rest
+of the page.
 """
 
 from __future__ import annotations
@@ -10,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from itertools import pairwise
+from typing import ClassVar
 
-from django.db.models import Window
+from django.db.models import QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils.translation import gettext_lazy as _
 
-from projects.choices import LagStatus, ReportState
+from projects.choices import LagStatus, MilestoneStatus, ReportState
 from projects.models import ControlSettings, Milestone, MonthlyReport
 
 
@@ -51,7 +55,7 @@ FLAG_LABELS = {
 @dataclass
 class Assessment:
     status: LagStatus
-    latest: MonthlyReport | None = None
+    latest: MonthlyReport | ReportFigures | None = None
     flags: list[str] = field(default_factory=list)
 
     @property
@@ -61,6 +65,37 @@ class Assessment:
     @property
     def flag_labels(self) -> list[str]:
         return [str(FLAG_LABELS[f]) for f in self.flags]
+
+
+@dataclass(slots=True)
+class ReportFigures:
+    """An accepted report's figures without its narrative: what the lag and risk rules read, and
+    what the figure-only pages show. ``difference`` and ``execution_rate`` are the report's own."""
+
+    FIELDS: ClassVar[tuple[str, ...]] = (
+        "pk",
+        "project_id",
+        "period",
+        "planned_percent",
+        "actual_percent",
+        "allocated_to_date",
+        "paid",
+        "payable_unpaid",
+        "savings",
+    )
+
+    pk: int
+    project_id: int
+    period: date
+    planned_percent: Decimal
+    actual_percent: Decimal
+    allocated_to_date: int
+    paid: int
+    payable_unpaid: int
+    savings: int
+
+    difference = MonthlyReport.difference
+    execution_rate = MonthlyReport.execution_rate
 
 
 def _successive_months(reports_desc: list[MonthlyReport]) -> bool:
@@ -104,26 +139,80 @@ def assess(
     return result
 
 
-def assess_many(projects, *, today: date, rules: ControlSettings | None = None) -> dict:
-    """{project id: Assessment} for ``projects`` in three queries, whatever their number."""
-    rules = rules or ControlSettings.get()
-    ids = [p.pk for p in projects]
-    depth = max(rules.consecutive_behind_months, 1)
+def accepted_reports(ids, depth: int, *, figures_only: bool = False) -> dict:
+    """{project id: its last ``depth`` accepted reports, newest first} in one query; as
+    ``ReportFigures`` when ``figures_only``, else as whole reports."""
     ranked = (
         MonthlyReport.objects.filter(project_id__in=ids, state=ReportState.ACCEPTED)
-        .annotate(
-            rank=Window(RowNumber(), partition_by="project_id", order_by="-period"),
-        )
+        .annotate(rank=Window(RowNumber(), partition_by="project_id", order_by="-period"))
+        # Filtering on a window function needs Django 4.2+; both SQLite and PostgreSQL run it.
+        .filter(rank__lte=depth)
         .order_by("project_id", "-period")
     )
-    reports: dict[int, list[MonthlyReport]] = {}
-    # Filtering on a window function needs Django 4.2+; both SQLite and PostgreSQL run it.
-    for report in ranked.filter(rank__lte=depth):
-        reports.setdefault(report.project_id, []).append(report)
-    milestones: dict[int, list[Milestone]] = {}
-    for milestone in Milestone.objects.filter(project_id__in=ids):
-        milestones.setdefault(milestone.project_id, []).append(milestone)
-    return {
-        p.pk: assess(p, reports.get(p.pk, []), milestones.get(p.pk, []), rules=rules, today=today)
+    reports: dict[int, list] = {}
+    if figures_only:
+        for row in ranked.values_list(*ReportFigures.FIELDS):
+            figures = ReportFigures(*row)
+            reports.setdefault(figures.project_id, []).append(figures)
+    else:
+        for report in ranked:
+            reports.setdefault(report.project_id, []).append(report)
+    return reports
+
+
+def overdue_checkpoints(ids, today: date) -> dict[int, list[Milestone]]:
+    """{project id: its overdue checkpoints} in one query: the rows ``Milestone.is_overdue``
+    would pick, chosen by the database (a project has many checkpoints, few of them overdue)."""
+    overdue: dict[int, list[Milestone]] = {}
+    for milestone in Milestone.objects.filter(
+        project_id__in=ids, status=MilestoneStatus.SCHEDULED, planned_date__lt=today
+    ):
+        overdue.setdefault(milestone.project_id, []).append(milestone)
+    return overdue
+
+
+def with_ids(projects) -> tuple[list, object]:
+    """``projects`` as a list, and their ids for an ``__in`` filter. A queryset's ids stay in
+    the database as a subquery: written into the SQL, hundreds of ids cost more to send and
+    parse than the database takes to find them again."""
+    if isinstance(projects, QuerySet):
+        return list(projects), projects.values("pk")
+    projects = list(projects)
+    return projects, [p.pk for p in projects]
+
+
+def assess_with_reports(
+    projects: list, ids, *, today: date, rules: ControlSettings, depth: int, figures_only=False
+) -> tuple[dict, dict]:
+    """({project id: Assessment}, {project id: last ``depth`` accepted reports, newest first})
+    in two queries, so a caller that reads more of the reports (the risk rule) loads them once.
+    ``ids``: the projects' ids (see ``with_ids``)."""
+    # The ids themselves here, even for a queryset: PostgreSQL then reads each project's reports
+    # by its index, where a subquery has it scan five years of every project's reports.
+    reports = accepted_reports(
+        [p.pk for p in projects],
+        max(depth, rules.consecutive_behind_months, 1),
+        figures_only=figures_only,
+    )
+    overdue = overdue_checkpoints(ids, today)
+    assessments = {
+        p.pk: assess(p, reports.get(p.pk, []), overdue.get(p.pk, []), rules=rules, today=today)
         for p in projects
     }
+    return assessments, reports
+
+
+def assess_many(
+    projects, *, today: date, rules: ControlSettings | None = None, figures_only: bool = False
+) -> dict:
+    """{project id: Assessment} for ``projects`` (a list, or a queryset: see ``with_ids``) in
+    two queries, whatever their number.
+
+    ``figures_only``: each assessment's ``latest`` is a ``ReportFigures``, for a page that shows
+    the figures but not the report's narrative."""
+    rules = rules or ControlSettings.get()
+    projects, ids = with_ids(projects)
+    assessments, _reports = assess_with_reports(
+        projects, ids, today=today, rules=rules, depth=1, figures_only=figures_only
+    )
+    return assessments

@@ -27,10 +27,11 @@ The rule, with every threshold taken from ``ControlSettings`` (admin-set):
 低風險 (LOW) otherwise. A project with no accepted report can still be rated from its facts
 (stopped, checkpoints, S-curve).
 
-``rate_many`` rates any number of projects in a constant number of queries: the lag assessment
-(``projects.lag.assess_many``) plus one query each for the last three accepted reports, the
-checkpoints coming due and the current S-curves. The projects passed in must have ``phase``,
-``planned_completion`` and ``actual_completion`` loaded (else each costs a query).
+``rate_many`` rates any number of projects in four queries: the last accepted reports (as many
+as the lag assessment and the trend need, loaded once), the overdue checkpoints, the checkpoints
+coming due, and the rise of each current S-curve (rule 6), which the database reads off the curve
+(``planned_rises``) rather than sending every point of every curve. The projects passed in must
+have ``phase``, ``planned_completion`` and ``actual_completion`` loaded (else each costs a query).
 """
 
 from __future__ import annotations
@@ -40,19 +41,25 @@ from datetime import date, timedelta
 from decimal import Decimal
 from itertools import pairwise
 
-from django.db.models import Window
-from django.db.models.functions import RowNumber
+from django.db.models import DateField, Exists, Func, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
-from projects.choices import LagStatus, MilestoneStatus, ReportState, RiskLevel
+from projects.choices import LagStatus, MilestoneStatus, RiskLevel
 from projects.lag import (
     FLAG_CHECKPOINT_OVERDUE,
     FLAG_CONSECUTIVE,
     FLAG_LOW_EXECUTION,
     Assessment,
-    assess_many,
+    assess_with_reports,
+    with_ids,
 )
-from projects.models import ControlSettings, Milestone, MonthlyReport, PlannedPoint
+from projects.models import (
+    ControlSettings,
+    Milestone,
+    MonthlyReport,
+    PlanBaseline,
+    PlannedPoint,
+)
 from projects.services import add_months, month_start
 from tainan_rdec.roc import format_roc_date, format_roc_month
 
@@ -87,7 +94,8 @@ def planned_rise(curve: list[tuple[date, Decimal]], completion: date, months: in
     """How much planned % the curve adds in the last ``months`` months up to ``completion``.
 
     ``curve``: (month, planned %) sorted by month. The value at a month is the latest point at or
-    before it, 0 before the curve starts.
+    before it, 0 before the curve starts. The rule's statement for one curve in hand;
+    ``planned_rises`` computes the same for many projects in the database.
     """
 
     def value_at(month: date) -> Decimal:
@@ -100,6 +108,58 @@ def planned_rise(curve: list[tuple[date, Decimal]], completion: date, months: in
 
     end = month_start(completion)
     return value_at(end) - value_at(add_months(end, -months))
+
+
+class MonthsEarlier(Func):
+    """The first day of the month ``months`` months before the month of a date expression,
+    computed by the database (Django has no portable month arithmetic)."""
+
+    output_field = DateField()
+
+    def __init__(self, expression, months: int):
+        super().__init__(expression)
+        self.months = int(months)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        # Through ``timestamp`` (no time zone), so no session time zone shifts the day.
+        return (
+            f"(date_trunc('month', ({sql})::timestamp) - %s * interval '1 month')::date",
+            [*params, self.months],
+        )
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"date({sql}, 'start of month', %s)", [*params, f"-{self.months} months"]
+
+
+def planned_rises(ids, months: int) -> dict[int, Decimal]:
+    """{project id: ``planned_rise`` of its current S-curve up to its planned completion} for
+    those of ``ids`` that have a current curve, in one query: the database picks the two points
+    the rule compares (the latest at or before the completion month, and at or before the month
+    ``months`` months earlier) instead of sending every point of every curve."""
+    latest_first = (
+        PlannedPoint.objects.filter(baseline=OuterRef("pk"))
+        .order_by("-month")
+        .values("planned_percent")
+    )
+    rows = (
+        PlanBaseline.objects.filter(project_id__in=ids, is_current=True)
+        .annotate(start_month=MonthsEarlier("project__planned_completion", months))
+        .filter(Exists(latest_first))
+        # A point's month is its 1st day, so "at or before the completion date" is "at or
+        # before the completion month".
+        .annotate(
+            end=Subquery(
+                latest_first.filter(month__lte=OuterRef("project__planned_completion"))[:1]
+            ),
+            start=Subquery(latest_first.filter(month__lte=OuterRef("start_month"))[:1]),
+        )
+        .order_by()
+        .values_list("project_id", "end", "start")
+    )
+    # Before the curve starts the planned % is 0 (no point at or before that month).
+    return {pk: (end or Decimal(0)) - (start or Decimal(0)) for pk, end, start in rows}
 
 
 def is_worsening(accepted_desc: list[MonthlyReport]) -> bool:
@@ -117,10 +177,11 @@ def rate(
     *,
     recent_desc: list[MonthlyReport],
     due_soon: list[Milestone],
-    curve: list[tuple[date, Decimal]],
+    rise: Decimal | None,
     rules: ControlSettings,
 ) -> Rating:
-    """Apply the module's rule to one project's figures (already loaded)."""
+    """Apply the module's rule to one project's figures (already loaded). ``rise``: the
+    ``planned_rise`` of its current S-curve, None when it has none."""
     status = assessment.status
     latest = assessment.latest
     flags = assessment.flags
@@ -161,8 +222,7 @@ def rate(
                 rate=latest.execution_rate, threshold=_points(rules.low_execution_rate)
             )
         )
-    if project.actual_completion is None and curve:
-        rise = planned_rise(curve, project.planned_completion, rules.steep_curve_months)
+    if project.actual_completion is None and rise is not None:
         if rise >= rules.steep_curve_points:
             medium.append(
                 _(
@@ -200,22 +260,19 @@ def rate(
     return Rating(level, high + medium, assessment)
 
 
-def rate_many(projects, *, today: date, rules: ControlSettings | None = None) -> dict:
-    """{project id: Rating} for ``projects``, in a constant number of queries."""
-    rules = rules or ControlSettings.get()
-    projects = list(projects)
-    ids = [p.pk for p in projects]
-    assessments = assess_many(projects, today=today, rules=rules)
+def rate_many(
+    projects, *, today: date, rules: ControlSettings | None = None, figures_only: bool = False
+) -> dict:
+    """{project id: Rating} for ``projects`` (a list, or a queryset: see
+    ``projects.lag.with_ids``), in a constant number of queries.
 
-    recent: dict[int, list[MonthlyReport]] = {}
-    ranked = (
-        MonthlyReport.objects.filter(project_id__in=ids, state=ReportState.ACCEPTED)
-        .annotate(rank=Window(RowNumber(), partition_by="project_id", order_by="-period"))
-        .only("pk", "project_id", "period", "planned_percent", "actual_percent")
-        .order_by("project_id", "-period")
+    ``figures_only``: each assessment's ``latest`` is a ``projects.lag.ReportFigures`` (the
+    figures without the narrative), for a page that shows the figures only."""
+    rules = rules or ControlSettings.get()
+    projects, ids = with_ids(projects)
+    assessments, recent = assess_with_reports(
+        projects, ids, today=today, rules=rules, depth=TREND_REPORTS, figures_only=figures_only
     )
-    for report in ranked.filter(rank__lte=TREND_REPORTS):
-        recent.setdefault(report.project_id, []).append(report)
 
     due_soon: dict[int, list[Milestone]] = {}
     for milestone in Milestone.objects.filter(
@@ -226,13 +283,7 @@ def rate_many(projects, *, today: date, rules: ControlSettings | None = None) ->
     ).order_by("planned_date", "pk"):
         due_soon.setdefault(milestone.project_id, []).append(milestone)
 
-    curves: dict[int, list[tuple[date, Decimal]]] = {}
-    for project_id, month, percent in (
-        PlannedPoint.objects.filter(baseline__project_id__in=ids, baseline__is_current=True)
-        .order_by("month")
-        .values_list("baseline__project_id", "month", "planned_percent")
-    ):
-        curves.setdefault(project_id, []).append((month, percent))
+    rises = planned_rises(ids, rules.steep_curve_months)
 
     return {
         p.pk: rate(
@@ -240,7 +291,7 @@ def rate_many(projects, *, today: date, rules: ControlSettings | None = None) ->
             assessments[p.pk],
             recent_desc=recent.get(p.pk, []),
             due_soon=due_soon.get(p.pk, []),
-            curve=curves.get(p.pk, []),
+            rise=rises.get(p.pk),
             rules=rules,
         )
         for p in projects

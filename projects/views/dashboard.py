@@ -10,7 +10,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
 from django.urls import reverse
@@ -113,27 +113,28 @@ def early_warning(request):
     today = timezone.localdate()
     rules = ControlSettings.get()
     filterset, projects = _filtered(request, today)
-    listed = list(
-        Project.objects.filter(pk__in=projects.values("pk"), control_status=ControlStatus.LISTED)
-        .select_related("host_agency")
-        .only(
-            "pk",
-            "name",
-            "control_number",
-            "phase",
-            "planned_completion",
-            "actual_completion",
-            "host_agency__name",
-            "host_agency__short_name",
-        )
+    listed_qs = Project.objects.filter(
+        pk__in=projects.values("pk"), control_status=ControlStatus.LISTED
+    ).only(
+        "pk",
+        "name",
+        "control_number",
+        "host_agency",
+        "phase",
+        "planned_completion",
+        "actual_completion",
     )
-    ratings = rate_many(listed, today=today, rules=rules)
+    listed = list(listed_qs)
+    # The queryset (its rows already fetched): rate_many filters by a subquery, not by ids.
+    ratings = rate_many(listed_qs, today=today, rules=rules, figures_only=True)
     rows = sorted(
         ((p, ratings[p.pk]) for p in listed),
         key=lambda pair: (LEVEL_ORDER[pair[1].level], pair[0].control_number),
     )
     high = [row for row in rows if row[1].level == RiskLevel.HIGH]
     medium = [row for row in rows if row[1].level == RiskLevel.MEDIUM]
+    # Low risk is only counted: only the rows shown need their agency.
+    prefetch_related_objects([project for project, _rating in high + medium], "host_agency")
     return render(
         request,
         "projects/early_warning.html",
