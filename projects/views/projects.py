@@ -93,7 +93,7 @@ def project_list(request):
         # Lag status is computed from reports, so every matching project is assessed (three
         # queries whatever their number) and the list narrowed to those with that status.
         everyone = list(projects.select_related(None).only("pk", "phase"))
-        assessments = assess_many(everyone, today=today)
+        assessments = assess_many(everyone, today=today, figures_only=True)
         projects = projects.filter(
             pk__in=[p.pk for p in everyone if assessments[p.pk].status == lag]
         )
@@ -104,7 +104,8 @@ def project_list(request):
     page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     if rows and not assessments:
-        assessments = assess_many(rows, today=today)  # only the projects on this page
+        # Only the projects on this page; the list shows a report's figures, not its text.
+        assessments = assess_many(rows, today=today, figures_only=True)
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
