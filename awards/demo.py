@@ -8,12 +8,15 @@ of 工務局 or 水利局 where there is one) and, when confirmed or returned, t
 
 ``seed(stdout)`` is registered as a demo seeder. It is deterministic (``random.Random(SEED)``,
 years relative to today's ROC year) and idempotent: an award whose natural key (agency, year,
-name, awarding body) exists is left alone, so a re-run writes nothing.
+name, awarding body) exists is left alone, so a re-run writes nothing. The five-year benchmark
+data set (tests/perf/fiveyear) draws and writes its registry with the same ``plan_awards`` and
+``write_awards``.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
@@ -122,13 +125,20 @@ def _catalogue(award_class: AwardClass) -> list[tuple[str, str, list[str]]]:
     return EVALUATIONS
 
 
-def _name(rng: random.Random, award_class: AwardClass, base: str, group: str | None) -> str:
+def _name(
+    rng: random.Random, award_class: AwardClass, base: str, *, grouped: bool, group_last: bool
+) -> str:
+    """``base`` with the class's rank or grade (for an 其他 award, a result drawn) and, when
+    ``grouped``, a group (組別) drawn before the result or, with ``group_last``, after it."""
+    group = rng.choice(GROUPS) if grouped and not group_last else None
     if award_class in (AwardClass.INTERNATIONAL, AwardClass.NATIONAL):
         name = base
     elif award_class == AwardClass.OTHER:
         name = f"{base}{rng.choice(OTHER_RESULTS)}"
     else:
         name = f"{base}{SUFFIX[award_class]}"
+    if grouped and group_last:
+        group = rng.choice(GROUPS)
     return f"{name}（{group}）" if group else name
 
 
@@ -144,24 +154,46 @@ def _day(rng: random.Random, roc_year: int, today: date) -> date:
 
 def build(today: date, agencies: dict[str, Agency]) -> list[dict]:
     """The demo awards as field dicts (agency code in ``agency``), deterministic for ``today``."""
-    rng = random.Random(SEED)
     this_year = today.year - ROC_OFFSET
     years = list(range(this_year - YEARS, this_year))
-    year_weights = [1.0 + 0.08 * i for i in range(YEARS)]  # a little more each year
+    return plan_awards(random.Random(SEED), CLASS_COUNTS, years, agencies, today=today)
+
+
+def plan_awards(
+    rng: random.Random,
+    counts: dict[AwardClass, int],
+    years: Sequence[int],
+    agencies: dict,
+    *,
+    today: date,
+    attempts: int = 40,
+    group_last: bool = False,
+) -> list[dict]:
+    """``counts`` awards of each class as field dicts (agency code in ``agency``), drawn from
+    ``rng`` (the demo's and the five-year benchmark data set's awards).
+
+    Each is an award of its class's catalogue won by one of its agencies (a district office's by
+    one of the district offices of ``agencies``) in one of the ROC ``years``, a little more in
+    each later year; mostly confirmed, in the latest year some still registered and a few
+    returned with a reason. The natural key (agency, year, name, awarding body) never repeats: a
+    draw that repeats one, or names an agency not in ``agencies``, is drawn again with a group
+    (組別) in the name, up to ``attempts`` times, after which the award is left out.
+    ``group_last`` draws that group after the result of an 其他 award rather than before: the
+    benchmark data set's order, kept so that its seed gives the same awards."""
+    weights = [1.0 + 0.08 * i for i in range(len(years))]
     districts = sorted(code for code in agencies if code.startswith("D"))
     seen: set[tuple] = set()
     rows = []
-    for award_class, n in CLASS_COUNTS.items():
+    for award_class, n in counts.items():
         catalogue = _catalogue(award_class)
         for _i in range(n):
-            for attempt in range(40):
+            for attempt in range(attempts):
                 body, base, codes = rng.choice(catalogue)
                 code = rng.choice(codes)
                 if code == DISTRICT:
                     code = rng.choice(districts)
-                roc_year = rng.choices(years, year_weights)[0]
-                group = rng.choice(GROUPS) if attempt else None
-                name = _name(rng, award_class, base, group)
+                roc_year = rng.choices(years, weights)[0]
+                name = _name(rng, award_class, base, grouped=attempt > 0, group_last=group_last)
                 key = (code, roc_year, name, body)
                 if key not in seen and code in agencies:
                     break
@@ -212,55 +244,82 @@ def seed(stdout=None, *, today: date | None = None) -> int:
             "agency__code", "roc_year", "name", "awarding_body"
         )
     )
+    rows = [
+        row
+        for row in rows
+        if (row["agency"], row["roc_year"], row["name"], row["awarding_body"]) not in existing
+    ]
+    if not rows:
+        if stdout:
+            stdout.write("  示範獎項已存在，略過")
+        return 0
     users = User.objects.in_bulk(["pw_staff", "wr_staff", "reviewer"], field_name="username")
-    filers = {"B06": users.get("pw_staff"), "B07": users.get("wr_staff")}
-    reviewer = users.get("reviewer")
-    now = timezone.now()
+    created = write_awards(
+        rows,
+        agencies,
+        filers={"B06": users.get("pw_staff"), "B07": users.get("wr_staff")},
+        reviewer=users.get("reviewer"),
+        now=timezone.now(),
+        note="示範資料",
+    )
+    if stdout:
+        confirmed = sum(1 for a in created if a.state == AwardState.CONFIRMED)
+        stdout.write(f"  示範獎項 {len(created)} 項（已確認 {confirmed} 項）")
+    return len(created)
 
-    awards = []
-    steps = []  # (award index, [(state, at, user, reason)])
+
+def write_awards(
+    rows: list[dict],
+    agencies: dict[str, Agency],
+    *,
+    filers: dict,
+    reviewer: User | None,
+    now: datetime,
+    registered_until: datetime | None = None,
+    note: str = "",
+) -> list[Award]:
+    """Write the awards of ``rows`` (``plan_awards``' field dicts) as the services would have
+    left them, with their history; returns them.
+
+    Each is registered by its agency's filer (``filers`` by agency code; none when missing) at
+    10:00 ``registration_lag`` days after the award date, no later than ``registered_until``
+    (``now`` by default), and unless it still waits, reviewed by ``reviewer`` ``review_lag`` days
+    after that, no later than ``now``."""
+    awards, steps = [], []  # steps: per award, [(state, at, user, reason)]
     for row in rows:
-        key = (row["agency"], row["roc_year"], row["name"], row["awarding_body"])
-        if key in existing:
-            continue
         registered_at = min(
-            _moment(row["award_date"] + timedelta(days=row["registration_lag"]), 10), now
+            _moment(row["award_date"] + timedelta(days=row["registration_lag"]), 10),
+            registered_until or now,
         )
         reviewed_at = None
         if row["state"] != AwardState.REGISTERED:
             reviewed_at = min(registered_at + timedelta(days=row["review_lag"]), now)
         filer = filers.get(row["agency"])
-        award = Award(
-            agency=agencies[row["agency"]],
-            roc_year=row["roc_year"],
-            award_date=row["award_date"],
-            name=row["name"],
-            awarding_body=row["awarding_body"],
-            award_class=row["award_class"],
-            is_top=row["is_top"],
-            note="示範資料",
-            state=row["state"],
-            registered_by=filer,
-            registered_at=registered_at,
-            reviewed_by=reviewer if reviewed_at else None,
-            reviewed_at=reviewed_at,
-            return_reason=row["return_reason"],
+        awards.append(
+            Award(
+                agency=agencies[row["agency"]],
+                roc_year=row["roc_year"],
+                award_date=row["award_date"],
+                name=row["name"],
+                awarding_body=row["awarding_body"],
+                award_class=row["award_class"],
+                is_top=row["is_top"],
+                note=note,
+                state=row["state"],
+                registered_by=filer,
+                registered_at=registered_at,
+                reviewed_by=reviewer if reviewed_at else None,
+                reviewed_at=reviewed_at,
+                return_reason=row["return_reason"],
+            )
         )
         history = [(AwardState.REGISTERED, registered_at, filer, "")]
         if reviewed_at:
             history.append((row["state"], reviewed_at, reviewer, row["return_reason"]))
-        awards.append(award)
         steps.append(history)
-    if not awards:
-        if stdout:
-            stdout.write("  示範獎項已存在，略過")
-        return 0
-    created = Award.objects.bulk_create(awards, batch_size=500)
+    created = Award.objects.bulk_create(awards, batch_size=1000)
     _write_history(created, steps)
-    if stdout:
-        confirmed = sum(1 for a in created if a.state == AwardState.CONFIRMED)
-        stdout.write(f"  示範獎項 {len(created)} 項（已確認 {confirmed} 項）")
-    return len(created)
+    return created
 
 
 def _write_history(awards: list[Award], steps: list[list[tuple]]) -> None:

@@ -25,6 +25,10 @@ closed), all written through ``projects.followup`` and skipped as a whole once t
 Reports are written with ``bulk_create_with_history`` (one history row each, dated at the last
 step); transitions and status changes with ``bulk_create`` and their timestamps set afterwards,
 since ``auto_now_add`` would stamp them with the seeding time.
+
+The five-year benchmark data set (tests/perf/fiveyear) plans its projects with the same rules:
+the month helpers, ``project_duration``, ``make_curve``, ``short_of_done``, the milestone and
+lag-reason families and ``judge_milestone``.
 """
 
 from __future__ import annotations
@@ -363,6 +367,8 @@ RETURN_COMMENTS = [
     "目前辦理情形未說明本月完成工項，請補充。",
 ]
 RETURN_COMMENT_LAG = "落後原因過於簡略，請具體說明並補充解決對策及預定改善期程。"
+LISTING_REASON = "基本資料、經費、檢核點及預定進度完整，納入列管。"
+DELISTING_REASON = "工程已完工並驗收合格，結算付款完成，同意解除列管。"
 PHASE_REASONS = {
     ExecutionPhase.TENDERING: "細部設計完成，上網公告招標。",
     ExecutionPhase.CONSTRUCTION: "決標並開工。",
@@ -380,26 +386,32 @@ GIVEN_NAMES = [
 
 
 # -- months -----------------------------------------------------------------------------------
+# Plans count in month indexes (year * 12 + month - 1) so that month arithmetic is integer
+# arithmetic; the five-year benchmark data (tests/perf/fiveyear) uses the same helpers.
 
 
-def _idx(day: date) -> int:
+def month_index(day: date) -> int:
+    """The month index of ``day``'s month."""
     return day.year * 12 + day.month - 1
 
 
-def _month(index: int) -> date:
+def first_of(index: int) -> date:
+    """The first day of month ``index``."""
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _last_day(index: int) -> date:
-    return _month(index + 1) - timedelta(days=1)
+def last_day(index: int) -> date:
+    """The last day of month ``index``."""
+    return first_of(index + 1) - timedelta(days=1)
 
 
 def _roc_month(index: int) -> str:
-    day = _month(index)
+    day = first_of(index)
     return f"{day.year - 1911}年{day.month}月"
 
 
-def _pct(value: float) -> Decimal:
+def clamp_percent(value: float) -> Decimal:
+    """``value`` as a progress percentage: held within 0–100 and rounded to two places."""
     return Decimal(str(round(min(max(value, 0.0), 100.0), 2))).quantize(CENT)
 
 
@@ -421,15 +433,26 @@ class Spec:
 
     @property
     def family(self) -> str:
-        if self.work in {"building", "bridge", "heritage", "plant", "system", "study", "program"}:
-            return self.work
-        return "construction"
+        return milestone_family(self.work)
 
     @property
     def reason_family(self) -> str:
-        if self.work in {"heritage", "system", "study", "program"}:
-            return self.work
-        return "construction"
+        return reason_family(self.work)
+
+
+def milestone_family(work: str) -> str:
+    """The key of ``MILESTONES`` for a work type: the road, drain, park and such works share the
+    construction checkpoints."""
+    if work in {"building", "bridge", "heritage", "plant", "system", "study", "program"}:
+        return work
+    return "construction"
+
+
+def reason_family(work: str) -> str:
+    """The key of ``LAG_REASONS`` and ``REMEDIES`` for a work type."""
+    if work in {"heritage", "system", "study", "program"}:
+        return work
+    return "construction"
 
 
 def _catalogue() -> list[Spec]:
@@ -488,14 +511,17 @@ class Curve:
 
     def points(self):
         return [
-            (_month(self.start + i), self.percents[i], self.allocations[i]) for i in range(self.n)
+            (first_of(self.start + i), self.percents[i], self.allocations[i]) for i in range(self.n)
         ]
 
 
-def _make_curve(start: int, n: int, budget: int, rng: random.Random) -> Curve:
+def make_curve(start: int, n: int, budget: int, rng: random.Random) -> Curve:
+    """The S-curve of a project of ``n`` months from month ``start``: planned % (100 in the
+    last month) and planned allocation to date (the whole ``budget`` in the last month), the
+    money a little ahead of the work."""
     work = s_curve(n, rng)
     money = s_curve(n, rng, lead=rng.uniform(0.03, 0.1))
-    percents = [_pct(100 * v) for v in work]
+    percents = [clamp_percent(100 * v) for v in work]
     percents[-1] = Decimal("100.00")
     allocations = [int(budget * v) for v in money]
     allocations[-1] = budget
@@ -539,14 +565,23 @@ class Plan:
         return (*self.curve.at(month), False)
 
 
-def _duration(spec: Spec, rng: random.Random) -> int:
-    if spec.kind == ProjectKind.MAJOR:
-        return rng.randint(36, 54) if spec.budget >= 1_000_000_000 else rng.randint(24, 40)
-    if spec.kind == ProjectKind.FORWARD:
+def project_duration(kind: str, budget: int, rng: random.Random) -> int:
+    """How many months a project of ``kind`` runs (one draw of ``rng``): three to four and a half
+    years for a major project of NT$1 billion or more, about a year for a general subsidy."""
+    if kind == ProjectKind.MAJOR:
+        return rng.randint(36, 54) if budget >= 1_000_000_000 else rng.randint(24, 40)
+    if kind == ProjectKind.FORWARD:
         return rng.randint(14, 28)
-    if spec.kind == ProjectKind.GENERAL_SUBSIDY:
+    if kind == ProjectKind.GENERAL_SUBSIDY:
         return rng.randint(9, 16)
     return rng.randint(12, 30)
+
+
+def short_of_done(value: Decimal, planned: float) -> Decimal:
+    """An actual % while the work is not done: never 100, at most 99.80 (or the planned figure
+    when that lies between 99.80 and 100)."""
+    cap = clamp_percent(planned) if Decimal("99.80") < planned < 100 else Decimal("99.80")
+    return min(value, cap)
 
 
 def _classify(diff: Decimal) -> str:
@@ -570,11 +605,11 @@ def _simulate(plan: Plan, rng: random.Random) -> bool:
         dip = (rng.randint(plan.start + 3, plan.last_month - 6), rng.uniform(1.0, 4.0))
     pre_stop = -rng.uniform(1.0, 4.0)
     previous = Decimal("0.00")
-    finish = _idx(plan.actual_completion) if plan.actual_completion else plan.end
+    finish = month_index(plan.actual_completion) if plan.actual_completion else plan.end
     plan.actual = {}
     for month in range(plan.start, plan.last_month + 1):
         planned = float(plan.curve.at(month)[0])
-        if plan.actual_completion is not None and month >= _idx(plan.actual_completion):
+        if plan.actual_completion is not None and month >= month_index(plan.actual_completion):
             value = Decimal("100.00")
         elif plan.stop_month is not None and month >= plan.stop_month:
             value = previous
@@ -588,10 +623,9 @@ def _simulate(plan: Plan, rng: random.Random) -> bool:
                 dev = dev * (1 - share) + pre_stop * share
             if dip is not None and abs(month - dip[0]) <= 1:
                 dev -= dip[1] * (1 if month == dip[0] else 0.5)
-            value = _pct(planned + dev)
-            if month < finish:  # 100% only once the work is done
-                cap = _pct(planned) if Decimal("99.80") < planned < 100 else Decimal("99.80")
-                value = min(value, cap)
+            value = clamp_percent(planned + dev)
+            if month < finish:
+                value = short_of_done(value, planned)
         value = max(value, previous)
         plan.actual[month] = previous = value
     if scenario in {"ok", "behind", "serious", "replan", "resumed"}:
@@ -611,7 +645,7 @@ def _phase_of(plan: Plan, month: int) -> str:
             ExecutionPhase.TERMINATED if spec.scenario == "terminated" else ExecutionPhase.STOPPED
         )
     if plan.actual_completion is not None:
-        done = _idx(plan.actual_completion)
+        done = month_index(plan.actual_completion)
         if month >= done:
             after = month - done
             if plan.delist_month is not None and month >= plan.delist_month - 1:
@@ -632,7 +666,7 @@ def _phase_of(plan: Plan, month: int) -> str:
 def build_plan(spec: Spec, seed: int, anchor: int, today: date) -> Plan:
     """Everything about one project, computed without touching the database."""
     rng = random.Random(seed)
-    n = _duration(spec, rng)
+    n = project_duration(spec.kind, spec.budget, rng)
     scenario = spec.scenario
     stop_month = suspend_month = delist_month = None
     completion = None
@@ -660,16 +694,16 @@ def build_plan(spec: Spec, seed: int, anchor: int, today: date) -> Plan:
         start = anchor - elapsed + 1
         if scenario in {"stopped", "terminated"}:
             stop_month = max(start + 2, anchor - rng.randint(2, 6))
-    plan = Plan(spec, rng, anchor, _make_curve(start, n, spec.budget, rng))
+    plan = Plan(spec, rng, anchor, make_curve(start, n, spec.budget, rng))
     plan.start_day = rng.randint(1, 20)
     if scenario == "new":
         plan.added_on = today - timedelta(days=rng.randint(5, 40))
     else:
-        plan.added_on = _month(start) - timedelta(days=rng.randint(25, 50))
+        plan.added_on = first_of(start) - timedelta(days=rng.randint(25, 50))
     plan.stop_month, plan.suspend_month, plan.delist_month = stop_month, suspend_month, delist_month
     if scenario == "replan":
         shorter = n - rng.randint(4, 8)
-        plan.first_curve = _make_curve(start, shorter, spec.budget, rng)
+        plan.first_curve = make_curve(start, shorter, spec.budget, rng)
         plan.replan_month = max(start + 2, anchor - rng.randint(3, 9))
         reason = REPLAN_REASONS[spec.number % len(REPLAN_REASONS)]
         plan.replan_reason = reason.format(n=n - shorter)
@@ -677,7 +711,7 @@ def build_plan(spec: Spec, seed: int, anchor: int, today: date) -> Plan:
         late = rng.choice([0, 0, 0, 1]) if scenario == "delisted" else 0
         done = plan.end + late
         completion = date.fromordinal(
-            min(_month(done).toordinal() + rng.randint(5, 27), today.toordinal() - 1)
+            min(first_of(done).toordinal() + rng.randint(5, 27), today.toordinal() - 1)
         )
         plan.actual_completion = completion
     if scenario == "resumed":
@@ -698,6 +732,24 @@ def build_plan(spec: Spec, seed: int, anchor: int, today: date) -> Plan:
     return plan
 
 
+def judge_milestone(
+    milestone: Milestone, diff: Decimal, *, stopped: bool, rng: random.Random
+) -> None:
+    """Record how a checkpoint that fell due came out, from ``diff``, the actual minus the
+    planned % of its month: missed when the work had stopped or was 10 points or more behind,
+    partly met when more than a point behind (each with the bureau's note), otherwise met on its
+    planned date or up to 20 days before (one draw of ``rng``, only then)."""
+    if stopped or diff <= -10:
+        milestone.status = MilestoneStatus.MISSED
+        milestone.note = "進度落後，未能如期達成，已列入趕工計畫追蹤。"
+    elif diff < -1:
+        milestone.status = MilestoneStatus.PARTIAL
+        milestone.note = "部分工項尚未完成，持續趕辦中。"
+    else:
+        milestone.status = MilestoneStatus.MET
+        milestone.actual_date = milestone.planned_date - timedelta(days=rng.randint(0, 20))
+
+
 # -- writing ----------------------------------------------------------------------------------
 
 
@@ -706,7 +758,7 @@ class Seeder:
         self.stdout = stdout
         self.today = today
         self.now = timezone.now()
-        self.anchor = _idx(today) - 1
+        self.anchor = month_index(today) - 1
         self.rules = ControlSettings.get()
         self.master = random.Random(SEED)
         self.agencies = {a.code: a for a in Agency.objects.all()}
@@ -792,7 +844,7 @@ class Seeder:
             code = plan.spec.agency
             sequence[code] = sequence.get(code, 0) + 1
             tender_sequence.setdefault(code, 0)
-            start = _month(plan.start).replace(day=plan.start_day)
+            start = first_of(plan.start).replace(day=plan.start_day)
             number = f"{plan.added_on.year - 1911}-{code}-{sequence[code]:04d}"
             if number in existing_numbers or plan.spec.name in existing_names:
                 continue
@@ -805,7 +857,7 @@ class Seeder:
     def create_project(self, plan: Plan, number: str, start: date, last_state, tender_sequence):
         spec, rng = plan.spec, plan.rng
         staff, manager = self.filers(spec.agency)
-        completion = _last_day(plan.end)
+        completion = last_day(plan.end)
         status = {
             "new": ControlStatus.NEW,
             "suspended": ControlStatus.SUSPENDED,
@@ -883,7 +935,7 @@ class Seeder:
             awards.append((plan.stop_month + 1, "（重新招標）"))
         rows = []
         for month, suffix in awards:
-            day = _month(month).replace(day=rng.randint(1, 28))
+            day = first_of(month).replace(day=rng.randint(1, 28))
             if day >= self.today:
                 continue
             tender_sequence[spec.agency] += 1
@@ -899,7 +951,7 @@ class Seeder:
     def add_allocations(self, project, plan: Plan):
         curve, totals = plan.curve, {}
         for i, amount in enumerate(curve.allocations):
-            totals[_month(curve.start + i).year] = amount  # cumulative at the year's last month
+            totals[first_of(curve.start + i).year] = amount  # cumulative at the year's last month
         rows, before = [], 0
         for year in sorted(totals):
             if totals[year] > before:  # no row for a year with nothing left to allocate
@@ -920,7 +972,7 @@ class Seeder:
         for position, (name, share) in enumerate(reversed(template)):
             month = plan.start + max(0, math.ceil(share * plan.curve.n) - 1)
             is_final = position == 0
-            planned = _last_day(month) if is_final else _month(month).replace(day=15)
+            planned = last_day(month) if is_final else first_of(month).replace(day=15)
             milestone = Milestone(project=project, name=name, planned_date=planned)
             if spec.scenario in {"delisted", "finishing"} and planned < self.today:
                 milestone.status = MilestoneStatus.MET
@@ -943,15 +995,8 @@ class Seeder:
                     # The most recent checkpoint the bureau has not reported on yet.
                     overdue_left = False
                     milestone.status = MilestoneStatus.SCHEDULED
-                elif stopped or diff <= -10:
-                    milestone.status = MilestoneStatus.MISSED
-                    milestone.note = "進度落後，未能如期達成，已列入趕工計畫追蹤。"
-                elif diff < -1:
-                    milestone.status = MilestoneStatus.PARTIAL
-                    milestone.note = "部分工項尚未完成，持續趕辦中。"
                 else:
-                    milestone.status = MilestoneStatus.MET
-                    milestone.actual_date = planned - timedelta(days=rng.randint(0, 20))
+                    judge_milestone(milestone, diff, stopped=stopped, rng=rng)
             rows.append(milestone)
         Milestone.objects.bulk_create(reversed(rows))
 
@@ -963,7 +1008,7 @@ class Seeder:
             second = services.create_baseline(
                 project, plan.curve.points(), by=staff, reason=plan.replan_reason
             )
-            replanned_at = self.at(_month(plan.replan_month), plan.rng)
+            replanned_at = self.at(first_of(plan.replan_month), plan.rng)
             PlanBaseline.objects.filter(pk=second.pk).update(created_at=replanned_at)
             plan.baseline = second
         else:
@@ -988,7 +1033,7 @@ class Seeder:
             control,
             ControlStatus.NEW,
             ControlStatus.LISTED,
-            "基本資料、經費、檢核點及預定進度完整，納入列管。",
+            LISTING_REASON,
             reviewer,
             listed_at,
         )
@@ -1001,7 +1046,7 @@ class Seeder:
                 ControlStatus.SUSPENDED,
                 "中央補助款尚未核定，暫緩列管。",
                 reviewer,
-                self.at(_month(first).replace(day=3), rng),
+                self.at(first_of(first).replace(day=3), rng),
             )
             self.change(
                 project,
@@ -1010,7 +1055,7 @@ class Seeder:
                 ControlStatus.LISTED,
                 "中央補助款已核定，恢復列管。",
                 reviewer,
-                self.at(_month(last + 1).replace(day=2), rng),
+                self.at(first_of(last + 1).replace(day=2), rng),
             )
         if plan.suspend_month is not None:
             reason = SUSPEND_REASONS[spec.number % len(SUSPEND_REASONS)]
@@ -1021,7 +1066,7 @@ class Seeder:
                 ControlStatus.SUSPENDED,
                 reason,
                 reviewer,
-                self.at(_month(plan.suspend_month).replace(day=rng.randint(5, 25)), rng),
+                self.at(first_of(plan.suspend_month).replace(day=rng.randint(5, 25)), rng),
             )
         # Execution phase, as the bureau recorded it.
         previous = ExecutionPhase.PLANNING
@@ -1042,11 +1087,11 @@ class Seeder:
                 phase,
                 reason,
                 manager,
-                self.at(_month(month).replace(day=rng.randint(3, 26)), rng),
+                self.at(first_of(month).replace(day=rng.randint(3, 26)), rng),
             )
             previous = phase
         if plan.delist_month is not None:
-            moment = self.at(_month(plan.delist_month).replace(day=rng.randint(5, 20)), rng)
+            moment = self.at(first_of(plan.delist_month).replace(day=rng.randint(5, 20)), rng)
             if previous != ExecutionPhase.CLOSED:
                 self.change(
                     project,
@@ -1063,7 +1108,7 @@ class Seeder:
                 control,
                 ControlStatus.LISTED,
                 ControlStatus.DELISTED,
-                "工程已完工並驗收合格，結算付款完成，同意解除列管。",
+                DELISTING_REASON,
                 reviewer,
                 moment,
             )
@@ -1102,7 +1147,7 @@ class Seeder:
             phase = plan.phases[month]
             stopped = phase in {ExecutionPhase.STOPPED, ExecutionPhase.TERMINATED}
             # Money: 實支 + 應付未付 + 節餘 never above the allocation to date.
-            if plan.actual_completion is not None and month >= _idx(plan.actual_completion):
+            if plan.actual_completion is not None and month >= month_index(plan.actual_completion):
                 share = rng.uniform(0.985, 1.0)
             else:
                 share = min(1.0, rate + rng.uniform(-0.02, 0.02))
@@ -1110,12 +1155,12 @@ class Seeder:
             savings = int(allocated * savings_share) if month >= award_month else 0
             savings = min(savings, spent)
             paid = min(spent - savings, max(paid_before, int((spent - savings) * paid_share)))
-            if plan.actual_completion is not None and month > _idx(plan.actual_completion):
+            if plan.actual_completion is not None and month > month_index(plan.actual_completion):
                 paid = spent - savings - int((spent - savings) * rng.uniform(0.0, 0.02))
             paid_before = paid
             report = MonthlyReport(
                 project=project,
-                period=_month(month),
+                period=first_of(month),
                 baseline=plan.first_baseline if original else plan.baseline,
                 planned_percent=planned,
                 actual_percent=actual,
@@ -1174,7 +1219,7 @@ class Seeder:
     def add_review(self, report, plan: Plan, month, state, staff, manager, diff, stopped, late):
         rng = plan.rng
         reviewer = self.reviewer
-        following = _month(month + 1)
+        following = first_of(month + 1)
         deadline = self.rules.filing_deadline(report.period)
         created = self.at(following.replace(day=rng.randint(1, 4)), rng)
         steps = []

@@ -10,16 +10,9 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
+from projects.demo import first_of, month_index
 from tests.perf.fiveyear import TODAY, stamp
-from tests.perf.fiveyear.project_plan import (
-    BATCH,
-    FIRST,
-    LAST,
-    SEED,
-    first_of,
-    month_index,
-    working_moment,
-)
+from tests.perf.fiveyear.project_plan import BATCH, FIRST, LAST, SEED, working_moment
 
 DIRECTIVE_TEXTS = [
     "請{agency}檢討落後原因，提出具體趕工計畫，並於下次會議報告。",

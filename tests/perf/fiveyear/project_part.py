@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from datetime import date, timedelta
 
+from projects.demo import DELISTING_REASON, LISTING_REASON, first_of, last_day, month_index
 from tests.perf.fiveyear import TODAY, Timer, stamp, wipe
 from tests.perf.fiveyear.followup_part import FollowupWriter
 from tests.perf.fiveyear.project_plan import (
@@ -29,9 +30,6 @@ from tests.perf.fiveyear.project_plan import (
     Report,
     current_counts,
     expected_counts,
-    first_of,
-    last_day,
-    month_index,
     plan_projects,
     working_moment,
 )
@@ -247,13 +245,13 @@ class Writer:
         from simple_history.utils import bulk_create_with_history
 
         from projects.choices import MilestoneStatus
-        from projects.demo import MILESTONES
+        from projects.demo import MILESTONES, judge_milestone, milestone_family
         from projects.models import Milestone
 
         rows = []
         for project, plan in zip(projects, self.plans, strict=True):
-            rng = plan.rng
-            for position, (name, share) in enumerate(reversed(MILESTONES[plan.family])):
+            rng, template = plan.rng, MILESTONES[milestone_family(plan.work)]
+            for position, (name, share) in enumerate(reversed(template)):
                 month = plan.start + max(0, math.ceil(share * plan.n) - 1)
                 final = position == 0
                 planned = last_day(month) if final else first_of(month).replace(day=15)
@@ -265,20 +263,12 @@ class Writer:
                     milestone.actual_date = plan.completion
                 elif month > plan.last_month or month not in plan.actual:
                     pass  # fell due after the project was suspended or stopped reporting
+                elif final:
+                    pass  # the work is not done: the checkpoint is overdue
                 else:
                     diff = plan.actual[month] - plan.planned(month)[0]
                     stopped = plan.stop_month is not None and month >= plan.stop_month
-                    if final:
-                        pass  # the work is not done: the checkpoint is overdue
-                    elif stopped or diff <= -10:
-                        milestone.status = MilestoneStatus.MISSED
-                        milestone.note = "進度落後，未能如期達成，已列入趕工計畫追蹤。"
-                    elif diff < -1:
-                        milestone.status = MilestoneStatus.PARTIAL
-                        milestone.note = "部分工項尚未完成，持續趕辦中。"
-                    else:
-                        milestone.status = MilestoneStatus.MET
-                        milestone.actual_date = planned - timedelta(days=rng.randint(0, 20))
+                    judge_milestone(milestone, diff, stopped=stopped, rng=rng)
                 milestone._history_date = working_moment(plan.added_on, rng)
                 rows.append(milestone)
         bulk_create_with_history(rows, Milestone, batch_size=BATCH)
@@ -316,7 +306,7 @@ class Writer:
                 control,
                 ControlStatus.NEW,
                 ControlStatus.LISTED,
-                "基本資料、經費、檢核點及預定進度完整，納入列管。",
+                LISTING_REASON,
                 reviewer,
                 listed_at,
             )
@@ -364,7 +354,7 @@ class Writer:
                     control,
                     ControlStatus.LISTED,
                     ControlStatus.DELISTED,
-                    "工程已完工並驗收合格，結算付款完成，同意解除列管。",
+                    DELISTING_REASON,
                     reviewer,
                     moment,
                 )
@@ -377,7 +367,13 @@ class Writer:
         from simple_history.utils import bulk_create_with_history
 
         from projects.choices import ReportState
-        from projects.demo import HELP_NEEDED, LAG_REASONS, REMEDIES, RETURN_COMMENTS
+        from projects.demo import (
+            HELP_NEEDED,
+            LAG_REASONS,
+            REMEDIES,
+            RETURN_COMMENTS,
+            reason_family,
+        )
         from projects.models import MonthlyReport, ReportTransition
 
         reviewer = self.cast.reviewer
@@ -385,8 +381,8 @@ class Writer:
         for project, plan, baseline in zip(projects, self.plans, baselines, strict=True):
             rng = plan.rng
             staff, manager = self.cast.staff[plan.agency], self.cast.managers[plan.agency]
-            reasons = LAG_REASONS[plan.reason_family]
-            remedies = REMEDIES[plan.reason_family]
+            reasons = LAG_REASONS[reason_family(plan.work)]
+            remedies = REMEDIES[reason_family(plan.work)]
             pick = rng.randrange(len(reasons))
             for r in plan.reports:
                 if not r.state:

@@ -28,13 +28,22 @@ from datetime import date, datetime, timedelta
 from datetime import time as clock
 from decimal import Decimal
 
+# The demo seeder's rules are imported at the top: the parts are only imported by
+# ensure_dataset(), once Django is set up.
+from projects.demo import (
+    clamp_percent,
+    first_of,
+    make_curve,
+    month_index,
+    project_duration,
+    short_of_done,
+)
 from tests.perf.fiveyear import TODAY, now
 
 SEED = 20210401
 FIRST = date(2021, 4, 1)  # 110.4
 LAST = date(2026, 3, 1)  # 115.3, the month being filed on TODAY
 SCORED_YEARS = (2022, 2023, 2024, 2025)
-CENT = Decimal("0.01")
 BATCH = 2000
 
 # Where projects are: the building bureaus by weight, every district office a little.
@@ -101,22 +110,6 @@ DISTRICTS = (
     "西港區 七股區 將軍區 北門區 新化區 善化區 新市區 安定區 山上區 玉井區 楠西區 南化區 左鎮區 "
     "仁德區 歸仁區 關廟區 龍崎區 永康區 東區 南區 北區 安南區 安平區 中西區"
 ).split()
-
-
-def month_index(day: date) -> int:
-    return day.year * 12 + day.month - 1
-
-
-def first_of(index: int) -> date:
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def last_day(index: int) -> date:
-    return first_of(index + 1) - timedelta(days=1)
-
-
-def _pct(value: float) -> Decimal:
-    return Decimal(str(round(min(max(value, 0.0), 100.0), 2))).quantize(CENT)
 
 
 def working_moment(day: date, rng: random.Random, not_before: datetime | None = None) -> datetime:
@@ -201,20 +194,6 @@ class Plan:
         i = min(month, self.end) - self.start
         return self.percents[i], self.allocations[i]
 
-    @property
-    def family(self) -> str:
-        if self.work in {"building", "bridge", "heritage", "plant", "system", "study", "program"}:
-            return self.work
-        return "construction"
-
-    @property
-    def reason_family(self) -> str:
-        return (
-            self.work
-            if self.work in {"heritage", "system", "study", "program"}
-            else ("construction")
-        )
-
 
 def _agency_weights(codes: set[str]) -> tuple[list[str], list[float]]:
     names, weights = [], []
@@ -263,18 +242,6 @@ def _budget(rng: random.Random, kind: str) -> int:
     return int(math.exp(rng.uniform(math.log(low), math.log(high))) // 10_000 * 10_000)
 
 
-def _duration(rng: random.Random, kind: str, budget: int) -> int:
-    from projects.choices import ProjectKind
-
-    if kind == ProjectKind.MAJOR:
-        return rng.randint(36, 54) if budget >= 1_000_000_000 else rng.randint(24, 40)
-    if kind == ProjectKind.FORWARD:
-        return rng.randint(14, 28)
-    if kind == ProjectKind.GENERAL_SUBSIDY:
-        return rng.randint(9, 16)
-    return rng.randint(12, 30)
-
-
 def _name(rng: random.Random, work: str, district: str, n: int) -> str:
     template = rng.choice(NAMES[work])
     return template.format(
@@ -292,14 +259,8 @@ def _name(rng: random.Random, work: str, district: str, n: int) -> str:
 
 
 def _curves(plan: Plan) -> None:
-    from projects.demo import s_curve
-
-    work = s_curve(plan.n, plan.rng)
-    money = s_curve(plan.n, plan.rng, lead=plan.rng.uniform(0.03, 0.1))
-    plan.percents = [_pct(100 * v) for v in work]
-    plan.percents[-1] = Decimal("100.00")
-    plan.allocations = [int(plan.budget * v) for v in money]
-    plan.allocations[-1] = plan.budget
+    curve = make_curve(plan.start, plan.n, plan.budget, plan.rng)
+    plan.percents, plan.allocations = curve.percents, curve.allocations
 
 
 def _course(plan: Plan) -> None:
@@ -355,9 +316,7 @@ def _simulate(plan: Plan) -> None:
             if plan.stop_month is not None:
                 share = min(max((month - (plan.stop_month - 4)) / 4, 0.0), 1.0)
                 dev = dev * (1 - share) - rng.uniform(1.0, 4.0) * share
-            value = _pct(planned + dev)
-            cap = _pct(planned) if Decimal("99.80") < planned < 100 else Decimal("99.80")
-            value = min(value, cap)
+            value = short_of_done(clamp_percent(planned + dev), planned)
         value = max(value, previous)
         plan.actual[month] = previous = value
         plan.phases[month] = _phase(plan, month)
@@ -442,7 +401,7 @@ def plan_projects(n: int, agencies: dict) -> list[Plan]:
         code = rng.choices(codes, weights)[0]
         kind, category, work = _kind(rng, code)
         budget = _budget(rng, kind)
-        months = _duration(rng, kind, budget)
+        months = project_duration(kind, budget, rng)
         start = rng.randint(first - months + 4, last + 3)
         roll = rng.random()
         scenario = (
