@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from petitions.choices import OPEN_STATUSES, CaseStatus, Channel, RollupDimension
-from tainan_rdec.models import Agency, District
+from tainan_rdec.models import Agency, District, StatusLogEntry
 from tainan_rdec.scoping import ScopedQuerySet
 
 
@@ -321,9 +321,12 @@ class MonthlyRollup(Rollup):
         return f"{self.month:%Y-%m} {self.dimension} {self.agency_key} {self.value}"
 
 
-class CaseStatusChange(models.Model):
+class CaseStatusChange(StatusLogEntry, models.Model):
     """A change of a case's status made in the portal (受理 → 處理中 → 已結案 …), with who and
     when: the audit trail of a case. Bulk imports load cases as they stand and write none."""
+
+    # A change without a user was the system's: imports and tasks call the services with by=None.
+    no_user_label = _("（系統）")
 
     case = models.ForeignKey(
         Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="status_changes"
@@ -349,3 +352,13 @@ class CaseStatusChange(models.Model):
 
     def __str__(self):
         return f"{self.case}: {self.from_status} → {self.to_status}"
+
+    @property
+    def from_label(self) -> str:
+        """The status before, "" for the case's first."""
+        return self.get_from_status_display() if self.from_status else ""
+
+    @property
+    def to_label(self) -> str:
+        """The status after."""
+        return self.get_to_status_display()

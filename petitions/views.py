@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from petitions.forms import CaseFilterForm, MyCasesFilterForm
 from petitions.models import Case, CaseTransfer
@@ -89,20 +88,6 @@ def case_list(request):
     )
 
 
-def _status_history(case: Case) -> list[dict]:
-    """The case's status changes, oldest first, as rows of includes/status_history.html. A
-    change without a user was made by the system (``by=None`` in the services)."""
-    return [
-        {
-            "at": change.at,
-            "by": change.by.display_name if change.by else _("（系統）"),
-            "from_label": change.get_from_status_display() if change.from_status else "",
-            "to_label": change.get_to_status_display(),
-        }
-        for change in case.status_changes.select_related("by")
-    ]
-
-
 @login_required
 def case_detail(request, case_number):
     user = request.user
@@ -119,7 +104,7 @@ def case_detail(request, case_number):
         {
             "case": case,
             "transfers": transfers,
-            "status_history": _status_history(case),
+            "status_history": case.status_changes.select_related("by"),
             "row": CaseRow(case, working_days_left(case, today, get_calendar())),
             "show_personal_data": can_see_personal_data(user, case),
         },

@@ -174,6 +174,25 @@ class District(models.Model):
         return self.name
 
 
+class StatusLogEntry:
+    """Mixed into a status log's model (a case's, a project's, a monthly report's) so that a
+    view can hand a queryset of its rows to templates/includes/status_history.html as it is.
+
+    The include reads ``at`` and ``by_name``, ``from_label`` ("" for a record's first status) and
+    ``to_label``; and where the page asks for them, ``item`` (which of the record's statuses
+    changed) and ``note`` (the reason or comment). The model has the ``at`` and ``by`` fields and
+    its own labels; select ``by`` with the rows."""
+
+    # What ``by_name`` says of a change without a user: what that means differs by log (the
+    # system did it, or the user was since deleted); "" shows as "—".
+    no_user_label = ""
+
+    @property
+    def by_name(self) -> str:
+        """Who made the change, as the page shows it."""
+        return self.by.display_name if self.by else self.no_user_label
+
+
 class CalendarException(models.Model):
     """A local exception to the national office calendar (e.g. a typhoon day off, a correction)."""
 

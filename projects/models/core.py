@@ -21,7 +21,7 @@ from projects.choices import (
     StatusField,
 )
 from tainan_rdec import workdays
-from tainan_rdec.models import Agency, District
+from tainan_rdec.models import Agency, District, StatusLogEntry
 from tainan_rdec.scoping import ScopedQuerySet, is_active_user, is_commission
 
 PERCENT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
@@ -452,8 +452,11 @@ class MonthlyReport(models.Model):
         return (Decimal(spent) * 100 / Decimal(self.allocated_to_date)).quantize(Decimal("0.01"))
 
 
-class ReportTransition(models.Model):
+class ReportTransition(StatusLogEntry, models.Model):
     """One step of a report's life (送出, 退回, 審核), with who, when and the comment."""
+
+    # Every step is a person's; one without a user is one whose user was since deleted.
+    no_user_label = _("（不明）")
 
     report = models.ForeignKey(
         MonthlyReport,
@@ -477,8 +480,23 @@ class ReportTransition(models.Model):
     def __str__(self):
         return f"{self.get_from_state_display()} → {self.get_to_state_display()}"
 
+    @property
+    def from_label(self) -> str:
+        """The state before the step."""
+        return self.get_from_state_display()
 
-class StatusChange(models.Model):
+    @property
+    def to_label(self) -> str:
+        """The state after the step."""
+        return self.get_to_state_display()
+
+    @property
+    def note(self) -> str:
+        """The reviewer's or filer's comment."""
+        return self.comment
+
+
+class StatusChange(StatusLogEntry, models.Model):
     """A change of a project's control status or execution phase, with who, when and why."""
 
     project = models.ForeignKey(
@@ -514,3 +532,16 @@ class StatusChange(models.Model):
     @property
     def new_label(self):
         return self.value_label(self.new_value)
+
+    from_label = old_label  # the names StatusLogEntry's include reads
+    to_label = new_label
+
+    @property
+    def item(self) -> str:
+        """Which status changed: 列管狀態 or 執行階段."""
+        return self.get_field_display()
+
+    @property
+    def note(self) -> str:
+        """Why it changed."""
+        return self.reason

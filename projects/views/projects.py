@@ -165,22 +165,6 @@ def _filing_links(project, reports, today):
     return links
 
 
-def _status_history(project: Project) -> list[dict]:
-    """The project's status changes, newest first, as rows of includes/status_history.html."""
-    changes = StatusChange.objects.filter(project=project).select_related("by")
-    return [
-        {
-            "at": change.at,
-            "by": change.by.display_name if change.by else "",
-            "item": change.get_field_display(),
-            "from_label": change.old_label,
-            "to_label": change.new_label,
-            "note": change.reason,
-        }
-        for change in changes
-    ]
-
-
 @login_required
 def project_detail(request, pk):
     user = request.user
@@ -232,7 +216,7 @@ def project_detail(request, pk):
             "visits": SiteVisit.objects.filter(project=project).order_by("-date"),
             "chart": build_s_curve(project.baselines.all(), reports),
             "reports": reports,
-            "status_history": _status_history(project),
+            "status_history": StatusChange.objects.filter(project=project).select_related("by"),
             "actions": actions,
             "listing_problems": problems,
             "filing_links": _filing_links(project, reports, today) if can_file else [],

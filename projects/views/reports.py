@@ -154,21 +154,6 @@ def _history(report: MonthlyReport) -> list[dict]:
     return versions
 
 
-def _status_history(report: MonthlyReport) -> list[dict]:
-    """The report's steps (送出, 退回, 審核), oldest first, as rows of
-    includes/status_history.html. A step without a user is one whose user was since deleted."""
-    return [
-        {
-            "at": step.at,
-            "by": step.by.display_name if step.by else _("（不明）"),
-            "from_label": step.get_from_state_display(),
-            "to_label": step.get_to_state_display(),
-            "note": step.comment,
-        }
-        for step in report.transitions.select_related("by")
-    ]
-
-
 def _narrative(report: MonthlyReport) -> list[tuple[str, str]]:
     """(label, text) of the narrative boxes; 進度下修說明 only when one was written."""
     names = ["progress_text", "lag_reasons", "remedies", "help_needed"]
@@ -194,7 +179,7 @@ def _detail_context(request, report: MonthlyReport, *, review_form=None, **extra
         "project": report.project,
         "lag": lag,
         "deadline": rules.filing_deadline(report.period),
-        "status_history": _status_history(report),
+        "status_history": report.transitions.select_related("by"),
         "versions": _history(report),
         "narrative": _narrative(report),
         "editable": editable,
