@@ -283,7 +283,7 @@ def _import(rows, outcome: BulkOutcome, *, user, progress, cancelled=None, pool=
     key_names = "".join(f"「{c.column_name}」" for c in resource.key_columns())
     chunk: list[tuple[int, list]] = []
     writer = _Writer()
-    days: list[date] = []
+    span = _Span()
     checker = None if pool is not None else RowChecker(user)
 
     def take(result) -> None:
@@ -299,7 +299,7 @@ def _import(rows, outcome: BulkOutcome, *, user, progress, cancelled=None, pool=
                 outcome.new += 1
                 if outcome.ok:
                     writer.add(record)
-                    days.extend(_days_of(record))
+                    span.add(record)
             elif all(getattr(stored, name) == record[i] for name, i in COMPARED_AT):
                 outcome.unchanged += 1
             else:
@@ -364,10 +364,10 @@ def _import(rows, outcome: BulkOutcome, *, user, progress, cancelled=None, pool=
     outcome.problems.sort(key=lambda p: p.row or 0)
     if outcome.total == 0:
         problems.add(ImportProblem(_("標題列以下沒有任何資料。")))
-    if outcome.ok and days and not outcome.dry_run:
+    if outcome.ok and span.first is not None and not outcome.dry_run:
         from petitions.rollups import rebuild_rollups
 
-        outcome.rollup_rows = rebuild_rollups(min(days), max(days))
+        outcome.rollup_rows = rebuild_rollups(*span.days())
 
 
 def _registered(numbers: list[str]) -> dict[str, Case]:
@@ -395,11 +395,33 @@ def _add_errors(add, resource, number: int, error: ValidationError) -> None:
             add(ImportProblem(str(message), row=number, column=column))
 
 
-def _days_of(record: tuple) -> list[date]:
-    result = [to_local_date(record[RECEIVED]), record[DUE]]
-    if record[CLOSED] is not None:
-        result.append(to_local_date(record[CLOSED]))
-    return [min(result), max(result)]
+class _Span:
+    """The moments and due dates of the records written, kept as a running first and last: the
+    rollups of the days between them are rebuilt. Moments are compared as they are and turned
+    into Taipei days once at the end (the local day of the earliest moment is the earliest
+    local day)."""
+
+    def __init__(self):
+        self.first = self.last = None  # moments
+        self.first_due = self.last_due = None
+
+    def add(self, record: tuple) -> None:
+        received, due, closed = record[RECEIVED], record[DUE], record[CLOSED]
+        moments = (received,) if closed is None else (received, closed)
+        if self.first is None:
+            self.first, self.last = min(moments), max(moments)
+            self.first_due = self.last_due = due
+            return
+        self.first = min(self.first, *moments)
+        self.last = max(self.last, *moments)
+        self.first_due = min(self.first_due, due)
+        self.last_due = max(self.last_due, due)
+
+    def days(self) -> tuple[date, date]:
+        return (
+            min(to_local_date(self.first), self.first_due),
+            max(to_local_date(self.last), self.last_due),
+        )
 
 
 def _pk(user):
