@@ -447,6 +447,7 @@ class RowChecker:
         self.resource = CaseResource(user=user)
         self.columns = {c.column_name: c for c in self.resource.import_columns()}
         self.memo: dict = {}
+        self.now = None
         self.blank = Case()
         # Copying a blank case skips Model.__init__: only when nothing listens to it, and while
         # every default is a value no case can change in place (no list, no dict).
@@ -467,6 +468,8 @@ class RowChecker:
     def __call__(self, chunk: tuple[tuple, list]) -> tuple[list, list[ImportProblem]]:
         names, rows = chunk
         records, problems = [], []
+        # One moment for the chunk's cases: they are written together.
+        self.now = timezone.now()
         for number, values in rows:
             row = {
                 name: value for name, value in zip(names, values, strict=False) if name is not None
@@ -518,5 +521,5 @@ class RowChecker:
         except ValidationError as error:
             _add_errors(add, resource, number, error)
             return None
-        case.updated_at = timezone.now()
+        case.updated_at = self.now
         return case

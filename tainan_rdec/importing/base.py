@@ -344,15 +344,16 @@ class RegisterResource(resources.ModelResource):
     def _looked_up(self, instance) -> set[str]:
         """Foreign keys this row set from rows the widgets just read from the database."""
         if self._foreign_key_columns is None:
+            # (field, its id attribute), worked out once: this runs on every row.
             self._foreign_key_columns = [
-                column.attribute
+                (column.attribute, f"{column.attribute}_id")
                 for column in self.get_import_fields()
                 if isinstance(column.widget, widgets.ForeignKeyWidget)
             ]
         return {
             name
-            for name in self._foreign_key_columns
-            if getattr(instance, f"{name}_id", None) is not None
+            for name, id_name in self._foreign_key_columns
+            if getattr(instance, id_name, None) is not None
         }
 
     def _clean_fields(self, instance, exclude: set[str]) -> None:
