@@ -138,8 +138,14 @@ class Case(models.Model):
         _("經度"), max_digits=9, decimal_places=6, null=True, blank=True
     )
     description = models.TextField(_("案情描述"))
+    # No index of its own: the (handling_agency, status, due_date) index serves its lookups,
+    # and every index costs each of the millions of rows an import writes.
     handling_agency = models.ForeignKey(
-        Agency, verbose_name=_("承辦機關"), on_delete=models.PROTECT, related_name="cases"
+        Agency,
+        verbose_name=_("承辦機關"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
     )
     # The agency that received the case, kept at its first transfer (改分); empty while the
     # case was never transferred (then it is the handling agency). Statistics count receipts
@@ -169,6 +175,7 @@ class Case(models.Model):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
+    # No index of its own: the (event, received_at) index serves its lookups.
     event = models.ForeignKey(
         Event,
         verbose_name=_("專案"),
@@ -176,6 +183,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="cases",
+        db_index=False,
     )
     # Personal data (個人資料保護法): shown only to the handling agency and the commission;
     # never exported or published.
