@@ -2,14 +2,25 @@
 
 ``petitions.services`` keeps ``DailyRollup`` and ``MonthlyRollup`` current case by case;
 ``rebuild_rollups`` recomputes the rows of a range of whole months from the case table, e.g.
-after an import that bypassed the services or a data repair. It runs in the database, one
-``INSERT … SELECT`` per grain and row kind (sixteen in all), each aggregating the three
-contributions of a case (receipt, due date, close) in one pass; nothing goes through Python
-objects, so a rebuild of five years (1.5 million cases) is a matter of seconds, not minutes.
-The aggregate queries are built with the ORM, so each backend gets its own date and time-zone
-SQL; only the outer sum and the histogram (``jsonb_object_agg`` on PostgreSQL,
-``json_group_object`` on SQLite) are written here. It trusts the per-case figures the services
-stored (``due_date``, ``processing_days``, ``closed_on_time``).
+after an import that bypassed the services or a data repair. It runs in the database, nothing
+goes through Python objects, in six ``INSERT … SELECT`` statements:
+
+1. the agencies' daily rows, one statement per dimension, each aggregating the three
+   contributions of a case (receipt, due date, close) in one pass over the cases per
+   contribution: the only statements that read the case table;
+2. the city's daily rows (``ALL_AGENCIES``), summed from the agencies' daily rows just written: a
+   contribution counts for exactly one agency, so the city's row is the sum of the agencies'
+   rows of the same day, dimension and value;
+3. the monthly rows, the agencies' and the city's, summed from the daily rows of the month.
+
+Steps 2 and 3 hold because every figure of a row is a sum (counts, processing days,
+satisfaction; the histogram counts per key, so histograms add key by key), and because the
+range is whole months: every daily row a monthly row sums was rebuilt before it.
+
+The queries that read the case table are built with the ORM, so each backend gets its own date
+and time-zone SQL; only the sums and the histograms (``jsonb`` on PostgreSQL, JSON text on
+SQLite) are written here. It trusts the per-case figures the services stored (``due_date``,
+``processing_days``, ``closed_on_time``).
 
 ``direct_stats`` computes the same rows case by case in Python, recounting processing days on a
 ``WorkingCalendar`` built once: the tests use it to check that the rollups the services keep,
@@ -20,9 +31,7 @@ Both follow the contribution rules written at the top of ``petitions.services``.
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import CharField, Count, F, IntegerField, Q, Sum, Value
@@ -63,75 +72,7 @@ def _received_agency():
     return Coalesce(F("receiving_agency"), F("handling_agency"), output_field=IntegerField())
 
 
-_VALUE = {
-    RollupDimension.TOTAL: lambda: Value("", output_field=CharField()),
-    RollupDimension.CATEGORY: lambda: Cast("category_id", CharField()),
-    RollupDimension.CHANNEL: lambda: F("channel"),
-    RollupDimension.DISTRICT: lambda: Coalesce(F("district__code"), Value("")),
-}
-
-
-def _period(grain: str, field: str):
-    """The local day (or its month) of a datetime field, or of the ``due_date`` date field."""
-    day = F(field) if field == "due_date" else TruncDate(field, tzinfo=TAIPEI)
-    return day if grain == "day" else TruncMonth(day)
-
-
-def _contribution_queries(grain, dimension, per_agency, start, end):
-    """The three aggregate querysets (receipts, due dates, closes) for one grain and row kind,
-    each giving k_period, k_agency, k_value and its measures."""
-    low, high = _bounds(start, end)
-    received = Case.objects.all()
-    due = Case.objects.all()
-    closed = Case.objects.filter(status=CaseStatus.CLOSED)
-    if low:
-        received = received.filter(received_at__gte=low)
-        closed = closed.filter(closed_at__gte=low)
-        due = due.filter(due_date__gte=start)
-    if high:
-        received = received.filter(received_at__lt=high)
-        closed = closed.filter(closed_at__lt=high)
-        due = due.filter(due_date__lte=end)
-
-    def keyed(queryset, period_field, agency):
-        agency = agency if per_agency else Value(ALL_AGENCIES, output_field=IntegerField())
-        return queryset.annotate(
-            k_period=_period(grain, period_field), k_agency=agency, k_value=_VALUE[dimension]()
-        )
-
-    keys = ("k_period", "k_agency", "k_value")
-    received = (
-        keyed(received, "received_at", _received_agency())
-        .values(*keys)
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    due = (
-        keyed(due, "due_date", F("handling_agency"))
-        .values(*keys)
-        .annotate(
-            n=Count("pk"),
-            on_time=Count("pk", filter=Q(status=CaseStatus.CLOSED, closed_on_time=True)),
-            closed=Count("pk", filter=Q(status=CaseStatus.CLOSED)),
-        )
-        .order_by()
-    )
-    # Grouped by processing days as well, which gives the histogram in the same pass.
-    closed = (
-        keyed(closed, "closed_at", F("handling_agency"))
-        .annotate(k_days=F("processing_days"))
-        .values(*keys, "k_days")
-        .annotate(
-            n=Count("pk"),
-            on_time=Count("pk", filter=Q(closed_on_time=True)),
-            satisfaction_sum=Coalesce(Sum("satisfaction"), 0),
-            satisfaction_count=Count("satisfaction"),
-        )
-        .order_by()
-    )
-    return received, due, closed
-
-
+# The figures of a row in the order the SQL below gives them.
 _COLUMNS = (
     "received",
     "fell_due",
@@ -145,89 +86,171 @@ _COLUMNS = (
 )
 
 
-def _select_sql(grain, dimension, per_agency, start, end) -> tuple[str, list]:
-    """One SELECT giving the finished rollup rows of one grain and row kind: k_period, k_agency,
-    k_value, the counters in ``_COLUMNS`` order, and the histogram as JSON."""
-    received, due, closed = _contribution_queries(grain, dimension, per_agency, start, end)
-    sql = []
-    params: list = []
-    for queryset in (received, due, closed):
+def _json_sql() -> tuple[str, str, str]:
+    """The backend's JSON aggregate, its table function over an object's entries, and its
+    empty object."""
+    if connection.vendor == "postgresql":
+        return "jsonb_object_agg", "jsonb_each_text", "'{}'::jsonb"
+    return "json_group_object", "json_each", "'{}'"
+
+
+_KEYS = "dimension, k_period, k_agency, k_value"
+
+
+def _rows_sql(contributions: str) -> str:
+    """Finished rollup rows, one per (dimension, k_period, k_agency, k_value), from the
+    contribution rows given: the ``_COLUMNS`` summed, and the histogram as a JSON object of the
+    ``h_key`` and ``h_n`` of the rows that have an ``h_key``. A JSON object takes each key once,
+    so a row's ``h_key`` must come in at most one contribution row."""
+    object_agg, _each, empty = _json_sql()
+    sums = ", ".join(f"SUM({name})" for name in _COLUMNS)
+    return f"""
+        SELECT {_KEYS}, {sums},
+               COALESCE({object_agg}(h_key, h_n) FILTER (WHERE h_key IS NOT NULL), {empty})
+        FROM ({contributions}) contributions
+        GROUP BY {_KEYS}
+    """
+
+
+_VALUE = {
+    RollupDimension.TOTAL: lambda: Value("", output_field=CharField()),
+    RollupDimension.CATEGORY: lambda: Cast("category_id", CharField()),
+    RollupDimension.CHANNEL: lambda: F("channel"),
+    RollupDimension.DISTRICT: lambda: Coalesce(F("district__code"), Value("")),
+}
+
+
+def _from_cases_sql(dimension, start, end) -> tuple[str, list]:
+    """The SELECT of the agencies' daily rows of one dimension in [start, end] from the case
+    table: what the cases contribute on their receipt, due and closing dates, each kind
+    counted by the ORM in one pass over the cases."""
+    low, high = _bounds(start, end)
+    received = Case.objects.all()
+    due = Case.objects.all()
+    closed = Case.objects.filter(status=CaseStatus.CLOSED)
+    if low:
+        received = received.filter(received_at__gte=low)
+        closed = closed.filter(closed_at__gte=low)
+        due = due.filter(due_date__gte=start)
+    if high:
+        received = received.filter(received_at__lt=high)
+        closed = closed.filter(closed_at__lt=high)
+        due = due.filter(due_date__lte=end)
+
+    def keyed(queryset, day, agency, *extra_keys):
+        return (
+            queryset.annotate(
+                dimension=Value(str(dimension), output_field=CharField()),
+                k_period=day,
+                k_agency=agency,
+                k_value=_VALUE[dimension](),
+            )
+            .values("dimension", "k_period", "k_agency", "k_value", *extra_keys)
+            .order_by()
+        )
+
+    received = keyed(received, TruncDate("received_at", tzinfo=TAIPEI), _received_agency())
+    due = keyed(due, F("due_date"), F("handling_agency")).annotate(
+        n=Count("pk"),
+        on_time=Count("pk", filter=Q(status=CaseStatus.CLOSED, closed_on_time=True)),
+        closed=Count("pk", filter=Q(status=CaseStatus.CLOSED)),
+    )
+    # Grouped by processing days as well, which gives the histogram in the same pass.
+    closed = keyed(
+        closed.annotate(k_days=F("processing_days")),
+        TruncDate("closed_at", tzinfo=TAIPEI),
+        F("handling_agency"),
+        "k_days",
+    ).annotate(
+        n=Count("pk"),
+        on_time=Count("pk", filter=Q(closed_on_time=True)),
+        satisfaction_sum=Coalesce(Sum("satisfaction"), 0),
+        satisfaction_count=Count("satisfaction"),
+    )
+    sql, params = [], []
+    for queryset in (received.annotate(n=Count("pk")), due, closed):
         q_sql, q_params = queryset.query.sql_with_params()
         sql.append(q_sql)
         params.extend(q_params)
-    if connection.vendor == "postgresql":
-        histogram = (
-            "COALESCE(jsonb_object_agg(h_key, h_n) FILTER (WHERE h_key IS NOT NULL), '{}'::jsonb)"
-        )
-    else:
-        histogram = "COALESCE(json_group_object(h_key, h_n) FILTER (WHERE h_key IS NOT NULL), '{}')"
     # The histogram key: "0.5" for a same-day close, else the whole number of days.
     h_key = (
         "CASE WHEN k_days = 0.5 THEN '0.5' ELSE CAST(CAST(k_days AS INTEGER) AS VARCHAR(10)) END"
     )
-    select = f"""
-        SELECT k_period, k_agency, k_value,
-               SUM(received), SUM(fell_due), SUM(fell_due_closed_on_time),
-               SUM(fell_due_closed), SUM(closed),
-               SUM(closed_on_time), SUM(processing_days_sum), SUM(satisfaction_sum),
-               SUM(satisfaction_count), {histogram}
-        FROM (
-            SELECT k_period, k_agency, k_value, n AS received, 0 AS fell_due,
-                   0 AS fell_due_closed_on_time, 0 AS fell_due_closed, 0 AS closed,
-                   0 AS closed_on_time,
-                   0 AS processing_days_sum, 0 AS satisfaction_sum, 0 AS satisfaction_count,
-                   NULL AS h_key, 0 AS h_n
-            FROM ({sql[0]}) received_rows
-            UNION ALL
-            SELECT k_period, k_agency, k_value, 0, n, on_time, closed, 0, 0, 0, 0, 0, NULL, 0
-            FROM ({sql[1]}) due_rows
-            UNION ALL
-            SELECT k_period, k_agency, k_value, 0, 0, 0, 0, n, on_time, k_days * n,
-                   satisfaction_sum, satisfaction_count, {h_key}, n
-            FROM ({sql[2]}) closed_rows
-        ) contributions
-        GROUP BY k_period, k_agency, k_value
+    contributions = f"""
+        SELECT {_KEYS}, n AS received, 0 AS fell_due, 0 AS fell_due_closed_on_time,
+               0 AS fell_due_closed, 0 AS closed, 0 AS closed_on_time,
+               0 AS processing_days_sum, 0 AS satisfaction_sum, 0 AS satisfaction_count,
+               NULL AS h_key, 0 AS h_n
+        FROM ({sql[0]}) received_rows
+        UNION ALL
+        SELECT {_KEYS}, 0, n, on_time, closed, 0, 0, 0, 0, 0, NULL, 0
+        FROM ({sql[1]}) due_rows
+        UNION ALL
+        SELECT {_KEYS}, 0, 0, 0, 0, n, on_time, k_days * n, satisfaction_sum,
+               satisfaction_count, {h_key}, n
+        FROM ({sql[2]}) closed_rows
     """
-    return select, params
+    return _rows_sql(contributions), params
 
 
-def _as_date(value) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, str):
-        return date.fromisoformat(value[:10])
-    return value
+def _from_rollups_sql(rows) -> tuple[str, list]:
+    """The SELECT of rollup rows summed from the DailyRollup rows of ``rows``, a queryset
+    annotated with the k_period and k_agency of the row each is summed into."""
+    _object_agg, each, _empty = _json_sql()
+    rows, params = (
+        rows.annotate(k_value=F("value"))
+        .values("dimension", "k_period", "k_agency", "k_value", *_COLUMNS, "histogram")
+        .order_by()
+        .query.sql_with_params()
+    )
+    sums = ", ".join(f"SUM({name}) AS {name}" for name in _COLUMNS)
+    zeros = ", ".join("0" for _name in _COLUMNS)
+    # The figures and, apart, each histogram key summed over the rows; several agencies' or
+    # days' histograms hold the same key.
+    contributions = f"""
+        SELECT {_KEYS}, {sums}, NULL AS h_key, 0 AS h_n
+        FROM ({rows}) figures
+        GROUP BY {_KEYS}
+        UNION ALL
+        SELECT {_KEYS}, {zeros}, entry.key, SUM(CAST(entry.value AS INTEGER))
+        FROM ({rows}) histograms, {each}(histograms.histogram) entry
+        GROUP BY {_KEYS}, entry.key
+    """
+    return _rows_sql(contributions), [*params, *params]
 
 
-def _figures(counters, histogram) -> dict:
-    """A row read back from ``_select_sql`` as ``rollup_table`` gives it."""
-    figures = dict(zip(_COLUMNS, counters, strict=True))
-    result = {name: int(figures[name] or 0) for name in COUNTERS if name != "processing_days_sum"}
-    result["processing_days_sum"] = Decimal(str(figures["processing_days_sum"] or 0))
-    if isinstance(histogram, str):
-        histogram = json.loads(histogram)
-    result["histogram"] = {k: int(n) for k, n in sorted(histogram.items())}
-    return {name: result[name] for name in (*COUNTERS, "histogram")}
+def _in_period(queryset, field: str, start, end):
+    if start:
+        queryset = queryset.filter(**{f"{field}__gte": start})
+    if end:
+        queryset = queryset.filter(**{f"{field}__lte": end})
+    return queryset
 
 
-def _row_kinds():
-    """(dimension, per_agency) for the eight kinds of row: four dimensions, agency and city."""
-    return [(d, per_agency) for d in RollupDimension for per_agency in (True, False)]
+def _steps(start, end) -> list[tuple[type, str, list]]:
+    """The SELECTs of a rebuild in order, each with the table it fills: the agencies' daily
+    rows of each dimension from the cases, then the city's daily rows and the monthly rows from
+    the daily rows written before them."""
+    daily = _in_period(DailyRollup.objects.all(), "day", start, end)
+    city = daily.exclude(agency_key=ALL_AGENCIES).annotate(
+        k_period=F("day"), k_agency=Value(ALL_AGENCIES, output_field=IntegerField())
+    )
+    monthly = daily.annotate(k_period=TruncMonth("day"), k_agency=F("agency_key"))
+    return [
+        *((DailyRollup, *_from_cases_sql(d, start, end)) for d in RollupDimension),
+        (DailyRollup, *_from_rollups_sql(city)),
+        (MonthlyRollup, *_from_rollups_sql(monthly)),
+    ]
 
 
 def compute_rollups(start: date | None = None, end: date | None = None) -> dict[Key, dict]:
-    """What ``rebuild_rollups`` writes for the whole months around [start, end], read back
-    instead of written."""
-    start, end = month_bounds(start, end)
-    rows: dict[Key, dict] = {}
-    with connection.cursor() as cursor:
-        for grain in GRAINS:
-            for dimension, per_agency in _row_kinds():
-                sql, params = _select_sql(grain, dimension, per_agency, start, end)
-                cursor.execute(sql, params)
-                for period, agency_key, value, *counters, histogram in cursor.fetchall():
-                    key = (grain, _as_date(period), str(dimension), agency_key, value)
-                    rows[key] = _figures(counters, histogram)
+    """What ``rebuild_rollups`` writes for the whole months around [start, end]: the rebuild
+    run in a savepoint, its rows read back, and the savepoint rolled back, so the stored rows
+    stay as they were (on PostgreSQL the rollup tables are locked meanwhile)."""
+    with transaction.atomic():
+        rebuild_rollups(start, end)
+        rows = rollup_table(start, end)
+        transaction.set_rollback(True)
     return rows
 
 
@@ -242,10 +265,10 @@ def rebuild_rollups(start: date | None = None, end: date | None = None) -> int:
             # until the rebuilt rows are committed, and then apply their change on top of them.
             with connection.cursor() as cursor:
                 cursor.execute(f"LOCK TABLE {model._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+    period_fields = dict(GRAINS.values())
     written = 0
     with connection.cursor() as cursor:
-        for grain, (model, period_field) in GRAINS.items():
-            table = model._meta.db_table
+        for model, period_field in period_fields.items():
             # One DELETE in the database: the ORM's delete() would load every row as an
             # object first when any delete signal is listening (a million rows, gigabytes).
             where, params = ["1 = 1"], []
@@ -255,16 +278,15 @@ def rebuild_rollups(start: date | None = None, end: date | None = None) -> int:
             if end:
                 where.append(f"{period_field} <= %s")
                 params.append(end)
-            cursor.execute(f"DELETE FROM {table} WHERE {' AND '.join(where)}", params)
-            columns = ", ".join([period_field, "agency_key", "value", *_COLUMNS, "histogram"])
-            for dimension, per_agency in _row_kinds():
-                sql, params = _select_sql(grain, dimension, per_agency, start, end)
-                # The dimension is a constant column: put it in front of the SELECT's columns.
-                cursor.execute(
-                    f"INSERT INTO {table} (dimension, {columns}) SELECT %s, r.* FROM ({sql}) r",
-                    [str(dimension), *params],
-                )
-                written += cursor.rowcount
+            cursor.execute(
+                f"DELETE FROM {model._meta.db_table} WHERE {' AND '.join(where)}", params
+            )
+        for model, select, params in _steps(start, end):
+            columns = ", ".join(
+                ["dimension", period_fields[model], "agency_key", "value", *_COLUMNS, "histogram"]
+            )
+            cursor.execute(f"INSERT INTO {model._meta.db_table} ({columns}) {select}", params)
+            written += cursor.rowcount
     return written
 
 

@@ -1,0 +1,132 @@
+"""``rebuild_rollups`` derives the city's rows from the agencies' and the monthly rows from the
+daily ones: the cases where such a derivation could go wrong, each rebuilt from empty rollups
+(as after an import that bypassed the services) and checked against a direct computation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from petitions.models import ALL_AGENCIES, DailyRollup, MonthlyRollup
+from petitions.rollups import computed_table, direct_stats, rebuild_rollups, rollup_table
+from petitions.services import close_case, transfer_case
+from tests.petitions.conftest import taipei
+
+pytestmark = pytest.mark.django_db
+
+MARCH = date(2024, 3, 1)
+
+
+def _figures(grain: str, period: date, agency_key: int, dimension: str = "total", value=""):
+    return rollup_table()[(grain, period, dimension, agency_key, value)]
+
+
+def _rebuilt_from_nothing() -> int:
+    """Drop every rollup row the services kept and rebuild them all."""
+    DailyRollup.objects.all().delete()
+    MonthlyRollup.objects.all().delete()
+    written = rebuild_rollups()
+    assert written == len(rollup_table())
+    return written
+
+
+def test_a_rebuild_counts_transferred_cases_for_each_agency_once_in_the_city(
+    make_case, cast, agency_a, agency_b
+):
+    # Three cases received by agency A on Mon 113.3.4 (0501: due Thu 3.7); two move to B, one
+    # of which B closes. Receipt stays with A, the due date and the close go with the case.
+    moved_closed, moved_open, kept = (make_case("2024-03-04 09:00") for _ in range(3))
+    transfer_case(moved_closed, agency_b, by=cast["reviewer"], reason="改分")
+    transfer_case(moved_open, agency_b, by=cast["reviewer"], reason="改分")
+    close_case(moved_closed, at=taipei("2024-03-06 10:00"), satisfaction=4)
+    close_case(kept, at=taipei("2024-03-05 10:00"), satisfaction=2)
+
+    _rebuilt_from_nothing()
+
+    assert rollup_table() == direct_stats()
+    figures = ("received", "fell_due", "closed", "satisfaction_sum", "histogram")
+    a, b, city = (
+        {name: _figures("month", MARCH, key)[name] for name in figures}
+        for key in (agency_a.pk, agency_b.pk, ALL_AGENCIES)
+    )
+    assert a == {
+        "received": 3,
+        "fell_due": 1,
+        "closed": 1,
+        "satisfaction_sum": 2,
+        "histogram": {"1": 1},
+    }
+    assert b == {
+        "received": 0,
+        "fell_due": 2,
+        "closed": 1,
+        "satisfaction_sum": 4,
+        "histogram": {"2": 1},
+    }
+    assert city == {
+        "received": 3,
+        "fell_due": 3,
+        "closed": 2,
+        "satisfaction_sum": 6,
+        "histogram": {"1": 1, "2": 1},
+    }
+    # The city's day of receipt and day of each close, in a dimension other than the total.
+    assert _figures("day", date(2024, 3, 4), ALL_AGENCIES, "channel", "hotline")["received"] == 3
+    assert _figures("day", date(2024, 3, 6), ALL_AGENCIES, "channel", "hotline")["closed"] == 1
+
+
+def test_a_monthly_histogram_sums_keys_found_on_some_days_only(make_case, agency_a):
+    # Received Mon 113.3.4 and 3.5; processing days 0.5 (same day), 1 and 3.
+    close_case(make_case("2024-03-04 09:00"), at=taipei("2024-03-04 17:00"))
+    close_case(make_case("2024-03-04 09:00"), at=taipei("2024-03-05 10:00"))
+    close_case(make_case("2024-03-05 09:00"), at=taipei("2024-03-05 17:00"))
+    close_case(make_case("2024-03-04 09:00"), at=taipei("2024-03-07 10:00"))
+
+    _rebuilt_from_nothing()
+
+    assert rollup_table() == direct_stats()
+    by_day = {
+        day: _figures("day", day, agency_a.pk)["histogram"]
+        for day in (date(2024, 3, 4), date(2024, 3, 5), date(2024, 3, 7))
+    }
+    assert list(by_day.values()) == [{"0.5": 1}, {"0.5": 1, "1": 1}, {"3": 1}]
+    for key in (agency_a.pk, ALL_AGENCIES):
+        month = _figures("month", MARCH, key)
+        assert month["histogram"] == {"0.5": 2, "1": 1, "3": 1}
+        assert (month["closed"], month["processing_days_sum"]) == (4, 5)
+
+
+def test_a_rebuild_of_part_of_the_data_rewrites_only_its_whole_months(make_case):
+    for received in (
+        "2024-01-15 09:00",
+        "2024-02-15 09:00",
+        "2024-03-15 09:00",
+        "2024-04-15 09:00",
+    ):
+        close_case(make_case(received), at=taipei(received.replace("09:00", "16:00")))
+    expected = rollup_table()
+    # Damage every month; the rebuild of 2.20-3.10 must repair February and March whole and
+    # leave January and April (daily and monthly rows) as they are.
+    DailyRollup.objects.update(received=99)
+    MonthlyRollup.objects.update(received=99)
+
+    written = rebuild_rollups(date(2024, 2, 20), date(2024, 3, 10))
+
+    in_range = {k: v for k, v in expected.items() if date(2024, 2, 1) <= k[1] <= date(2024, 3, 31)}
+    assert written == len(in_range)
+    stored = rollup_table()
+    assert {k: v for k, v in stored.items() if k in in_range} == in_range
+    assert {v["received"] for k, v in stored.items() if k not in in_range} == {99}
+    assert stored.keys() == expected.keys()
+
+
+def test_computed_rollups_are_what_a_rebuild_writes_without_writing_them(make_case):
+    close_case(make_case("2024-03-04 09:00"), at=taipei("2024-03-05 10:00"))
+    make_case("2024-04-01 09:00")
+    kept = rollup_table()
+    DailyRollup.objects.update(received=99)
+    damaged = rollup_table()
+
+    assert computed_table() == kept == direct_stats()
+    assert rollup_table() == damaged
