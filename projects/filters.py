@@ -1,11 +1,19 @@
 """Filters shared by the project pages (list, dashboard): one definition of each filter."""
 
 import django_filters
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy
 
 from projects.choices import ForwardCategory, ProjectKind
 from projects.models import Project
 from tainan_rdec.models import Agency, District
+
+
+def host_agencies():
+    """The agencies that host at least one project: the choices of every 主辦機關 filter. A
+    semi-join (EXISTS): joining every project and de-duplicating the agencies cost more than the
+    page's own table at 1,400 projects."""
+    return Agency.objects.filter(Exists(Project.objects.filter(host_agency=OuterRef("pk"))))
 
 
 class ProjectBaseFilter(django_filters.FilterSet):
@@ -15,7 +23,7 @@ class ProjectBaseFilter(django_filters.FilterSet):
     agency = django_filters.ModelChoiceFilter(
         label=gettext_lazy("主辦機關"),
         field_name="host_agency",
-        queryset=Agency.objects.filter(projects__isnull=False).distinct(),
+        queryset=host_agencies(),
         empty_label=gettext_lazy("全部"),
     )
     kind = django_filters.ChoiceFilter(

@@ -19,7 +19,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,9 +28,9 @@ from django.utils.translation import gettext_lazy
 
 from projects import scoring
 from projects.choices import Grade, ProjectKind
+from projects.filters import host_agencies
 from projects.forms.scoring import AdjustmentForm
-from projects.models import AnnualScore, ControlSettings, Project
-from tainan_rdec.models import Agency
+from projects.models import AnnualScore, ControlSettings
 from tainan_rdec.roc import ROC_OFFSET
 from tainan_rdec.scoping import get_visible_or_404, is_commission
 
@@ -71,8 +71,7 @@ class ScoreFilter(django_filters.FilterSet):
     agency = django_filters.ModelChoiceFilter(
         label=gettext_lazy("主辦機關"),
         field_name="project__host_agency",
-        # A semi-join: joining all 1,400 projects and de-duplicating cost more than the table.
-        queryset=Agency.objects.filter(Exists(Project.objects.filter(host_agency=OuterRef("pk")))),
+        queryset=host_agencies(),
         empty_label=gettext_lazy("全部"),
     )
     kind = django_filters.ChoiceFilter(
