@@ -39,7 +39,7 @@ from projects.choices import (
 from projects.home import current_filing_period
 from projects.models import ControlSettings, MonthlyReport, Project
 from projects.services import add_months
-from projects.warning import rate_many
+from projects.warning import listed_for_rating, rate_many
 
 COMPLETED_PHASES = (
     ExecutionPhase.COMPLETION_REPORTED,
@@ -333,20 +333,8 @@ def build_dashboard(projects, *, today: date, rules: ControlSettings | None = No
     counts = _counts(base)
     by_kind, by_status, total = _groups(counts)
 
-    listed_qs = base.filter(control_status=ControlStatus.LISTED).only(
-        "pk",
-        "name",
-        "control_number",
-        "host_agency",
-        "kind",
-        "forward_category",
-        "phase",
-        "planned_completion",
-        "actual_completion",
-    )
+    listed_qs = listed_for_rating(projects)
     listed = list(listed_qs)
-    # The queryset (its rows already fetched) rather than the list: rate_many then filters its
-    # queries by a subquery, not by hundreds of ids written into the SQL.
     ratings = rate_many(listed_qs, today=today, rules=rules, figures_only=True)
     statuses = {pk: rating.assessment.status for pk, rating in ratings.items()}
     lag_counts: dict[str, int] = {}

@@ -41,10 +41,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from itertools import pairwise
 
-from django.db.models import DateField, Exists, Func, OuterRef, Subquery
+from django.db.models import DateField, Exists, Func, OuterRef, Subquery, prefetch_related_objects
 from django.utils.translation import gettext as _
 
-from projects.choices import LagStatus, MilestoneStatus, RiskLevel
+from projects.choices import ControlStatus, LagStatus, MilestoneStatus, RiskLevel
 from projects.lag import (
     FLAG_CHECKPOINT_OVERDUE,
     FLAG_CONSECUTIVE,
@@ -59,6 +59,7 @@ from projects.models import (
     MonthlyReport,
     PlanBaseline,
     PlannedPoint,
+    Project,
 )
 from projects.services import add_months, month_start
 from tainan_rdec.roc import format_roc_date, format_roc_month
@@ -296,3 +297,53 @@ def rate_many(
         )
         for p in projects
     }
+
+
+# What the rating and the pages listing rated projects (dashboard, early warning) read of one.
+RATED_FIELDS = (
+    "pk",
+    "name",
+    "control_number",
+    "host_agency",
+    "kind",
+    "forward_category",
+    "phase",
+    "planned_completion",
+    "actual_completion",
+)
+
+
+def listed_for_rating(projects):
+    """The listed projects among ``projects`` (a queryset: the page's filters), with the columns
+    the rating and the lists read. A plain queryset over the selected ids: the filters may join
+    districts, which would repeat a project. Fetch its rows, then hand the queryset itself to
+    ``rate_many``, which filters its queries by a subquery rather than by hundreds of ids."""
+    return Project.objects.filter(
+        pk__in=projects.values("pk"), control_status=ControlStatus.LISTED
+    ).only(*RATED_FIELDS)
+
+
+@dataclass
+class WarningList:
+    """The early-warning list (預警): high-risk, then medium-risk projects, each by control
+    number, as (project, Rating) pairs; low-risk ones are only counted."""
+
+    high: list
+    medium: list
+    low_count: int
+
+
+def warning_list(projects, *, today: date, rules: ControlSettings) -> WarningList:
+    """Rate the listed projects among ``projects`` (figures only) into the early-warning list.
+    Only the rows shown read their agency: one query for those, not a join for all."""
+    listed_qs = listed_for_rating(projects)
+    listed = list(listed_qs)
+    ratings = rate_many(listed_qs, today=today, rules=rules, figures_only=True)
+    rows = sorted(
+        ((p, ratings[p.pk]) for p in listed),
+        key=lambda pair: (LEVEL_ORDER[pair[1].level], pair[0].control_number),
+    )
+    high = [row for row in rows if row[1].level == RiskLevel.HIGH]
+    medium = [row for row in rows if row[1].level == RiskLevel.MEDIUM]
+    prefetch_related_objects([project for project, _rating in high + medium], "host_agency")
+    return WarningList(high, medium, len(rows) - len(high) - len(medium))

@@ -10,7 +10,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 import django_filters
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,7 +22,7 @@ from projects.dashboard import build_dashboard
 from projects.filters import ProjectBaseFilter
 from projects.forms.packets import FIRST_ROC_YEAR
 from projects.models import ControlSettings, Project
-from projects.warning import LEVEL_ORDER, rate_many
+from projects.warning import warning_list
 from tainan_rdec.choices import Role
 from tainan_rdec.roc import ROC_OFFSET
 from tainan_rdec.scoping import role_required
@@ -113,28 +113,8 @@ def early_warning(request):
     today = timezone.localdate()
     rules = ControlSettings.get()
     filterset, projects = _filtered(request, today)
-    listed_qs = Project.objects.filter(
-        pk__in=projects.values("pk"), control_status=ControlStatus.LISTED
-    ).only(
-        "pk",
-        "name",
-        "control_number",
-        "host_agency",
-        "phase",
-        "planned_completion",
-        "actual_completion",
-    )
-    listed = list(listed_qs)
-    # The queryset (its rows already fetched): rate_many filters by a subquery, not by ids.
-    ratings = rate_many(listed_qs, today=today, rules=rules, figures_only=True)
-    rows = sorted(
-        ((p, ratings[p.pk]) for p in listed),
-        key=lambda pair: (LEVEL_ORDER[pair[1].level], pair[0].control_number),
-    )
-    high = [row for row in rows if row[1].level == RiskLevel.HIGH]
-    medium = [row for row in rows if row[1].level == RiskLevel.MEDIUM]
-    # Low risk is only counted: only the rows shown need their agency.
-    prefetch_related_objects([project for project, _rating in high + medium], "host_agency")
+    found = warning_list(projects, today=today, rules=rules)
+    high, medium = found.high, found.medium
     return render(
         request,
         "projects/early_warning.html",
@@ -144,7 +124,7 @@ def early_warning(request):
             "today": today,
             "high": high,
             "medium": medium,
-            "low_count": len(rows) - len(high) - len(medium),
+            "low_count": found.low_count,
             "sections": [
                 {
                     "level": RiskLevel.HIGH.value,
