@@ -328,6 +328,15 @@ class MonthWidget(DateWidget):
         return f"{value.year - ROC_OFFSET}/{value.month:02d}"
 
 
+# A moment as the export writes it and most files hold it: a date with separators, one space,
+# and a clock (``113/03/26 14:05``, ``2024-03-26 14:05:09``), in ASCII.
+_PLAIN_MOMENT = re.compile(
+    r"(\d{1,4}[./-]\d{1,2}[./-]\d{1,2}) (\d{1,2}):(\d{2})(?::(\d{2}))?", re.ASCII
+)
+# The most dates remembered per column (five years are 1,827 days).
+_DAYS_REMEMBERED = 20_000
+
+
 class DateTimeWidget(DateWidget):
     """A moment: ``113/03/26 14:05`` (Taipei time), ISO ``2024-03-26T14:05:00+08:00``, an Excel
     date-time cell or serial. Exported as ``113/03/26 14:05:09`` in Taipei time."""
@@ -336,7 +345,17 @@ class DateTimeWidget(DateWidget):
         "民國年月日 時:分，例如 113/03/26 14:05；也接受西元 2024-03-26 14:05。"
     )
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._days: dict[str, datetime.date] = {}
+
     def to_python(self, value):
+        if isinstance(value, str) and (moment := self._plain_moment(value)) is not None:
+            return moment
+        return self.read(value)
+
+    def read(self, value) -> datetime.datetime:
+        """The full reading of any date-like cell."""
         try:
             day, time, text = read_moment(value)
         except ROCDateError as error:
@@ -346,6 +365,29 @@ class DateTimeWidget(DateWidget):
         if time.tzinfo is not None:
             return datetime.datetime.combine(day, time)
         return datetime.datetime.combine(day, time, tzinfo=TAIPEI)
+
+    def _plain_moment(self, text: str) -> datetime.datetime | None:
+        """A plain moment (``_PLAIN_MOMENT``) read as its date and its clock apart, the date's
+        reading remembered: what the full reading gives, for a tenth of its cost (a case file
+        has two moments a row, of a few thousand distinct days). None for any other cell, and
+        for one whose date or clock is wrong, which the full reading reads and explains."""
+        match = _PLAIN_MOMENT.fullmatch(text)
+        if match is None:
+            return None
+        date_text, hour, minute, second = match.groups()
+        hour, minute, second = int(hour), int(minute), int(second or 0)
+        if hour > 23 or minute > 59 or second > 59:
+            return None
+        day = self._days.get(date_text)
+        if day is None:
+            try:
+                # The date alone, read as a date column reads it, range checked.
+                day = DateWidget.to_python(self, date_text)
+            except ValueError:
+                return None
+            if len(self._days) < _DAYS_REMEMBERED:
+                self._days[date_text] = day
+        return datetime.datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=TAIPEI)
 
     def render(self, value, obj=None, **kwargs):
         if not value:
