@@ -27,8 +27,12 @@ What makes it fast without checking less:
   so a million rows cost a million readings of their free text and moments, not of their codes;
 - on PostgreSQL, a big file's rows are read and checked in worker processes
   (``tainan_rdec.importing.workers``, ``settings.IMPORT_WORKERS``) by the same ``RowChecker``,
-  while this process reads the file, catches repeated numbers and writes; the problems are put
-  back in row order, so a file gets the same answer either way (tested).
+  which also looks up the numbers already registered (on the worker's own connection: the
+  cases committed before the import) and formats the new cases as COPY text, while this
+  process reads the file, catches repeated numbers and passes the text on; the problems are put
+  back in row order, so a file gets the same answer either way (tested);
+- the case table's foreign keys are checked as each chunk is written, not all at commit, so
+  PostgreSQL's checks run while the workers check the next chunks.
 
 All or nothing: the rows are written inside one transaction while the file is read; at the
 end, any problem (or a dry run) rolls everything back. The rollups of the months the file
@@ -48,6 +52,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+import psycopg
 import tablib
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -56,6 +61,7 @@ from django.db.models import signals
 from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg.copy import FileWriter
 
 from petitions.models import Case
 from petitions.resources import CaseResource
@@ -184,34 +190,62 @@ def _rows(handle) -> Iterator[tuple[int, list[str]]]:
         text.detach()
 
 
-class _Writer:
-    """Records (tuples in ``COLUMNS`` order) to the database in batches: one COPY per batch on
-    PostgreSQL (a connection in a COPY can run nothing else, and the batch check queries
-    between batches), bulk_create elsewhere."""
+def _copy_sql() -> str:
+    columns = ", ".join(f'"{c}"' for c in COLUMNS)
+    return f"COPY {Case._meta.db_table} ({columns}) FROM STDIN"
 
-    def __init__(self):
-        self.pending: list[tuple] = []
 
-    def add(self, record: tuple) -> None:
-        self.pending.append(record)
+def _encode(records: list[tuple]) -> bytes:
+    """Records as the text of a COPY, formatted by psycopg with this process's connection's
+    adapters (those of the importing connection: the same settings), so that a worker does the
+    formatting and the importing process only passes the bytes on."""
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor:
+        with psycopg.Copy(cursor.cursor, binary=False, writer=FileWriter(buffer)) as copy:
+            for record in records:
+                copy.write_row(record)
+    return buffer.getvalue()
 
-    def flush(self) -> None:
-        if not self.pending:
-            return
-        if connection.vendor == "postgresql":
-            columns = ", ".join(f'"{c}"' for c in COLUMNS)
-            with connection.cursor() as cursor:
-                with cursor.cursor.copy(
-                    f"COPY {Case._meta.db_table} ({columns}) FROM STDIN"
-                ) as copy:
-                    for record in self.pending:
-                        copy.write_row(record)
-        else:
-            Case.objects.bulk_create(
-                [Case(**dict(zip(COLUMNS, record, strict=True))) for record in self.pending],
-                batch_size=1000,
+
+def _write(block) -> None:
+    """A checked chunk's new cases to the case table: on PostgreSQL its COPY text
+    (``_encode``) in one COPY, elsewhere its records with bulk_create."""
+    if not block:
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor, cursor.cursor.copy(_copy_sql()) as copy:
+            copy.write(block)
+    else:
+        Case.objects.bulk_create(
+            [Case(**dict(zip(COLUMNS, record, strict=True))) for record in block],
+            batch_size=1000,
+        )
+
+
+@contextlib.contextmanager
+def _foreign_keys_checked_as_written():
+    """The case table's foreign keys checked at the end of each COPY rather than at commit.
+    Django declares them deferred (checked at commit); PostgreSQL then checks a whole file's
+    rows (five keys a case) in one go at the end, on one core, while the worker processes have
+    nothing left to do. Checked as each chunk is written, the checks run while the workers go
+    on checking the next chunks. Same checks; the keys are deferred again afterwards, as the
+    rest of a caller's transaction expects."""
+    names = ""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT quote_ident(conname) FROM pg_constraint WHERE conrelid = %s::regclass "
+                "AND contype = 'f' AND condeferred",
+                [Case._meta.db_table],
             )
-        self.pending = []
+            names = ", ".join(name for (name,) in cursor.fetchall())
+            if names:
+                cursor.execute(f"SET CONSTRAINTS {names} IMMEDIATE")
+    yield
+    # (After an error the transaction, or its savepoint, rolls back, and with it this setting.)
+    if names:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET CONSTRAINTS {names} DEFERRED")
 
 
 def import_cases_csv(
@@ -235,14 +269,15 @@ def import_cases_csv(
             except WorkersUnavailable:
                 log.info("case import: cannot start worker processes; checking rows in process")
         with pool or contextlib.nullcontext(), transaction.atomic():
-            _import(
-                _rows(handle),
-                outcome,
-                user=user,
-                progress=progress,
-                cancelled=cancelled,
-                pool=pool,
-            )
+            with _foreign_keys_checked_as_written():
+                _import(
+                    _rows(handle),
+                    outcome,
+                    user=user,
+                    progress=progress,
+                    cancelled=cancelled,
+                    pool=pool,
+                )
             if not outcome.ok or dry_run:
                 transaction.set_rollback(True)
     except ImportFileError as error:
@@ -282,37 +317,19 @@ def _import(rows, outcome: BulkOutcome, *, user, progress, cancelled=None, pool=
     seen: dict[object, int] = {}
     key_names = "".join(f"「{c.column_name}」" for c in resource.key_columns())
     chunk: list[tuple[int, list]] = []
-    writer = _Writer()
     span = _Span()
     checker = None if pool is not None else RowChecker(user)
 
-    def take(result) -> None:
-        """A checked chunk: its problems, and its records once the numbers already registered
-        are known (unchanged rows are skipped, changed ones refused)."""
-        records, row_problems = result
-        for problem in row_problems:
+    def take(checked: Checked) -> None:
+        """A checked chunk: its problems and counts, and its new cases written while the file
+        has no problem."""
+        for problem in checked.problems:
             problems.add(problem)
-        existing = _registered([record[NUMBER] for _n, record in records])
-        for number, record in records:
-            stored = existing.get(record[NUMBER])
-            if stored is None:
-                outcome.new += 1
-                if outcome.ok:
-                    writer.add(record)
-                    span.add(record)
-            elif all(getattr(stored, name) == record[i] for name, i in COMPARED_AT):
-                outcome.unchanged += 1
-            else:
-                problems.add(
-                    ImportProblem(
-                        _(
-                            "案件編號「{number}」已登錄，內容與檔案不同；案件匯入只新增案件，"
-                            "已登錄的案件請在案件頁面處理。"
-                        ).format(number=record[NUMBER]),
-                        row=number,
-                    )
-                )
-        writer.flush()
+        outcome.new += checked.new
+        outcome.unchanged += checked.unchanged
+        if outcome.ok:
+            _write(checked.block)
+            span.merge(checked.span)
 
     def hand_over() -> None:
         if pool is None:
@@ -403,6 +420,19 @@ def _add_errors(add, resource, number: int, error: ValidationError) -> None:
             add(ImportProblem(str(message), row=number, column=column))
 
 
+@dataclass
+class Checked:
+    """A chunk of rows checked: its new cases ready to write (COPY text on PostgreSQL, else
+    records), how many were new and unchanged, the problems of the others, and the span of
+    days of the new ones."""
+
+    block: bytes | list
+    new: int
+    unchanged: int
+    problems: list[ImportProblem]
+    span: _Span
+
+
 class _Span:
     """The moments and due dates of the records written, kept as a running first and last: the
     rollups of the days between them are rebuilt. Moments are compared as they are and turned
@@ -424,6 +454,16 @@ class _Span:
         self.last = max(self.last, *moments)
         self.first_due = min(self.first_due, due)
         self.last_due = max(self.last_due, due)
+
+    def merge(self, other: _Span) -> None:
+        if other.first is None:
+            return
+        if self.first is None:
+            vars(self).update(vars(other))
+            return
+        self.first, self.last = min(self.first, other.first), max(self.last, other.last)
+        self.first_due = min(self.first_due, other.first_due)
+        self.last_due = max(self.last_due, other.last_due)
 
     def days(self) -> tuple[date, date]:
         return (
@@ -473,7 +513,7 @@ class RowChecker:
             if type(column.widget).cell_key is not PortalWidget.cell_key
         }
 
-    def __call__(self, chunk: tuple[tuple, list]) -> tuple[list, list[ImportProblem]]:
+    def __call__(self, chunk: tuple[tuple, list]) -> Checked:
         names, rows = chunk
         records, problems = [], []
         # One moment for the chunk's cases: they are written together.
@@ -485,7 +525,35 @@ class RowChecker:
             case = self.case_of(number, row, problems.append)
             if case is not None:
                 records.append((number, tuple([getattr(case, name) for name in COLUMNS])))
-        return records, problems
+        return self.settle(records, problems)
+
+    def settle(self, records: list[tuple[int, tuple]], problems: list) -> Checked:
+        """The valid rows against the cases already registered, looked up on this process's
+        connection: a number registered with the same content is unchanged and skipped, with
+        other content refused. A worker's connection sees the cases committed before the
+        import, which are the ones that count: a number the file itself repeats never gets
+        here twice (the importing process refuses the repeat first)."""
+        existing = _registered([record[NUMBER] for _n, record in records])
+        new, unchanged, span = [], 0, _Span()
+        for number, record in records:
+            stored = existing.get(record[NUMBER])
+            if stored is None:
+                new.append(record)
+                span.add(record)
+            elif all(getattr(stored, name) == record[i] for name, i in COMPARED_AT):
+                unchanged += 1
+            else:
+                problems.append(
+                    ImportProblem(
+                        _(
+                            "案件編號「{number}」已登錄，內容與檔案不同；案件匯入只新增案件，"
+                            "已登錄的案件請在案件頁面處理。"
+                        ).format(number=record[NUMBER]),
+                        row=number,
+                    )
+                )
+        block = _encode(new) if connection.vendor == "postgresql" else new
+        return Checked(block, len(new), unchanged, problems, span)
 
     def new_case(self) -> Case:
         """A new blank case: a copy of one built once, when no receiver of Django's init

@@ -305,3 +305,32 @@ def test_worker_processes_check_rows_as_the_importing_process_does(
     assert len(pools) == 2 and outcome.ok and outcome.new == 2500
     assert _cases() == expected_cases
     assert rollup_table() == expected_rollups
+
+    # The numbers already registered are looked up by the workers, on their own connections:
+    # the same content is unchanged, other content refused with the importing process's words.
+    again = import_cases_csv(io.BytesIO(good))
+    assert again.ok and (again.new, again.unchanged) == (0, 2500)
+    changed = good_rows(2500)
+    changed[2100][7] = "改寫的案情描述"
+    refused = import_cases_csv(io.BytesIO(csv_bytes(changed)))
+    [problem] = refused.problems
+    assert str(problem).startswith("第2102列：案件編號") and "已登錄" in str(problem)
+    assert len(pools) == 4 and _cases() == expected_cases
+
+
+@pytest.mark.postgres
+def test_the_case_keys_are_deferred_again_after_an_import(city_agencies):
+    """The import checks the case table's foreign keys as each chunk is written; afterwards
+    they are deferred again for the rest of the caller's transaction (here the test's)."""
+    from django.db import connection
+
+    from tainan_rdec.models import Agency
+
+    assert import_cases_csv(io.BytesIO(csv_bytes(good_rows(5)))).new == 5
+    case = Case.objects.first()
+    missing = Agency.objects.order_by("-pk").first().pk + 1000
+    with connection.cursor() as cursor:
+        # Deferred: a case naming a missing agency would be refused at commit, not at once.
+        sql = "UPDATE petitions_case SET handling_agency_id = %s WHERE id = %s"
+        cursor.execute(sql, [missing, case.pk])
+        cursor.execute(sql, [case.handling_agency_id, case.pk])
