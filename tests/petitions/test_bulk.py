@@ -334,3 +334,28 @@ def test_the_case_keys_are_deferred_again_after_an_import(city_agencies):
         sql = "UPDATE petitions_case SET handling_agency_id = %s WHERE id = %s"
         cursor.execute(sql, [missing, case.pk])
         cursor.execute(sql, [case.handling_agency_id, case.pk])
+
+
+@pytest.mark.postgres
+def test_a_big_import_refreshes_the_case_tables_statistics_before_the_rebuild(
+    city_agencies, monkeypatch
+):
+    """From ``ANALYZE_FROM`` new cases the planner is told about them (ANALYZE) before the
+    rollups are rebuilt from the case table; a small import leaves the statistics alone."""
+    from django.db import connection
+
+    from petitions import bulk
+
+    def sampled_rows():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'petitions_case'")
+            return cursor.fetchone()[0]
+
+    before = sampled_rows()
+    monkeypatch.setattr(bulk, "ANALYZE_FROM", 30)
+    assert import_cases_csv(io.BytesIO(csv_bytes(good_rows(20)))).new == 20
+    assert sampled_rows() == before
+
+    more = [[f"UNMORE{i}", *row[1:]] for i, row in enumerate(good_rows(40, seed=2))]
+    assert import_cases_csv(io.BytesIO(csv_bytes(more))).new == 40
+    assert sampled_rows() == Case.objects.count() == 60
