@@ -197,10 +197,14 @@ def _from_rollups_sql(rows) -> tuple[str, list]:
     """The SELECT of rollup rows summed from the DailyRollup rows of ``rows``, a queryset
     annotated with the k_period and k_agency of the row each is summed into."""
     _object_agg, each, _empty = _json_sql()
-    rows, params = (
-        rows.annotate(k_value=F("value"))
-        .values("dimension", "k_period", "k_agency", "k_value", *_COLUMNS, "histogram")
-        .order_by()
+    rows = rows.annotate(k_value=F("value")).order_by()
+    figures, figure_params = rows.values(
+        "dimension", "k_period", "k_agency", "k_value", *_COLUMNS
+    ).query.sql_with_params()
+    # Only the rows that hold a histogram (days with a case closed): most rows hold none.
+    histograms, histogram_params = (
+        rows.exclude(histogram={})
+        .values("dimension", "k_period", "k_agency", "k_value", "histogram")
         .query.sql_with_params()
     )
     sums = ", ".join(f"SUM({name}) AS {name}" for name in _COLUMNS)
@@ -209,14 +213,14 @@ def _from_rollups_sql(rows) -> tuple[str, list]:
     # days' histograms hold the same key.
     contributions = f"""
         SELECT {_KEYS}, {sums}, NULL AS h_key, 0 AS h_n
-        FROM ({rows}) figures
+        FROM ({figures}) figures
         GROUP BY {_KEYS}
         UNION ALL
         SELECT {_KEYS}, {zeros}, entry.key, SUM(CAST(entry.value AS INTEGER))
-        FROM ({rows}) histograms, {each}(histograms.histogram) entry
+        FROM ({histograms}) histograms, {each}(histograms.histogram) entry
         GROUP BY {_KEYS}, entry.key
     """
-    return _rows_sql(contributions), [*params, *params]
+    return _rows_sql(contributions), [*figure_params, *histogram_params]
 
 
 def _in_period(queryset, field: str, start, end):
