@@ -2,11 +2,13 @@
 Infrastructure Data Standard, schema version 0.9), served read-only and without login by
 projects/views/open_data.py.
 
-The schema. The official OC4IDS JSON schema could not be obtained where this portal is built (no
-network, and it is on no package registry), so ``oc4ids_schema.json`` beside this module is the
-portal's own description of the OC4IDS fields it publishes, written from the standard's
-documented structure: exactly the subset built here, with the codelist values used. It is not
-the official schema. The tests validate every package against it.
+The schema. The package was checked, outside this repository, against the official OC4IDS
+0.9.5 project schema (open-contracting/infrastructure, commit 40b5573) and the 0.9.3 project
+package schema (commit c0f26b1). ``oc4ids_schema.json`` beside this module is the portal's own
+description of the fields it publishes, not the official schema: exactly the subset built here,
+closed to anything else, and following the official rules (closed codelists, minimum counts,
+unique items, formats) for those fields. The tests validate every package against it. A
+package holds at least one project: while nothing is published the URL answers 404.
 
 What is published (``published_projects``), by control status:
 
@@ -17,29 +19,42 @@ What is published (``published_projects``), by control status:
 - not 暫緩列管: while control is suspended no report is filed or reviewed, so the commission
   cannot vouch for the figures; the project is published again when control resumes.
 
-Status (OC4IDS projectStatus codelist), from the control status and the execution phase:
+Status (OC4IDS projectStatus codelist, closed), from the control status and the execution phase:
 
 ==========  =========================================================  ==============
 列管狀態    執行階段                                                   status
 ==========  =========================================================  ==============
-列管中      規劃設計, 招標                                             planning
-列管中      施工中, 停工中, 已申報竣工, 驗收中, 結算付款中, 已解約     implementation
-列管中      已結案                                                     completed
-解除列管    已申報竣工 or later, or an actual completion date entered  completed
+列管中      規劃設計, 招標, 施工中, 停工中, 已解約                     implementation
+列管中      已申報竣工, 驗收中, 結算付款中                             completion
+列管中      已結案                                                     maintenance
+解除列管    已申報竣工 or later, or an actual completion date entered  maintenance
 解除列管    any other (control ended before the works were finished)   cancelled
 ==========  =========================================================  ==============
 
-A stoppage is a pause of the works, and a terminated contract is re-tendered under a new
-tender number (DOMAIN.md): both stay ``implementation`` while the project is under control.
-``pipeline`` is never published: listing needs an approved budget and a planned S-curve, so
-every published project is past identification.
+Why. Listing needs an approved budget, which the codelist puts at the end of preparation ("...
+and the resulting budget authorization"), so every published project is past identification
+and preparation; and its implementation "covers the procurement and implementation of the group
+of works or services (such as design and supervision)", so design (規劃設計) and tendering (招標)
+are implementation too. Completion "covers the handover of the assets and close-out activities":
+from the reported completion (已申報竣工) through acceptance to the final payment. A closed
+project (結案) has finished its close-out; the codelist's old ``completed`` ("Close-out activities
+were completed") is deprecated in favour of ``maintenance``, so a closed project is
+``maintenance``. Control ends when a project closes, so a delisted project whose works were
+finished is taken as closed: ``maintenance`` too; one delisted before its works were finished
+is ``cancelled`` ("before close-out activities were completed, and is inactive"). A
+stoppage is a pause of the works, and a terminated contract is re-tendered under a new tender
+number (DOMAIN.md): both stay ``implementation`` while the project is under control. The
+portal does not follow an asset's end of life: ``decommissioning`` and ``decommissioned`` are
+never given.
 
 Progress. ``period`` is the planned start and completion: the baseline. ``forecasts`` holds the
 current planned S-curve, one observation per month (cumulative planned %); ``metrics`` holds,
-under the same metric id, the actual cumulative % of each monthly report the commission
-accepted. A draft, returned or merely submitted report is not published: review may still
-change it. ``completion`` (completed projects only) gives the actual completion date and, as
-the final value, 實支數 + 應付未付數 of the latest accepted report.
+under the same metric id (metricID ``physicalProgress``), the actual cumulative % of each
+monthly report the commission accepted. A draft, returned or merely submitted report is not
+published: review may still change it. A metric needs at least one observation, so a project
+with no current S-curve has no ``forecasts``, and one with no accepted report yet no
+``metrics``. ``completion`` (``maintenance`` projects only) gives the actual completion date
+and, as the final value, 實支數 + 應付未付數 of the latest accepted report.
 
 Personal data: none. No user (creator, filer, reviewer) is read, nor an agency's contact person,
 nor the reports' narrative text, which may name people.
@@ -71,33 +86,37 @@ CURRENCY = "TWD"
 # 政府資料開放授權條款－第1版: the licence of Taiwan's government open data.
 LICENSE = "https://data.gov.tw/license"
 PUBLISHER = gettext_lazy("臺南市政府研究發展考核委員會")
-# One metric, planned in ``forecasts`` and measured in ``metrics``: the same id pairs them.
-PROGRESS_METRIC = "physical-progress"
+# One metric, planned in ``forecasts`` and measured in ``metrics``: the same id pairs them. The
+# code is the metricID codelist's (open, but its own code is the one to use).
+PROGRESS_METRIC = "physicalProgress"
 
 PUBLISHED_STATUSES = (ControlStatus.LISTED, ControlStatus.DELISTED)
 
 
 class Oc4idsStatus(models.TextChoices):
-    """OC4IDS projectStatus codelist. An external standard's codes, used by this export only,
-    so they live here rather than in projects/choices.py."""
+    """OC4IDS projectStatus codelist (closed), in the standard's order. An external standard's
+    codes, used by this export only, so they live here rather than in projects/choices.py."""
 
-    PIPELINE = "pipeline", gettext_lazy("規劃前期")
-    PLANNING = "planning", gettext_lazy("規劃中")
+    IDENTIFICATION = "identification", gettext_lazy("構想")
+    PREPARATION = "preparation", gettext_lazy("準備")
     IMPLEMENTATION = "implementation", gettext_lazy("執行中")
-    COMPLETED = "completed", gettext_lazy("已完成")
+    COMPLETION = "completion", gettext_lazy("完工結算")
+    MAINTENANCE = "maintenance", gettext_lazy("營運維護")
+    DECOMMISSIONING = "decommissioning", gettext_lazy("除役中")
+    DECOMMISSIONED = "decommissioned", gettext_lazy("已除役")
     CANCELLED = "cancelled", gettext_lazy("已取消")
 
 
 LISTED_STATUS = {
-    ExecutionPhase.PLANNING: Oc4idsStatus.PLANNING,
-    ExecutionPhase.TENDERING: Oc4idsStatus.PLANNING,
+    ExecutionPhase.PLANNING: Oc4idsStatus.IMPLEMENTATION,
+    ExecutionPhase.TENDERING: Oc4idsStatus.IMPLEMENTATION,
     ExecutionPhase.CONSTRUCTION: Oc4idsStatus.IMPLEMENTATION,
     ExecutionPhase.STOPPED: Oc4idsStatus.IMPLEMENTATION,
-    ExecutionPhase.COMPLETION_REPORTED: Oc4idsStatus.IMPLEMENTATION,
-    ExecutionPhase.ACCEPTANCE: Oc4idsStatus.IMPLEMENTATION,
-    ExecutionPhase.SETTLEMENT: Oc4idsStatus.IMPLEMENTATION,
     ExecutionPhase.TERMINATED: Oc4idsStatus.IMPLEMENTATION,
-    ExecutionPhase.CLOSED: Oc4idsStatus.COMPLETED,
+    ExecutionPhase.COMPLETION_REPORTED: Oc4idsStatus.COMPLETION,
+    ExecutionPhase.ACCEPTANCE: Oc4idsStatus.COMPLETION,
+    ExecutionPhase.SETTLEMENT: Oc4idsStatus.COMPLETION,
+    ExecutionPhase.CLOSED: Oc4idsStatus.MAINTENANCE,
 }
 WORKS_FINISHED = frozenset(
     {
@@ -194,7 +213,7 @@ def project_id(project: Project) -> str:
 def project_status(project: Project) -> Oc4idsStatus:
     if project.control_status == ControlStatus.DELISTED:
         if project.phase in WORKS_FINISHED or project.actual_completion is not None:
-            return Oc4idsStatus.COMPLETED
+            return Oc4idsStatus.MAINTENANCE
         return Oc4idsStatus.CANCELLED
     return LISTED_STATUS[project.phase]
 
@@ -230,27 +249,30 @@ def _percent_observation(month: datetime.date, percent) -> dict:
 
 
 def _forecasts(project: Project) -> list[dict]:
-    # Listing through the portal requires an S-curve, but an imported project may lack one:
-    # it is published with no planned observations rather than failing the whole package.
+    """The current planned S-curve, or nothing: listing through the portal requires one, but an
+    imported project may lack it, and a metric without observations is not valid OC4IDS."""
     baseline = project.current_baselines[0] if project.current_baselines else None
-    forecast = {
-        "id": PROGRESS_METRIC,
-        "title": _("累計進度"),
-        "description": _("每月累計預定完成百分比。"),
-        "observations": [],
-    }
-    if baseline is not None:
-        forecast["description"] = _("每月累計預定完成百分比（預定進度第{version}版）。").format(
-            version=baseline.version
-        )
-        forecast["observations"] = [
-            _percent_observation(point.month, point.planned_percent)
-            for point in baseline.points.all()
-        ]
-    return [forecast]
+    points = list(baseline.points.all()) if baseline is not None else []
+    if not points:
+        return []
+    return [
+        {
+            "id": PROGRESS_METRIC,
+            "title": _("累計進度"),
+            "description": _("每月累計預定完成百分比（預定進度第{version}版）。").format(
+                version=baseline.version
+            ),
+            "observations": [
+                _percent_observation(point.month, point.planned_percent) for point in points
+            ],
+        }
+    ]
 
 
 def _metrics(project: Project) -> list[dict]:
+    """The accepted reports' actual progress, or nothing before the first is accepted."""
+    if not project.accepted_reports:
+        return []
     return [
         {
             "id": PROGRESS_METRIC,
@@ -309,9 +331,14 @@ def project_json(project: Project) -> dict:
     districts = list(project.districts.all())
     if districts:
         data["locations"] = [{"id": d.code, "description": d.name} for d in districts]
-    data["forecasts"] = _forecasts(project)
-    data["metrics"] = _metrics(project)
-    if status == Oc4idsStatus.COMPLETED:
+    # OC4IDS wants at least one metric in each list: an empty one is left out.
+    forecasts = _forecasts(project)
+    if forecasts:
+        data["forecasts"] = forecasts
+    metrics = _metrics(project)
+    if metrics:
+        data["metrics"] = metrics
+    if status == Oc4idsStatus.MAINTENANCE:
         data["completion"] = _completion(project)
     return data
 

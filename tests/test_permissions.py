@@ -273,10 +273,15 @@ def world(cast, settings, tmp_path):
     }
 
 
+# Paths that name none of the world's objects but answer from them: the package of the
+# published projects holds the world's project (with none published there is no package: 404).
+READS_THE_WORLD = {"open_data:oc4ids_projects"}
+
+
 @pytest.mark.parametrize(("url_name", "who"), CASES)
 def test_permission_matrix(request, client_as, url_name, who):
     path, expected = MATRIX[url_name]
-    if "{" in path:
+    if "{" in path or url_name in READS_THE_WORLD:
         path = path.format(**request.getfixturevalue("world"))
     response = client_as(who).get(path)
     if response.streaming:

@@ -60,8 +60,12 @@ def oc4ids_projects(request):
     if body is None:
         projects = oc4ids.with_package_data(oc4ids.published_projects())
         uri = _absolute(reverse("open_data:oc4ids_projects"))
-        body = json.dumps(oc4ids.build_package(projects, uri=uri), ensure_ascii=False)
+        package = oc4ids.build_package(projects, uri=uri)
+        body = json.dumps(package, ensure_ascii=False) if package["projects"] else ""
         cache.set(key, body, PACKAGE_CACHE_SECONDS)
+    if not body:
+        # An OC4IDS package holds at least one project: with none published there is none.
+        return _json({"detail": _("目前沒有已公開的列管案件。")}, status=404)
     return _json(body, filename=f"{settings.OC4IDS_PREFIX}projects.json")
 
 

@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 
 from projects import oc4ids, services
 from projects.choices import ControlStatus, ExecutionPhase, ReportState
-from projects.models import PlannedPoint, Project
+from projects.models import PlanBaseline, PlannedPoint, Project
 from tainan_rdec.models import District
 from tainan_rdec.workdays import TAIPEI
 from tests.projects.factories import filed_report, make_project
@@ -43,7 +43,8 @@ def _project(package, number):
 
 @pytest.fixture
 def varied_projects(agency_a, agency_b):
-    """One published project in each status the export can give, with reports and districts."""
+    """One published project in each status the export can give, with reports and districts.
+    P-PLAN and P-DROP have no accepted report, so no ``metrics``."""
     make_project(agency_a, control_number="P-PLAN", phase=ExecutionPhase.TENDERING)
     building = make_project(
         agency_a, control_number="P-BUILD", phase=ExecutionPhase.CONSTRUCTION, summary="拓寬道路"
@@ -51,6 +52,8 @@ def varied_projects(agency_a, agency_b):
     building.districts.set(District.objects.filter(name__in=["永康區", "東區"]))
     filed_report(building, date(2024, 1, 1), "7.50")
     filed_report(building, date(2024, 2, 1), "15.25", state=ReportState.SUBMITTED)
+    accepting = make_project(agency_a, control_number="P-ACCEPT", phase=ExecutionPhase.ACCEPTANCE)
+    filed_report(accepting, date(2024, 12, 1), 100, paid=100_000_000)
     done = make_project(
         agency_b,
         control_number="P-DONE",
@@ -78,9 +81,9 @@ def test_package_validates_against_the_schema(client, varied_projects):
 
     assert _errors(package) == []
     assert {p["status"] for p in package["projects"]} == {
-        "planning",
         "implementation",
-        "completed",
+        "completion",
+        "maintenance",
         "cancelled",
     }
     assert package["version"] == "0.9"
@@ -150,6 +153,20 @@ def test_new_and_suspended_projects_are_not_published(client, agency_a):
     assert client.get(_one("NO-SUCH")).status_code == 404
 
 
+def test_with_nothing_published_there_is_no_package(client, agency_a):
+    """An OC4IDS package holds at least one project: with none published the URL says so."""
+    make_project(agency_a, control_number="P-NEW", listed=False)
+
+    response = client.get(PACKAGE)
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "目前沒有已公開的列管案件。"}
+
+    make_project(agency_a, control_number="P-LISTED")
+    package = _get(client, PACKAGE)  # the data version moved: built again, not the 404 kept
+    assert [p["id"] for p in package["projects"]] == ["oc4ids-tainan-P-LISTED"]
+
+
 def test_one_project_package_holds_that_project_only(client, varied_projects):
     package = _get(client, _one("P-DONE"))
 
@@ -160,16 +177,27 @@ def test_one_project_package_holds_that_project_only(client, varied_projects):
 
 # -- status ------------------------------------------------------------------------------------
 
+# The OC4IDS projectStatus codelist (0.9.4 on), in the standard's order.
+OFFICIAL_STATUSES = [
+    "identification",
+    "preparation",
+    "implementation",
+    "completion",
+    "maintenance",
+    "decommissioning",
+    "decommissioned",
+    "cancelled",
+]
 LISTED_EXPECTED = {
-    ExecutionPhase.PLANNING: "planning",
-    ExecutionPhase.TENDERING: "planning",
+    ExecutionPhase.PLANNING: "implementation",
+    ExecutionPhase.TENDERING: "implementation",
     ExecutionPhase.CONSTRUCTION: "implementation",
     ExecutionPhase.STOPPED: "implementation",
-    ExecutionPhase.COMPLETION_REPORTED: "implementation",
-    ExecutionPhase.ACCEPTANCE: "implementation",
-    ExecutionPhase.SETTLEMENT: "implementation",
     ExecutionPhase.TERMINATED: "implementation",
-    ExecutionPhase.CLOSED: "completed",
+    ExecutionPhase.COMPLETION_REPORTED: "completion",
+    ExecutionPhase.ACCEPTANCE: "completion",
+    ExecutionPhase.SETTLEMENT: "completion",
+    ExecutionPhase.CLOSED: "maintenance",
 }
 DELISTED_EXPECTED = {
     ExecutionPhase.PLANNING: "cancelled",
@@ -177,11 +205,17 @@ DELISTED_EXPECTED = {
     ExecutionPhase.CONSTRUCTION: "cancelled",
     ExecutionPhase.STOPPED: "cancelled",
     ExecutionPhase.TERMINATED: "cancelled",
-    ExecutionPhase.COMPLETION_REPORTED: "completed",
-    ExecutionPhase.ACCEPTANCE: "completed",
-    ExecutionPhase.SETTLEMENT: "completed",
-    ExecutionPhase.CLOSED: "completed",
+    ExecutionPhase.COMPLETION_REPORTED: "maintenance",
+    ExecutionPhase.ACCEPTANCE: "maintenance",
+    ExecutionPhase.SETTLEMENT: "maintenance",
+    ExecutionPhase.CLOSED: "maintenance",
 }
+
+
+def test_status_tables_cover_every_phase():
+    assert set(LISTED_EXPECTED) == set(ExecutionPhase)
+    assert set(DELISTED_EXPECTED) == set(ExecutionPhase)
+    assert set(oc4ids.LISTED_STATUS) == set(ExecutionPhase)
 
 
 @pytest.mark.parametrize(
@@ -195,22 +229,83 @@ def test_status_follows_control_status_and_phase(control_status, phase, expected
     assert oc4ids.project_status(project) == expected
 
 
-def test_delisted_project_with_completion_date_is_completed_whatever_its_phase():
+def test_delisted_project_with_completion_date_is_maintenance_whatever_its_phase():
     project = Project(
         control_status=ControlStatus.DELISTED,
         phase=ExecutionPhase.CONSTRUCTION,
         actual_completion=date(2024, 6, 30),
     )
 
-    assert oc4ids.project_status(project) == "completed"
+    assert oc4ids.project_status(project) == "maintenance"
 
 
 def test_schema_lists_the_whole_project_status_codelist():
     schema = oc4ids.load_schema()
 
-    assert schema["$defs"]["Project"]["properties"]["status"]["enum"] == list(
-        oc4ids.Oc4idsStatus.values
+    assert list(oc4ids.Oc4idsStatus.values) == OFFICIAL_STATUSES
+    assert schema["$defs"]["Project"]["properties"]["status"]["enum"] == OFFICIAL_STATUSES
+
+
+def test_schema_refuses_retired_status_codes_and_empty_metrics(client, varied_projects):
+    package = _get(client, PACKAGE)
+    planning, done = _project(package, "P-PLAN"), _project(package, "P-DONE")
+    planning["status"] = "planning"  # never in the codelist
+    done["status"] = "completed"  # deprecated in favour of maintenance
+    done["forecasts"][0]["observations"] = []
+    done["metrics"] = []
+
+    errors = _errors(package)
+
+    assert any("'planning' is not one of" in e for e in errors)
+    assert any("'completed' is not one of" in e for e in errors)
+    assert sum("should be non-empty" in e for e in errors) == 2
+
+
+def test_schema_refuses_an_empty_package(client, varied_projects):
+    # The official package schema wants at least one project.
+    package = _get(client, PACKAGE)
+    package["projects"] = []
+
+    assert _errors(package) == ["[] should be non-empty"]
+
+
+# -- formats -----------------------------------------------------------------------------------
+
+
+def test_the_tests_validator_checks_date_time_and_uri():
+    # jsonschema checks these formats only with its format-nongpl extra installed; without it
+    # every value passes and the format rules of the schema would go untested.
+    assert {"date-time", "uri"} <= set(Draft202012Validator.FORMAT_CHECKER.checkers)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("publishedDate", "2024-13-45T00:00:00+08:00"),  # matches the pattern, no such date
+        ("publishedDate", "2024-13-45"),
+        ("uri", "https://rdec.tainan.gov.tw/open data/projects.json"),  # a space
+        ("license", "https://data.gov.tw/lic<ense>"),
+    ],
+)
+def test_schema_refuses_malformed_dates_and_uris(client, varied_projects, field, value):
+    package = _get(client, PACKAGE)
+    package[field] = value
+    validator = Draft202012Validator(
+        oc4ids.load_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER
     )
+
+    errors = list(validator.iter_errors(package))
+
+    assert [e.validator for e in errors if e.validator == "format"] == ["format"]
+    assert all(list(e.absolute_path) == [field] for e in errors)
+
+
+def test_schema_refuses_a_malformed_date_deep_in_a_project(client, varied_projects):
+    package = _get(client, PACKAGE)
+    done = _project(package, "P-DONE")
+    done["completion"]["endDate"] = "2024-02-30T23:59:59+08:00"
+
+    assert _errors(package) == ["'2024-02-30T23:59:59+08:00' is not a 'date-time'"]
 
 
 # -- fields ------------------------------------------------------------------------------------
@@ -295,20 +390,91 @@ def test_metrics_carry_accepted_reports_only(client, agency_a):
         ("2024-01", 8.25),
         ("2024-02", 16.5),
     ]
-    # Planned and actual are one metric: the same id pairs them.
-    assert metric["id"] == data["forecasts"][0]["id"]
+    # Planned and actual are one metric: the same id pairs them, the metricID codelist's.
+    assert metric["id"] == data["forecasts"][0]["id"] == "physicalProgress"
 
 
-def test_completed_project_gives_completion_date_and_final_value(client, varied_projects):
+def test_listed_project_without_an_accepted_report_publishes_no_metrics(client, agency_a):
+    project = make_project(agency_a, control_number="P-NOREPORT")
+    filed_report(project, date(2024, 1, 1), "8.25", state=ReportState.SUBMITTED)
+    filed_report(project, date(2024, 2, 1), "16.50", state=ReportState.RETURNED)
+    filed_report(project, date(2024, 3, 1), "20.00", state=ReportState.DRAFT)
+
+    package = _get(client, _one("P-NOREPORT"))
+    data = package["projects"][0]
+
+    assert "metrics" not in data
+    assert len(data["forecasts"]) == 1
+    assert _errors(package) == []
+
+
+@pytest.mark.parametrize("missing", ["no current baseline", "baseline without points"])
+def test_project_without_a_planned_curve_publishes_no_forecasts(client, agency_a, missing):
+    project = make_project(agency_a, control_number="P-NOCURVE")
+    filed_report(project, date(2024, 1, 1), "8.25")
+    if missing == "no current baseline":
+        PlanBaseline.objects.filter(project=project).update(is_current=False)
+    else:
+        PlannedPoint.objects.filter(baseline__project=project).delete()
+
+    package = _get(client, _one("P-NOCURVE"))
+    data = package["projects"][0]
+
+    assert "forecasts" not in data
+    assert [o["id"] for o in data["metrics"][0]["observations"]] == ["2024-01"]
+    assert _errors(package) == []
+
+
+def test_maintenance_project_gives_completion_date_and_final_value(client, varied_projects):
     project = varied_projects.get(control_number="P-DONE")
     filed_report(project, date(2024, 11, 1), 95, paid=90_000_000, payable_unpaid=1)
 
     data = _get(client, _one("P-DONE"))["projects"][0]
 
-    assert data["status"] == "completed"
+    assert data["status"] == "maintenance"
     assert data["completion"]["endDate"] == "2024-12-20T23:59:59+08:00"
     # The latest accepted report (December): 實支數 + 應付未付數.
     assert data["completion"]["finalValue"] == {"amount": 115_000_000, "currency": "TWD"}
+
+
+def test_completion_block_is_given_for_maintenance_only(client, agency_a):
+    for control_status in (ControlStatus.LISTED, ControlStatus.DELISTED):
+        for n, phase in enumerate(ExecutionPhase):
+            project = make_project(
+                agency_a,
+                control_number=f"P-{control_status[0]}{n}",
+                listed=False,
+                control_status=control_status,
+                phase=phase,
+            )
+            filed_report(project, date(2024, 1, 1), 10, paid=1_000_000)
+
+    package = _get(client, PACKAGE)
+
+    with_completion = sorted(p["id"] for p in package["projects"] if "completion" in p)
+    maintenance = sorted(p["id"] for p in package["projects"] if p["status"] == "maintenance")
+    assert len(package["projects"]) == 2 * len(ExecutionPhase)
+    assert len(maintenance) == 5  # 列管中 已結案; 解除列管 已申報竣工 or later
+    assert with_completion == maintenance
+    assert _errors(package) == []
+
+
+def test_maintenance_project_with_no_date_nor_report_still_gives_completion(client, agency_a):
+    make_project(
+        agency_a,
+        control_number="P-BARE",
+        listed=False,
+        control_status=ControlStatus.DELISTED,
+        phase=ExecutionPhase.SETTLEMENT,
+    )
+
+    package = _get(client, _one("P-BARE"))
+    data = package["projects"][0]
+
+    assert data["status"] == "maintenance"
+    assert data["completion"] == {"endDateDetails": "已完工，尚未登錄實際完工日期。"}
+    assert "metrics" not in data
+    assert _errors(package) == []
 
 
 # -- personal data -----------------------------------------------------------------------------
