@@ -151,18 +151,24 @@ def test_bad_rows_get_the_ordinary_imports_messages_and_nothing_is_written(city_
     assert not MonthlyRollup.objects.exists()
 
 
-def test_registered_cases_are_skipped_when_the_same_and_refused_when_changed(city_agencies):
-    content = csv_bytes(good_rows(10))
-    assert import_cases_csv(io.BytesIO(content)).new == 10
-    again = import_cases_csv(io.BytesIO(content))
-    assert again.ok and (again.new, again.unchanged) == (0, 10)
+def check_registered_numbers(rows: list[list], changed: int) -> None:
+    """``rows``, already imported, imported again: every case unchanged and skipped; then with
+    the description of ``rows[changed]`` rewritten: refused on its row, and nothing written."""
+    count = Case.objects.count()
+    again = import_cases_csv(io.BytesIO(csv_bytes(rows)))
+    assert again.ok and (again.new, again.unchanged) == (0, len(rows))
+    rewritten = [list(row) for row in rows]
+    rewritten[changed][7] = "改寫的案情描述"
+    refused = import_cases_csv(io.BytesIO(csv_bytes(rewritten)))
+    [problem] = refused.problems
+    # (Row 1 is the header.)
+    assert str(problem).startswith(f"第{changed + 2}列：案件編號") and "已登錄" in str(problem)
+    assert Case.objects.count() == count
 
-    changed = good_rows(10)
-    changed[3][7] = "改寫的案情描述"
-    outcome = import_cases_csv(io.BytesIO(csv_bytes(changed)))
-    [problem] = outcome.problems
-    assert str(problem).startswith("第5列：案件編號") and "已登錄" in str(problem)
-    assert Case.objects.count() == 10
+
+def test_registered_cases_are_skipped_when_the_same_and_refused_when_changed(city_agencies):
+    assert import_cases_csv(io.BytesIO(csv_bytes(good_rows(10)))).new == 10
+    check_registered_numbers(good_rows(10), 3)
 
 
 def test_a_dry_run_checks_everything_and_writes_nothing(city_agencies):
@@ -308,13 +314,7 @@ def test_worker_processes_check_rows_as_the_importing_process_does(
 
     # The numbers already registered are looked up by the workers, on their own connections:
     # the same content is unchanged, other content refused with the importing process's words.
-    again = import_cases_csv(io.BytesIO(good))
-    assert again.ok and (again.new, again.unchanged) == (0, 2500)
-    changed = good_rows(2500)
-    changed[2100][7] = "改寫的案情描述"
-    refused = import_cases_csv(io.BytesIO(csv_bytes(changed)))
-    [problem] = refused.problems
-    assert str(problem).startswith("第2102列：案件編號") and "已登錄" in str(problem)
+    check_registered_numbers(good_rows(2500), 2100)
     assert len(pools) == 4 and _cases() == expected_cases
 
 
