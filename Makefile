@@ -36,8 +36,11 @@ test: lint
 check: $(STAMP)
 	$(BIN)/python manage.py check
 
+# One worker for both queues (settings.HEAVY_TASK_QUEUE): in its prefork children an import
+# checks its rows and a packet renders its sections in process. docker-compose.yml runs the
+# heavy queue on a threads-pool worker of its own, where they start their processes.
 worker: $(STAMP)
-	$(BIN)/celery -A tainan_rdec worker --loglevel=INFO
+	$(BIN)/celery -A tainan_rdec worker -Q celery,heavy --loglevel=INFO
 
 beat: $(STAMP)
 	$(BIN)/celery -A tainan_rdec beat --loglevel=INFO

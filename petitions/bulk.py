@@ -269,6 +269,7 @@ def import_cases_csv(
         if can_run_workers(size):
             try:
                 pool = Pool(settings.IMPORT_WORKERS, f"{__name__}.row_checker", (_pk(user),))
+                log.info("case import: checking rows in %d worker processes", pool.workers)
             except WorkersUnavailable:
                 log.info("case import: cannot start worker processes; checking rows in process")
         with pool or contextlib.nullcontext(), transaction.atomic():

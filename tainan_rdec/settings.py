@@ -194,6 +194,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Tasks that start processes of their own go to a queue of their own, served by a worker with
+# the threads pool (docker-compose's worker-heavy): a prefork pool's child is a daemonic process,
+# which may start none, so there an import would check its rows and a packet render its
+# sections on one core (the import and packet figures in tests/perf/RESULTS.md are measured
+# with their processes). The threads pool enforces no time limits: an import job can be
+# cancelled from its page, and a packet's build is taken over when its worker dies.
+HEAVY_TASK_QUEUE = "heavy"
+CELERY_TASK_ROUTES = ("tainan_rdec.celery.route_task",)
 
 # E-mail: console by default, SMTP when EMAIL_BACKEND says so.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -103,6 +103,7 @@ class Pool:
                 args,
             ),
         )
+        self.workers = workers
         self.waiting: collections.deque[Future] = collections.deque()
         self.ahead = 2 * workers
         try:

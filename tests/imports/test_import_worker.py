@@ -48,3 +48,42 @@ def test_a_worker_checks_and_imports_a_big_file(
         job.read().summary == "「列管案件」匯入完成：共 30 列：新增 30 筆、更新 0 筆、未變更 0 筆。"
     )
     assert Project.objects.count() == 30
+
+
+@pytest.mark.parametrize(
+    ("pool", "log_line"),
+    [
+        # How docker-compose's worker-heavy runs: the import starts its row checkers.
+        ("threads", "case import: checking rows in 2 worker processes"),
+        # Why the heavy tasks have a worker of their own: a prefork child may start none.
+        ("prefork", "case import: cannot start worker processes; checking rows in process"),
+    ],
+)
+def test_an_import_sent_as_the_admin_sends_it_reaches_the_heavy_queue(
+    settings,
+    monkeypatch,
+    city_agencies,
+    celery_workers,  # noqa: F811
+    pool,
+    log_line,
+):
+    from petitions.models import Case
+    from tests.petitions.builders import ensure_categories
+    from tests.petitions.test_bulk import csv_bytes, good_rows
+
+    monkeypatch.setenv("MEDIA_ROOT", str(settings.MEDIA_ROOT))
+    ensure_categories()
+    _queue, _mail, log_path = celery_workers(
+        pool=pool, IMPORT_WORKERS="2", IMPORT_WORKERS_FROM_BYTES="0"
+    )
+    content = csv_bytes(good_rows(300))
+    job = jobs.Job.create(SimpleUploadedFile("cases.csv", content), user=None, register="cases")
+
+    try:
+        # No queue given: the router sends it to the heavy queue (here the test's own).
+        assert run_import_job.delay(job.id, "import").get(120) == "done"
+    except Exception:
+        print(log_path.read_text())
+        raise
+    assert Case.objects.count() == 300
+    assert log_line in log_path.read_text()

@@ -29,7 +29,7 @@ def _database_url():
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-def _start_worker(queue, mail_dir, log_path, *, smtp_failures=0, **extra_env):
+def _start_worker(queue, mail_dir, log_path, *, smtp_failures=0, pool="solo", **extra_env):
     env = subprocess_env(
         **{
             "DATABASE_URL": _database_url(),
@@ -55,7 +55,7 @@ def _start_worker(queue, mail_dir, log_path, *, smtp_failures=0, **extra_env):
                 "-A",
                 "tainan_rdec",
                 "worker",
-                "--pool=solo",
+                f"--pool={pool}",
                 "--concurrency=1",
                 "--without-gossip",
                 "--without-mingle",
@@ -89,22 +89,25 @@ def kill(process):
 
 
 @pytest.fixture
-def celery_workers(transactional_db, tmp_path):
-    """``start(workers=1, smtp_failures=0, **env)`` starts that many ``celery worker``
-    subprocesses on one queue of their own (two solo workers run two tasks at the same time)
-    and returns (queue, mail folder, log path); ``env`` is added to the workers' environment.
-    Tasks this process dispatches go to that queue too. ``start.processes`` lists the workers
-    started (for ``kill``). The workers are stopped by PID."""
+def celery_workers(transactional_db, tmp_path, settings):
+    """``start(workers=1, smtp_failures=0, pool="solo", **env)`` starts that many ``celery
+    worker`` subprocesses on one queue of their own (two solo workers run two tasks at the same
+    time) and returns (queue, mail folder, log path); ``env`` is added to the workers'
+    environment. Tasks this process dispatches go to that queue too, the heavy ones included.
+    ``start.processes`` lists the workers started (for ``kill``). The workers are stopped by
+    PID."""
     queue = f"itest-{uuid.uuid4().hex[:12]}"
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
     log_path = tmp_path / "worker.log"
     processes = []
 
-    def start(workers=1, smtp_failures=0, **env):
+    def start(workers=1, smtp_failures=0, pool="solo", **env):
         for _ in range(workers):
             processes.append(
-                _start_worker(queue, mail_dir, log_path, smtp_failures=smtp_failures, **env)
+                _start_worker(
+                    queue, mail_dir, log_path, smtp_failures=smtp_failures, pool=pool, **env
+                )
             )
         return queue, mail_dir, log_path
 
@@ -114,6 +117,7 @@ def celery_workers(transactional_db, tmp_path):
     default_queue = celery_app.conf.task_default_queue
     celery_app.conf.task_always_eager = False
     celery_app.conf.task_default_queue = queue
+    settings.HEAVY_TASK_QUEUE = queue
     try:
         yield start
     finally:

@@ -8,6 +8,8 @@ from tainan_rdec.settings import *  # noqa: F403
 from tainan_rdec.settings import CELERY_BROKER_TRANSPORT_OPTIONS, STORAGES
 
 CELERY_TASK_DEFAULT_QUEUE = os.environ["TEST_CELERY_QUEUE"]
+# The heavy tasks too: a test's workers serve its one queue.
+HEAVY_TASK_QUEUE = CELERY_TASK_DEFAULT_QUEUE
 
 # Packet files through a storage that can pause before it stores (to kill the worker there).
 STORAGES = {
