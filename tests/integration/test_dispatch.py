@@ -12,6 +12,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -43,12 +44,15 @@ def broker_down():
 
 @pytest.fixture
 def memory_broker():
-    """Celery on kombu's in-memory transport, on a queue of the test's own; returns a function
-    that takes the queued messages as [(task name, args)]."""
+    """Celery on kombu's in-memory transport, on a queue of the test's own (the heavy tasks'
+    too); returns a function that takes the queued messages as [(task name, args)]."""
     queue = f"dispatch-{uuid.uuid4().hex[:8]}"
     default_queue = celery_app.conf.task_default_queue
     celery_app.conf.task_default_queue = queue
-    with celery_pointed_at("memory://", "cache+memory://"):
+    with (
+        celery_pointed_at("memory://", "cache+memory://"),
+        override_settings(HEAVY_TASK_QUEUE=queue),
+    ):
 
         def taken():
             messages = []
