@@ -10,6 +10,7 @@ reads back unchanged (dates ``113/03/26``, choices by label, agencies by code).
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -333,8 +334,16 @@ class MonthWidget(DateWidget):
 _PLAIN_MOMENT = re.compile(
     r"(\d{1,4}[./-]\d{1,2}[./-]\d{1,2}) (\d{1,2}):(\d{2})(?::(\d{2}))?", re.ASCII
 )
-# The most dates remembered per column (five years are 1,827 days).
-_DAYS_REMEMBERED = 20_000
+
+
+@functools.lru_cache(maxsize=20_000)  # five years are 1,827 days
+def _plain_day(date_text: str, earliest: datetime.date, latest: datetime.date):
+    """The date part of a plain moment, read as a date column with this range reads it, or
+    None where that reading refuses it (the full reading of the cell then explains why)."""
+    try:
+        return DateWidget(earliest=earliest, latest=latest).to_python(date_text)
+    except ValueError:
+        return None
 
 
 class DateTimeWidget(DateWidget):
@@ -344,10 +353,6 @@ class DateTimeWidget(DateWidget):
     format_hint = gettext_lazy(
         "民國年月日 時:分，例如 113/03/26 14:05；也接受西元 2024-03-26 14:05。"
     )
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self._days: dict[str, datetime.date] = {}
 
     def to_python(self, value):
         if isinstance(value, str) and (moment := self._plain_moment(value)) is not None:
@@ -378,15 +383,9 @@ class DateTimeWidget(DateWidget):
         hour, minute, second = int(hour), int(minute), int(second or 0)
         if hour > 23 or minute > 59 or second > 59:
             return None
-        day = self._days.get(date_text)
+        day = _plain_day(date_text, self.earliest, self.latest)
         if day is None:
-            try:
-                # The date alone, read as a date column reads it, range checked.
-                day = DateWidget.to_python(self, date_text)
-            except ValueError:
-                return None
-            if len(self._days) < _DAYS_REMEMBERED:
-                self._days[date_text] = day
+            return None
         return datetime.datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=TAIPEI)
 
     def render(self, value, obj=None, **kwargs):

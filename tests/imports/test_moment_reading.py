@@ -8,7 +8,7 @@ import random
 import pytest
 
 from petitions.resources import CaseResource
-from tainan_rdec.importing.widgets import _PLAIN_MOMENT, DateTimeWidget
+from tainan_rdec.importing.widgets import _PLAIN_MOMENT, DateTimeWidget, _plain_day
 from tainan_rdec.workdays import TAIPEI
 
 
@@ -88,4 +88,4 @@ def test_a_remembered_date_is_range_checked_once_and_the_clock_each_time():
     for _ in range(2):
         with pytest.raises(ValueError, match="早於"):
             widget.to_python("109/03/26 09:30")
-    assert "109/03/26" not in widget._days
+    assert _plain_day("109/03/26", widget.earliest, widget.latest) is None
