@@ -38,8 +38,8 @@ from projects.choices import (
 )
 from projects.home import current_filing_period
 from projects.models import ControlSettings, MonthlyReport, Project
-from projects.services import add_months
 from projects.warning import listed_for_rating, rate_many
+from tainan_rdec.months import add_months
 
 COMPLETED_PHASES = (
     ExecutionPhase.COMPLETION_REPORTED,

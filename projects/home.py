@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from projects.choices import ExecutionPhase, ReportState
 from projects.models import ControlSettings, MonthlyReport, Project
-from projects.services import add_months, month_start
 from tainan_rdec import workdays
+from tainan_rdec.months import add_months, month_start
 
 # Order on the bureau's card: what needs their hands first.
 _URGENCY = {

@@ -39,10 +39,10 @@ from django.utils.translation import gettext as _
 from projects.choices import DirectiveStatus, ReminderKind, ReportState
 from projects.home import current_filing_period
 from projects.models import ControlSettings, Directive, MonthlyReport, Project, ReportTransition
-from projects.services import add_months, month_start
 from tainan_rdec import workdays
 from tainan_rdec.choices import Role
 from tainan_rdec.models import Agency, Reminder, User
+from tainan_rdec.months import add_months, month_start
 from tainan_rdec.reminders import (
     in_portal_language,
     portal_url,

@@ -51,6 +51,7 @@ from tainan_rdec.importing.widgets import (
     normalize,
 )
 from tainan_rdec.models import Agency, District
+from tainan_rdec.months import month_start
 from tainan_rdec.resources import agency_widget
 from tainan_rdec.roc import format_roc_date, format_roc_month
 
@@ -615,11 +616,11 @@ class MonthlyReportResource(RegisterResource):
                     )
                 )
         today = timezone.localdate()
-        if instance.period > services.month_start(today):
+        if instance.period > month_start(today):
             raise ValidationError(
                 {"period": _("{month}尚未開始，不能預先填報。").format(month=month)}
             )
-        if instance.period < services.month_start(instance.project.planned_start):
+        if instance.period < month_start(instance.project.planned_start):
             raise ValidationError(
                 {"period": _("{month}早於預定開工月份，不必填報。").format(month=month)}
             )

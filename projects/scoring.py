@@ -50,7 +50,7 @@ from projects.models import (
     Project,
     StatusChange,
 )
-from projects.services import add_months, month_start
+from tainan_rdec.months import add_months, month_start
 from tainan_rdec.roc import ROC_OFFSET, format_roc_date_long, format_roc_month
 from tainan_rdec.scoping import is_commission
 

@@ -28,17 +28,9 @@ from projects.models import (
 )
 from tainan_rdec.choices import Role
 from tainan_rdec.dispatch import send_on_commit
+from tainan_rdec.months import month_start
 from tainan_rdec.roc import format_roc_month
 from tainan_rdec.scoping import is_admin, is_commission
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def add_months(month: date, n: int) -> date:
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def _require_commission(user):
@@ -448,8 +440,6 @@ def return_report(report: MonthlyReport, *, by, comment: str, now=None) -> Month
     report.reviewed_by, report.reviewed_at = by, now or timezone.now()
     report._change_reason = _("退回")
     report.save()
-    from projects.tasks import send_returned_report_notice  # tasks import this module
-
     # A notice the broker could not take is made up by the daily reminder run.
-    send_on_commit(send_returned_report_notice, report.pk)
+    send_on_commit("projects.tasks.send_returned_report_notice", report.pk)
     return report

@@ -61,7 +61,7 @@ from projects.models import (
     PlannedPoint,
     Project,
 )
-from projects.services import add_months, month_start
+from tainan_rdec.months import add_months, month_start
 from tainan_rdec.roc import format_roc_date, format_roc_month
 
 TREND_REPORTS = 3

@@ -15,6 +15,10 @@ Work the portal must not lose is recorded in the database first — a ``Packet``
 * Sending twice is harmless: each task claims its row with a conditional UPDATE (QUEUED →
   BUILDING, PENDING → SENDING) and does nothing when the row is taken or done.
 
+Code below the task layer (services, rules, views) names the task instead of importing it —
+``send_on_commit("projects.tasks.send_returned_report_notice", report.pk)`` — because imports run
+one way: a ``tasks`` module imports the services it calls, never the reverse (``task_named``).
+
 ``worker_lock`` tells a task whether another *live* process is working on a row (a PostgreSQL
 advisory lock ends with the session of the process holding it), so a task can take over a row
 that a killed worker left half done without waiting for a timeout.
@@ -31,12 +35,16 @@ from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from datetime import datetime
 
+from celery import Task
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerOperationalError
 from redis.exceptions import RedisError
 
+from tainan_rdec.celery import app
+
 log = logging.getLogger(__name__)
+
 
 # What a publish raises when the broker cannot take the message: kombu wraps the transport's
 # connection errors after its own retries (task_publish_retry_policy); the others are the same
@@ -44,14 +52,30 @@ log = logging.getLogger(__name__)
 BROKER_ERRORS = (BrokerOperationalError, RedisError, OSError)
 
 
-def send(task, *args, **kwargs) -> bool:
+def task_named(name: str) -> Task:
+    """The registered Celery task called ``name`` (its module path and function name).
+
+    A process that has not imported the app's ``tasks`` module yet (a web process) has Celery
+    run its autodiscovery of every installed app's ``tasks`` module first; an unknown name is a
+    programming error and raises ``KeyError``."""
+    try:
+        return app.tasks[name]
+    except KeyError:
+        app.loader.import_default_modules()
+        return app.tasks[name]
+
+
+def send(task: Task | str, *args, **kwargs) -> bool:
     """Queue ``task(*args, **kwargs)``; False when the broker could not take it (logged).
+    ``task`` is a task or the name of one (``task_named``).
 
     Nobody waits for the result of work sent this way (the row records the outcome), so none is
     kept: that also keeps the publish away from the result store, whose client, with Redis down,
     retries for many seconds and then refuses to work until the process restarts.
 
     Under eager execution (no broker) the task runs here and its errors propagate."""
+    if isinstance(task, str):
+        task = task_named(task)
     try:
         task.apply_async(args=args, kwargs=kwargs, ignore_result=True)
     except BROKER_ERRORS as exc:
@@ -68,7 +92,7 @@ def send(task, *args, **kwargs) -> bool:
     return True
 
 
-def send_on_commit(task, *args, **kwargs) -> None:
+def send_on_commit(task: Task | str, *args, **kwargs) -> None:
     """``send`` after the current transaction commits (at once in autocommit). Robust: what the
     callback raises is logged, not raised, because the caller's data is committed by then."""
     transaction.on_commit(lambda: send(task, *args, **kwargs), robust=True)

@@ -69,6 +69,8 @@ RETRY_LOST_AFTER = timedelta(seconds=RETRY_BACKOFF_MAX) + UNDISPATCHED_AFTER
 SMTP_TIMEOUT = 60
 # Rows re-dispatched per sweep run; the next run takes the rest.
 SWEEP_BATCH = 500
+# The task that e-mails one row, named rather than imported: the tasks module imports this one.
+SEND_TASK = "tainan_rdec.tasks.send_reminder"
 
 # Errors worth retrying: the SMTP server refused or the connection failed (ConnectionError,
 # TimeoutError and socket errors are OSError).
@@ -123,9 +125,7 @@ def dispatch(reminder_id: int) -> None:
     """Queue the send task after commit. A broker that is down is logged, not raised
     (``tainan_rdec.dispatch``): the row is committed and PENDING, and the sweep dispatches it
     again once the broker is back."""
-    from tainan_rdec.tasks import send_reminder
-
-    send_on_commit(send_reminder, reminder_id)
+    send_on_commit(SEND_TASK, reminder_id)
 
 
 class Outcome(Enum):
@@ -232,11 +232,9 @@ def sweep(now=None) -> list[int]:
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
-    from tainan_rdec.tasks import send_reminder
-
     sent = []
     for reminder_id in ids:
-        if not send(send_reminder, reminder_id):
+        if not send(SEND_TASK, reminder_id):
             break  # the broker is down: the rest wait for the next sweep
         sent.append(reminder_id)
     return sent

@@ -202,6 +202,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # cancelled from its page, and a packet's build is taken over when its worker dies.
 HEAVY_TASK_QUEUE = "heavy"
 CELERY_TASK_ROUTES = ("tainan_rdec.celery.route_task",)
+# Task modules beside the apps' own ``tasks`` (which Celery's autodiscovery finds).
+CELERY_IMPORTS = ("tainan_rdec.importing.tasks",)
 
 # E-mail: console by default, SMTP when EMAIL_BACKEND says so.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy
 
 from projects.choices import MeetingKind, PacketKind
 from projects.models import Packet, ReviewMeeting
-from projects.reports import agenda_title, quarter_bounds, quarterly_title
-from projects.services import add_months, month_start
+from projects.packets import agenda_title, quarter_bounds, quarterly_title
+from tainan_rdec.months import add_months, month_start
 from tainan_rdec.roc import ROC_OFFSET, format_roc_date
 
 FIRST_ROC_YEAR = 108  # the commission's figures start with 108年

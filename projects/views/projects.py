@@ -39,6 +39,7 @@ from projects.models import (
 )
 from projects.warning import rate_many
 from tainan_rdec.importing.exports import export_response
+from tainan_rdec.months import add_months, month_start
 from tainan_rdec.scoping import get_visible_or_404, is_commission
 
 PAGE_SIZE = 50
@@ -153,11 +154,11 @@ ACTIONS = {
 def _filing_links(project, reports, today):
     """Months a filer can open now: last month (usually the one due) and this month, unless
     already sent or accepted."""
-    this_month = services.month_start(today)
+    this_month = month_start(today)
     states = {r.period: r.state for r in reports}
     links = []
-    for period in (services.add_months(this_month, -1), this_month):
-        if period < services.month_start(project.planned_start):
+    for period in (add_months(this_month, -1), this_month):
+        if period < month_start(project.planned_start):
             continue
         if states.get(period) in {ReportState.SUBMITTED, ReportState.ACCEPTED}:
             continue

@@ -39,7 +39,6 @@ from tainan_rdec.dispatch import send
 from tainan_rdec.importing import jobs
 from tainan_rdec.importing.registry import get_register
 from tainan_rdec.importing.runner import record_in_admin_log, run_import
-from tainan_rdec.importing.tasks import CHECK, IMPORT, run_import_job
 from tainan_rdec.importing.workbooks import CSV_CONTENT_TYPE, FORMATS, export_file, template_file
 from tainan_rdec.scoping import is_admin
 
@@ -174,11 +173,11 @@ class RegisterAdminMixin:
                 return HttpResponseRedirect(request.path)
             if status.total > background_rows():
                 job.update(state=jobs.QUEUED, done=0)
-                if not send(run_import_job, job.id, IMPORT):  # the task claims the phase once
+                if not send(jobs.RUN_TASK, job.id, jobs.IMPORT):  # the task claims the phase once
                     messages.error(request, BACKGROUND_DOWN)
                     return HttpResponseRedirect(request.path)
                 return HttpResponseRedirect(self._job_url(job))
-            if not job.claim(IMPORT):  # a second click on 確認匯入
+            if not job.claim(jobs.IMPORT):  # a second click on 確認匯入
                 messages.error(request, _("這個檔案已在匯入中或已匯入。"))
                 return HttpResponseRedirect(request.path)
             outcome = run_import(
@@ -196,7 +195,7 @@ class RegisterAdminMixin:
                     form.cleaned_data["file"], user=request.user, register=entry.name
                 )
                 if jobs.estimate_rows(job.source) > background_rows():
-                    if not send(run_import_job, job.id, CHECK):
+                    if not send(jobs.RUN_TASK, job.id, jobs.CHECK):
                         job.discard()
                         messages.error(request, BACKGROUND_DOWN)
                         return HttpResponseRedirect(request.path)

@@ -36,6 +36,10 @@ MAX_AGE = 24 * 60 * 60  # seconds a job's pages stay reachable
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 FINISHED = frozenset({DONE, FAILED, CANCELLED})
+# A job's two phases: the check (a dry run) and, once the admin confirms, the import.
+CHECK, IMPORT = "check", "import"
+# The task that runs a phase (``tainan_rdec.importing.tasks``), named: that module imports this.
+RUN_TASK = "tainan_rdec.importing.tasks.run_import_job"
 # The page shows this many problems; the CSV report has them all.
 SHOWN_PROBLEMS = 200
 

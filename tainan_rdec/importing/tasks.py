@@ -3,8 +3,8 @@ confirms, the import, each reporting its progress to the job's status file.
 
 The task takes the job's id, claims its phase once (a redelivered task does nothing), runs the
 same ``runner.run_import`` as the admin page and the command, and stops when the job is
-cancelled (the import rolls back). Imported by ``tainan_rdec.importing.admin``, which every
-process loading the admin site (web and worker) imports.
+cancelled (the import rolls back). Listed in ``CELERY_IMPORTS``, so every worker registers it;
+the admin pages send it by name (``jobs.RUN_TASK``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from tainan_rdec.importing.runner import record_in_admin_log, run_import
 
 log = logging.getLogger(__name__)
 
-CHECK, IMPORT = "check", "import"
+CHECK, IMPORT = jobs.CHECK, jobs.IMPORT
 PROGRESS_EVERY = 1.0  # seconds between status writes
 
 

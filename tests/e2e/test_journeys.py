@@ -28,9 +28,9 @@ from projects import services
 from projects.choices import ReportState
 from projects.home import current_filing_period
 from projects.models import ControlSettings, MonthlyReport, Packet
-from projects.reports import quarterly_title
-from projects.services import add_months
+from projects.packets import quarterly_title
 from tainan_rdec import workdays
+from tainan_rdec.months import add_months
 from tainan_rdec.roc import format_roc_date, format_roc_date_long, format_roc_month
 from tests.e2e.conftest import log_in, log_out
 from tests.petitions.builders import PETITIONER_NAME, make_case, taipei

@@ -119,7 +119,7 @@ def test_a_sent_report_needs_its_progress_text(write_xlsx, admin, project):
 def test_a_future_month_cannot_be_filed(write_xlsx, admin, project):
     from django.utils import timezone
 
-    from projects.services import add_months, month_start
+    from tainan_rdec.months import add_months, month_start
 
     coming = add_months(month_start(timezone.localdate()), 1)
     path = write_xlsx(REPORT_HEADERS, [report(f"{coming.year - 1911}/{coming.month:02d}")])

@@ -9,6 +9,7 @@ from itertools import count
 from projects import services
 from projects.choices import ControlStatus, ProjectKind, ReportState
 from projects.models import Milestone, MonthlyReport, Project
+from tainan_rdec.months import add_months, month_start
 
 _numbers = count(1)
 
@@ -16,10 +17,10 @@ _numbers = count(1)
 def linear_curve(start: date, end: date, allocation_total: int):
     """Monthly points rising evenly from the start month to 100% in the end month."""
     months = []
-    month = services.month_start(start)
-    while month <= services.month_start(end):
+    month = month_start(start)
+    while month <= month_start(end):
         months.append(month)
-        month = services.add_months(month, 1)
+        month = add_months(month, 1)
     n = len(months)
     return [
         (

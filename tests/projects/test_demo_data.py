@@ -32,8 +32,8 @@ from projects.models import (
     StatusChange,
     TenderNumber,
 )
-from projects.services import add_months, month_start
 from tainan_rdec.models import User
+from tainan_rdec.months import add_months, month_start
 
 pytestmark = pytest.mark.django_db
 

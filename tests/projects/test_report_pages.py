@@ -12,6 +12,7 @@ from django.utils import timezone
 from projects import services
 from projects.choices import ReportState
 from projects.models import MonthlyReport
+from tainan_rdec.months import add_months, month_start
 from tests.projects.factories import make_project
 
 pytestmark = pytest.mark.django_db
@@ -180,7 +181,7 @@ def test_manager_sees_the_submit_button(client_as, project):
 
 
 def test_future_month_is_refused_in_chinese(client_as, project):
-    next_month = services.add_months(services.month_start(timezone.localdate()), 1)
+    next_month = add_months(month_start(timezone.localdate()), 1)
 
     response = client_as("staff_a").get(edit_url(project, next_month))
 
