@@ -13,7 +13,7 @@ from django.utils import timezone
 from projects import reminders
 from projects.choices import PacketState
 from projects.models import Packet
-from projects.reports import BUILDERS
+from projects.packets import BUILDERS
 from tainan_rdec import dispatch
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,38 +20,13 @@ from django.views.decorators.http import require_http_methods
 from projects.choices import PacketKind, PacketState
 from projects.forms.packets import AgendaPacketForm, QuarterlyPacketForm
 from projects.models import Packet
-from projects.tasks import build_packet
+from projects.packets import IN_PROGRESS, request_packet
 from tainan_rdec.choices import Role
-from tainan_rdec.dispatch import send_on_commit
 from tainan_rdec.scoping import role_required
 
 PAGE_SIZE = 20
-IN_PROGRESS = (PacketState.QUEUED, PacketState.BUILDING)
 
 commission_only = role_required(Role.REVIEWER, Role.ADMIN)
-
-
-def _request_packet(packet: Packet) -> tuple[Packet, bool]:
-    """Save and dispatch ``packet``, or return the same packet already queued or building."""
-    with transaction.atomic():
-        same = (
-            Packet.objects.select_for_update()
-            .filter(
-                kind=packet.kind,
-                period_start=packet.period_start,
-                period_end=packet.period_end,
-                meeting=packet.meeting,
-                state__in=IN_PROGRESS,
-            )
-            .first()
-        )
-        if same is not None:
-            return same, False
-        packet.save()
-        # The row is the record of the work: a broker that is down does not fail the request,
-        # and the packet sweeper sends the task again (tainan_rdec.dispatch).
-        send_on_commit(build_packet, packet.pk)
-    return packet, True
 
 
 @commission_only
@@ -70,7 +44,7 @@ def packet_list(request):
         else:
             form = None
         if form is not None and form.is_valid():
-            packet, created = _request_packet(form.packet(request.user))
+            packet, created = request_packet(form.packet(request.user))
             if not created:
                 messages.info(request, _("相同的會議資料已在製作中，以下為其進度。"))
             return redirect("projects:packet_detail", pk=packet.pk)

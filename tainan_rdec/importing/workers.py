@@ -9,7 +9,7 @@ the import's transaction (the header, duplicates inside the file, numbers alread
 the writing).
 
 A worker is forked from a fork server that has loaded only this module (as the packet's render
-processes are, ``projects.reports``): a plain fork would share this process's PostgreSQL socket,
+processes are, ``projects.packets``): a plain fork would share this process's PostgreSQL socket,
 and a child closing its copy ends the parent's session. It sets Django up, opens its own
 connection to the same database and builds the register's row checker from a dotted path.
 It reads only reference tables (categories, agencies, the working-day calendar), which an

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from projects.choices import PacketKind, PacketState
 from projects.models import Packet
-from projects.reports import quarter_bounds, quarterly_title
+from projects.packets import quarter_bounds, quarterly_title
 from projects.tasks import (
     PACKET_CHECK_BUILDING_AFTER,
     PACKET_LOCK,

@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from projects.choices import PacketKind, PacketState, ReportState
 from projects.models import MonthlyReport, Packet
+from projects.packets import quarter_bounds, quarterly_title
 from projects.reminders import ReminderKind
-from projects.reports import quarter_bounds, quarterly_title
 from projects.tasks import build_packet, daily_project_reminders
 from tainan_rdec import dispatch, reminders
 from tainan_rdec.choices import ReminderState, Role

@@ -144,7 +144,7 @@ def _load_data():
 def _time_build(reviewer, label: str) -> float:
     from projects.choices import PacketKind, PacketState
     from projects.models import Packet
-    from projects.reports import build_quarterly_packet, quarter_bounds, quarterly_title
+    from projects.packets import build_quarterly_packet, quarter_bounds, quarterly_title
 
     start, end = quarter_bounds(YEAR, 4)
     packet = Packet.objects.create(
@@ -180,10 +180,10 @@ def main() -> list:
         teardown_test_environment,
     )
 
-    from projects import reports
+    from projects import packets
     from tests.perf.table import Figure, Target, max_rss_mb
 
-    workers = int(os.environ.get("PACKET_BENCH_WORKERS", "0")) or reports.render_workers()
+    workers = int(os.environ.get("PACKET_BENCH_WORKERS", "0")) or packets.render_workers()
     test = connection.settings_dict.setdefault("TEST", {})
     saved_test_name = test.get("NAME")
     if connection.vendor != "sqlite":

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from projects.choices import MeetingKind, PacketKind, PacketState, ProjectKind
 from projects.models import Directive, Packet, ReviewMeeting
-from projects.reports import cache_dir, quarter_bounds, quarterly_title
+from projects.packets import cache_dir, quarter_bounds, quarterly_title
 from projects.tasks import build_packet
 from tests.projects.factories import filed_report, make_project
 

@@ -56,7 +56,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -77,6 +77,7 @@ from projects.models import Directive, MonthlyReport, Packet, Project
 from projects.pdf_render import render_pdf
 from projects.reminders import notify_packet_ready
 from projects.warning import rate_many
+from tainan_rdec.dispatch import send_on_commit
 from tainan_rdec.roc import format_roc_month, to_roc_year
 from tainan_rdec.scoping import is_commission
 
@@ -496,7 +497,35 @@ def stamp_page_numbers(writer) -> None:
         page.merge_page(stamp)
 
 
-# -- building a packet -------------------------------------------------------------------------
+# -- requesting and building a packet ----------------------------------------------------------
+
+IN_PROGRESS = (PacketState.QUEUED, PacketState.BUILDING)
+BUILD_TASK = "projects.tasks.build_packet"
+
+
+def request_packet(packet: Packet) -> tuple[Packet, bool]:
+    """Save ``packet`` and send its build task after the commit; returns ``(packet, True)``, or
+    ``(the same packet already queued or building, False)``.
+
+    The row is the record of the work: a broker that is down does not fail the request, and the
+    packet sweeper sends the task again (``tainan_rdec.dispatch``)."""
+    with transaction.atomic():
+        same = (
+            Packet.objects.select_for_update()
+            .filter(
+                kind=packet.kind,
+                period_start=packet.period_start,
+                period_end=packet.period_end,
+                meeting=packet.meeting,
+                state__in=IN_PROGRESS,
+            )
+            .first()
+        )
+        if same is not None:
+            return same, False
+        packet.save()
+        send_on_commit(BUILD_TASK, packet.pk)
+    return packet, True
 
 
 def _claim(packet_pk: int) -> bool:
