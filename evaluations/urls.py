@@ -1,10 +1,11 @@
-from django.urls import path
+"""Every URL of the evaluations app: the service-quality pages under ``/evaluations/``
+(namespace ``evaluations``). Mounted at the root by the project's urls."""
+
+from django.urls import include, path
 
 from evaluations.views import annual, coaching, improvements, overview, records
 
-app_name = "evaluations"
-
-urlpatterns = [
+pages = [
     path("", overview.index, name="index"),
     path("agencies/<str:code>/", overview.agency_history, name="agency_history"),
     path("rubrics/<int:year>/<str:kind>/", overview.rubric_detail, name="rubric_detail"),
@@ -35,3 +36,5 @@ urlpatterns = [
     path("service-award/<int:year>/", coaching.coaching_year, name="coaching_year"),
     path("service-award/entries/<int:pk>/", coaching.coaching_detail, name="coaching_detail"),
 ]
+
+urlpatterns = [path("evaluations/", include((pages, "evaluations")))]

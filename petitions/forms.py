@@ -11,12 +11,14 @@ from django.utils.translation import gettext_lazy as _
 
 from petitions.choices import OPEN_STATUSES, CaseStatus, Channel
 from petitions.models import Category
-from tainan_rdec.forms import ROCDateField
+from tainan_rdec.forms import ROCDateField, ROCMonthField
 from tainan_rdec.models import Agency, District
+from tainan_rdec.months import add_months, month_end
 from tainan_rdec.scoping import is_commission
 from tainan_rdec.workdays import TAIPEI
 
 ALL = [("", _("全部"))]
+DEFAULT_MONTHS = 60  # the statistics pages' period by default: the briefing's five years
 
 
 def _start_of_day(day: datetime.date) -> datetime.datetime:
@@ -124,3 +126,28 @@ class MyCasesFilterForm(AgencyFilterMixin, forms.Form):
         if "agency" not in self.fields or not self.is_bound or not self.is_valid():
             return queryset
         return self._filter_agency(queryset)
+
+
+class PeriodForm(forms.Form):
+    """The dashboard's period: from one ROC month to another (both included)."""
+
+    start = ROCMonthField(label=_("起始月份"), required=False)
+    end = ROCMonthField(label=_("結束月份"), required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("結束月份不可早於起始月份。"))
+        return cleaned
+
+    def period(self, today: datetime.date) -> tuple[datetime.date, datetime.date]:
+        """First and last day of the chosen months; by default the last five years (60 months
+        up to and including this one)."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        last = data.get("end") or (
+            add_months(data["start"], DEFAULT_MONTHS - 1) if data.get("start") else None
+        )
+        last = last or today.replace(day=1)
+        first = data.get("start") or add_months(last, -(DEFAULT_MONTHS - 1))
+        return first, month_end(last)

@@ -1,10 +1,22 @@
+"""Every URL of the projects app: the pages under ``/projects/`` (namespace ``projects``) and the
+public OC4IDS open data under ``/open-data/`` (namespace ``open_data``). Mounted at the root by
+the project's urls."""
+
 from django.urls import include, path
 
-from projects.views import dashboard, evaluation, followup, packets, pcc, projects, reports
+from projects.views import (
+    dashboard,
+    evaluation,
+    followup,
+    open_data,
+    packets,
+    pcc,
+    photos,
+    projects,
+    reports,
+)
 
-app_name = "projects"
-
-urlpatterns = [
+pages = [
     path("", projects.project_list, name="index"),
     path("<int:pk>/", projects.project_detail, name="detail"),
     path("<int:pk>/status/<str:action>/", projects.project_status, name="status"),
@@ -13,9 +25,13 @@ urlpatterns = [
     path("reports/<int:pk>/submit/", reports.report_submit, name="report_submit"),
     path("reports/<int:pk>/review/", reports.report_review, name="report_review"),
     path("review/", reports.review_queue, name="review_queue"),
-]
-
-urlpatterns += [
+    path("reports/<int:pk>/photos/", photos.report_photo_add, name="report_photo_add"),
+    path("reports/photos/<int:pk>/", photos.report_photo_file, name="report_photo_file"),
+    path(
+        "reports/photos/<int:pk>/delete/",
+        photos.report_photo_delete,
+        name="report_photo_delete",
+    ),
     path("dashboard/", dashboard.overview, name="dashboard"),
     path("warnings/", dashboard.early_warning, name="early_warning"),
     path("meetings/", followup.meeting_list, name="meeting_list"),
@@ -24,6 +40,8 @@ urlpatterns += [
     path("meetings/<int:pk>/agenda/", followup.meeting_agenda, name="meeting_agenda"),
     path("<int:project_pk>/visits/new/", followup.visit_create, name="visit_create"),
     path("visits/<int:pk>/", followup.visit_detail, name="visit_detail"),
+    path("visits/<int:pk>/photos/", photos.visit_photo_add, name="visit_photo_add"),
+    path("visits/photos/<int:pk>/", photos.visit_photo_file, name="visit_photo_file"),
     path("directives/", followup.directive_list, name="directive_list"),
     path("directives/new/", followup.directive_create, name="directive_create"),
     path("directives/<int:pk>/", followup.directive_detail, name="directive_detail"),
@@ -34,9 +52,6 @@ urlpatterns += [
         evaluation.score_detail,
         name="score_detail",
     ),
-]
-
-urlpatterns += [
     path("pcc/", pcc.pcc_list, name="pcc_list"),
     path("pcc/<int:pk>/", pcc.pcc_detail, name="pcc_detail"),
     path("pcc/hours/", pcc.pcc_hours, name="pcc_hours"),
@@ -44,5 +59,18 @@ urlpatterns += [
     path("packets/", packets.packet_list, name="packet_list"),
     path("packets/<int:pk>/", packets.packet_detail, name="packet_detail"),
     path("packets/<int:pk>/download/", packets.packet_download, name="packet_download"),
-    path("", include("projects.photo_urls")),
+]
+
+open_data_feeds = [
+    path("oc4ids/projects.json", open_data.oc4ids_projects, name="oc4ids_projects"),
+    path(
+        "oc4ids/projects/<str:control_number>.json",
+        open_data.oc4ids_project,
+        name="oc4ids_project",
+    ),
+]
+
+urlpatterns = [
+    path("projects/", include((pages, "projects"))),
+    path("open-data/", include((open_data_feeds, "open_data"))),
 ]

@@ -51,10 +51,10 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("admin/", admin.site.urls),
-    path("projects/", include("projects.urls")),
-    path("petitions/", include("petitions.urls")),
-    path("open311/v2/", include("petitions.api_urls")),
-    path("open-data/", include("projects.open_data_urls")),
-    path("evaluations/", include("evaluations.urls")),
-    path("awards/", include("awards.urls")),
+    # Each app's urls.py names its own prefixes and namespaces (/projects/ and /open-data/,
+    # /petitions/ and /open311/v2/, ...); the kernel names the apps only as strings.
+    path("", include("projects.urls")),
+    path("", include("petitions.urls")),
+    path("", include("evaluations.urls")),
+    path("", include("awards.urls")),
 ]

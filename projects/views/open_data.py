@@ -1,6 +1,6 @@
 """Open data: the OC4IDS project package of the published projects, and one project's package.
-Public: no login, GET only, like the Open311 API (petitions/api.py). What is published, and why
-no personal data is, is in projects/oc4ids.py."""
+Public: no login, GET only, like the Open311 API (petitions/views/open311.py). What is
+published, and why no personal data is, is in projects/oc4ids.py."""
 
 from __future__ import annotations
 

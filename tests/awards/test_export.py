@@ -8,7 +8,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from awards.choices import AwardClass, AwardState
-from awards.reports import safe_text
+from awards.workbook import safe_text
 from tests.awards.factories import make_award
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,9 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from petitions import api
 from petitions.choices import CaseStatus
 from petitions.models import Subcategory
+from petitions.views import open311 as api
 from tests.petitions.builders import (
     PETITIONER_EMAIL,
     PETITIONER_NAME,

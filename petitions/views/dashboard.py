@@ -9,12 +9,11 @@ rollup.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import wraps
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
@@ -22,19 +21,18 @@ from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext
 
 from petitions import stats
-from petitions.choices import CaseStatus, Channel
+from petitions.charts import volume_chart
+from petitions.choices import CaseStatus
 from petitions.formatting import format_case_count
+from petitions.forms import PeriodForm
 from petitions.models import Case, Event, PetitionSettings
 from tainan_rdec.choices import AgencyKind, Role
-from tainan_rdec.forms import ROCMonthField
-from tainan_rdec.roc import format_roc_date, format_roc_month
+from tainan_rdec.roc import format_roc_date
 from tainan_rdec.scoping import is_active_user, is_commission, role_required
 from tainan_rdec.workdays import TAIPEI
-
-DEFAULT_MONTHS = 60  # the briefing's five years
 
 # ?sort= → (row attribute, worst first is the largest value)
 SORTS = {
@@ -45,175 +43,6 @@ SORTS = {
     "mean": ("mean_days", True),
     "p90": ("p90_days", True),
 }
-
-CHANNEL_COLOURS = {
-    Channel.HOTLINE_1999: "#1f5fa8",
-    Channel.MAYOR_MAILBOX: "#b42318",
-    Channel.WEB: "#1f7a3f",
-    Channel.EMAIL: "#b7791f",
-    Channel.COUNTER: "#6941c6",
-    Channel.LETTER: "#6b7785",
-    Channel.APP: "#0e7490",
-}
-
-CHART_LEFT = 64  # room for the axis labels
-CHART_TOP = 12
-CHART_PLOT_HEIGHT = 220
-CHART_BOTTOM = 28
-CHART_BAR_STEP = 14
-CHART_BAR_WIDTH = 10
-
-
-def add_months(month: datetime.date, n: int) -> datetime.date:
-    index = month.year * 12 + month.month - 1 + n
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def month_end(month: datetime.date) -> datetime.date:
-    return add_months(month, 1) - datetime.timedelta(days=1)
-
-
-class PeriodForm(forms.Form):
-    """The dashboard's period: from one ROC month to another (both included)."""
-
-    start = ROCMonthField(label=gettext_lazy("起始月份"), required=False)
-    end = ROCMonthField(label=gettext_lazy("結束月份"), required=False)
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("start"), cleaned.get("end")
-        if start and end and end < start:
-            self.add_error("end", gettext_lazy("結束月份不可早於起始月份。"))
-        return cleaned
-
-    def period(self, today: datetime.date) -> tuple[datetime.date, datetime.date]:
-        """First and last day of the chosen months; by default the last five years (60 months
-        up to and including this one)."""
-        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
-        last = data.get("end") or (
-            add_months(data["start"], DEFAULT_MONTHS - 1) if data.get("start") else None
-        )
-        last = last or today.replace(day=1)
-        first = data.get("start") or add_months(last, -(DEFAULT_MONTHS - 1))
-        return first, month_end(last)
-
-
-@dataclass
-class Segment:
-    channel: str
-    label: str
-    count: int
-    colour: str
-    y: float = 0
-    height: float = 0
-
-
-@dataclass
-class MonthBar:
-    month: datetime.date
-    x: int
-    segments: list[Segment] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        return sum(s.count for s in self.segments)
-
-    @property
-    def label(self) -> str:
-        return format_roc_month(self.month)
-
-    @property
-    def counts(self) -> list[int]:
-        return [s.count for s in self.segments]
-
-
-@dataclass
-class VolumeChart:
-    """Cases received per month, one stacked bar per month, a segment per channel."""
-
-    bars: list[MonthBar]
-    legend: list[tuple[str, str]]  # (label, colour)
-    maximum: int
-
-    @property
-    def width(self) -> int:
-        return CHART_LEFT + len(self.bars) * CHART_BAR_STEP + 8
-
-    @property
-    def height(self) -> int:
-        return CHART_TOP + CHART_PLOT_HEIGHT + CHART_BOTTOM
-
-    @property
-    def baseline(self) -> int:
-        return CHART_TOP + CHART_PLOT_HEIGHT
-
-    @property
-    def top(self) -> int:
-        return CHART_TOP
-
-    @property
-    def left(self) -> int:
-        return CHART_LEFT
-
-    @property
-    def bar_width(self) -> int:
-        return CHART_BAR_WIDTH
-
-    @property
-    def total(self) -> int:
-        return sum(bar.total for bar in self.bars)
-
-    @property
-    def channel_totals(self) -> list[int]:
-        return [sum(counts) for counts in zip(*(bar.counts for bar in self.bars), strict=True)]
-
-    @property
-    def year_ticks(self) -> list[tuple[int, str]]:
-        """A label under each January (and the first month), as (x, ROC year)."""
-        return [
-            (bar.x, gettext("{year}年").format(year=bar.month.year - 1911))
-            for i, bar in enumerate(self.bars)
-            if i == 0 or bar.month.month == 1
-        ]
-
-    @property
-    def description(self) -> str:
-        return gettext("每月受理件數，依受理管道堆疊；單月最多 {n} 件。").format(
-            n=f"{self.maximum:,}"
-        )
-
-
-def volume_chart(rows: list[dict], first: datetime.date, last: datetime.date) -> VolumeChart:
-    by_key = {(r["month"], r["channel"]): r["received"] for r in rows}
-    channels = [c for c in Channel if any(r["channel"] == c for r in rows)]
-    months = []
-    month = first.replace(day=1)
-    while month <= last:
-        months.append(month)
-        month = add_months(month, 1)
-    bars = []
-    for i, month in enumerate(months):
-        bar = MonthBar(month, CHART_LEFT + i * CHART_BAR_STEP + 2)
-        for channel in channels:
-            bar.segments.append(
-                Segment(
-                    channel.value,
-                    str(channel.label),
-                    by_key.get((month, channel.value), 0),
-                    CHANNEL_COLOURS[channel],
-                )
-            )
-        bars.append(bar)
-    maximum = max((bar.total for bar in bars), default=0)
-    scale = CHART_PLOT_HEIGHT / maximum if maximum else 0
-    for bar in bars:
-        top = float(CHART_TOP + CHART_PLOT_HEIGHT)
-        for segment in bar.segments:
-            segment.height = round(segment.count * scale, 1)
-            top -= segment.height
-            segment.y = round(top, 1)
-    legend = [(str(c.label), CHANNEL_COLOURS[c]) for c in channels]
-    return VolumeChart(bars, legend, maximum)
 
 
 def _case_list_url(**params) -> str:

@@ -1,36 +1,30 @@
-"""Awards pages: the list (with the reviewers' bulk confirmation), one award, the register and
-edit form, the confirm / return / delete actions, the evidence file, and the summary with its
-xlsx export. Thin: the rules are in ``awards.models`` and ``awards.services``.
+"""The register's pages: the list (with the reviewers' bulk confirmation), one award, the
+register and edit form, the confirm / return / delete actions and the evidence file. Thin: the
+rules are in ``awards.models`` and ``awards.services``.
 
 Who sees what: a bureau user sees, registers and corrects its own agency's awards; other
 agencies' awards are 404 to them. Reviewers and admins see every award; reviewers confirm or
-return them (a bureau user who can see the award gets 403). The summary is the city-wide
-published figure: every signed-in user reads it; its 獎項明細 sheet lists only the rows the
-user may see.
+return them (a bureau user who can see the award gets 403).
 """
 
 from __future__ import annotations
-
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from awards import charts, services, stats
+from awards import services
 from awards.choices import AwardState
 from awards.filters import AwardFilter
-from awards.forms import AwardForm, ReturnForm, SummaryRangeForm
-from awards.models import Award, current_roc_year
-from awards.reports import build_summary_workbook
+from awards.forms import AwardForm, ReturnForm
+from awards.models import Award
 from tainan_rdec.choices import Role
 from tainan_rdec.scoping import (
     get_editable_or_404,
@@ -40,7 +34,6 @@ from tainan_rdec.scoping import (
 )
 
 PAGE_SIZE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Evidence files do not change under a URL (a new upload replaces the award's file name), and
 # "private" keeps them out of shared caches.
 CACHE_CONTROL = "private, max-age=600"
@@ -71,9 +64,6 @@ def _query_without_page(request) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
-
-
-# -- the register ------------------------------------------------------------------------------
 
 
 @login_required
@@ -281,80 +271,4 @@ def evidence(request, pk):
     response["Cache-Control"] = CACHE_CONTROL
     # A PDF opened in the browser runs no script and submits nothing.
     response["Content-Security-Policy"] = "sandbox"
-    return response
-
-
-# -- the summary -------------------------------------------------------------------------------
-
-
-def _summary_range(request) -> tuple[SummaryRangeForm, int, int]:
-    first, last = stats.default_range(current_roc_year())
-    form = SummaryRangeForm(request.GET or None, initial={"start_year": first, "end_year": last})
-    if form.is_bound and form.is_valid():
-        first, last = form.cleaned_data["start_year"], form.cleaned_data["end_year"]
-    return form, first, last
-
-
-def _list_url(**params) -> str:
-    return reverse("awards:index") + "?" + urlencode(params)
-
-
-def _add_drilldown(result: stats.AwardSummary, user) -> None:
-    """Links from the summary's figures to the confirmed awards behind them. The commission
-    sees every award; a bureau user only its own agency's, so only that row links."""
-    base = {"state": AwardState.CONFIRMED, "year_from": result.first, "year_to": result.last}
-    commission = is_commission(user)
-    for row in result.classes:
-        row.url = _list_url(**base, award_class=row.award_class) if commission else ""
-    for row in result.by_year:
-        row.url = (
-            _list_url(state=AwardState.CONFIRMED, year_from=row.key, year_to=row.key)
-            if commission
-            else ""
-        )
-    for row in result.by_agency:
-        if commission:
-            row.url = _list_url(**base, agency=row.key)
-        elif row.key == user.agency_id:
-            row.url = _list_url(**base)  # a bureau's list holds only its own awards
-
-
-@require_safe
-@login_required
-def summary(request):
-    form, first, last = _summary_range(request)
-    result = stats.build_summary(first, last)
-    _add_drilldown(result, request.user)
-    return render(
-        request,
-        "awards/summary.html",
-        {
-            "form": form,
-            "summary": result,
-            "class_chart": charts.class_chart(result),
-            "year_chart": charts.year_chart(result),
-            "export_query": f"start_year={first}&end_year={last}",
-            "commission": is_commission(request.user),
-        },
-        status=400 if form.is_bound and form.errors else 200,
-    )
-
-
-@require_safe
-@login_required
-def summary_xlsx(request):
-    form, first, last = _summary_range(request)
-    if form.is_bound and form.errors:
-        return redirect(reverse("awards:summary") + "?" + request.GET.urlencode())
-    result = stats.build_summary(first, last)
-    details = (
-        Award.objects.visible_to(request.user)
-        .counted()
-        .in_years(first, last)
-        .select_related("agency", "project")
-        .order_by("roc_year", "agency__sort_order", "agency__code", "award_date", "pk")
-    )
-    content = build_summary_workbook(result, details, today=timezone.localdate())
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="awards-{first}-{last}.xlsx"'
     return response
