@@ -7,6 +7,7 @@ import pytest
 
 from awards import demo, stats
 from awards.choices import AwardClass, AwardState
+from awards.demo import catalogue
 from awards.models import Award
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +38,7 @@ def test_demo_classes_follow_the_briefings_proportions(city_agencies):
     # 績優 is the largest class and 國際大獎 the smallest, as in the city's table.
     assert max(counts, key=counts.get) == AwardClass.MERIT
     assert min(counts, key=counts.get) == AwardClass.INTERNATIONAL
-    assert counts == demo.CLASS_COUNTS
+    assert counts == catalogue.CLASS_COUNTS
 
 
 def test_demo_awards_have_their_steps_in_history(city_agencies, cast):

@@ -1,4 +1,4 @@
-"""The demo case generator (petitions/demo.py): 3,000 cases over the five years to 2025-06-30."""
+"""The demo case generator (petitions/demo/): 3,000 cases over the five years to 2025-06-30."""
 
 import re
 from collections import Counter
@@ -8,6 +8,7 @@ import pytest
 
 from petitions import demo
 from petitions.choices import CaseStatus, Channel
+from petitions.demo import catalogue
 from petitions.models import Case, CaseTransfer, DailyRollup, Event
 from petitions.rollups import computed_table, direct_stats, rollup_table
 from tainan_rdec.workdays import (
@@ -82,7 +83,7 @@ def test_the_lantern_festival_is_an_event_with_a_spike(generated):
     assert (event.start_date, event.end_date) == (date(2024, 2, 24), date(2024, 3, 10))
     assert set(event.districts.values_list("name", flat=True)) >= {"安南區", "歸仁區"}
     assert len(in_event) / days > 3 * average
-    assert Case.objects.filter(event=event).count() >= N * demo.EVENT_SHARE
+    assert Case.objects.filter(event=event).count() >= N * catalogue.EVENT_SHARE
 
 
 def test_due_dates_and_outcomes_follow_the_working_day_calendar(generated):
@@ -99,11 +100,11 @@ def test_due_dates_and_outcomes_follow_the_working_day_calendar(generated):
         assert case.closed_on_time == (to_local_date(case.closed_at) <= case.due_date)
         assert case.closed_at.astimezone(TAIPEI).date() < TODAY
     assert 0.85 * N < len(closed) < N
-    assert any(c.processing_days == demo.HALF_DAY for c in closed)
+    assert any(c.processing_days == catalogue.HALF_DAY for c in closed)
 
 
 def test_slow_agencies_close_late_far_more_often(generated):
-    slow = set(demo.SLOW_AGENCIES)
+    slow = set(catalogue.SLOW_AGENCIES)
     late = Counter()
     total = Counter()
     for case in generated:

@@ -33,7 +33,7 @@ def planned_awards(agencies: dict) -> list[dict]:
     """The awards as field dicts (agency code in ``agency``), deterministic; the natural key
     (agency, year, name, body) never repeats."""
     from awards.choices import AwardClass
-    from awards.demo import plan_awards
+    from awards.demo.plans import plan_awards
 
     counts = {AwardClass(value): n for value, n in CLASS_COUNTS.items()}
     return plan_awards(
@@ -51,7 +51,7 @@ def ensure(cast) -> float | None:
     """Make the registry hold the planned awards; the seconds it took, or None when reused."""
     from django.db import transaction
 
-    from awards.demo import write_awards
+    from awards.demo.writer import write_awards
     from awards.models import Award
     from tainan_rdec.models import Agency
     from tainan_rdec.workdays import TAIPEI

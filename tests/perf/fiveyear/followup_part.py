@@ -10,7 +10,7 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
-from projects.demo import first_of, month_index
+from projects.demo.plans import first_of, month_index
 from tests.perf.fiveyear import TODAY, stamp
 from tests.perf.fiveyear.project_plan import BATCH, FIRST, LAST, SEED, working_moment
 

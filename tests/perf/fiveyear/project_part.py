@@ -19,7 +19,8 @@ from __future__ import annotations
 import math
 from datetime import date, timedelta
 
-from projects.demo import DELISTING_REASON, LISTING_REASON, first_of, last_day, month_index
+from projects.demo.catalogue import DELISTING_REASON, LISTING_REASON
+from projects.demo.plans import first_of, last_day, month_index
 from tests.perf.fiveyear import TODAY, Timer, stamp, wipe
 from tests.perf.fiveyear.followup_part import FollowupWriter
 from tests.perf.fiveyear.project_plan import (
@@ -110,7 +111,7 @@ class Writer:
         from simple_history.utils import bulk_create_with_history
 
         from projects.choices import ExecutionPhase, FundingSource, ProjectKind
-        from projects.demo import STOP_REASONS, SUSPEND_REASONS, WORK_ITEMS
+        from projects.demo.catalogue import STOP_REASONS, SUSPEND_REASONS, WORK_ITEMS
         from projects.models import Project, TenderNumber
         from tainan_rdec.models import District
 
@@ -245,7 +246,8 @@ class Writer:
         from simple_history.utils import bulk_create_with_history
 
         from projects.choices import MilestoneStatus
-        from projects.demo import MILESTONES, judge_milestone, milestone_family
+        from projects.demo.catalogue import MILESTONES
+        from projects.demo.plans import judge_milestone, milestone_family
         from projects.models import Milestone
 
         rows = []
@@ -276,7 +278,7 @@ class Writer:
     def status_log(self, projects):
         """納入列管, phase changes, 暫緩列管 and 解除列管 with who and when (StatusChange)."""
         from projects.choices import ControlStatus, ExecutionPhase, StatusField
-        from projects.demo import PHASE_REASONS
+        from projects.demo.catalogue import PHASE_REASONS
         from projects.models import StatusChange
 
         reviewer = self.cast.reviewer
@@ -367,13 +369,8 @@ class Writer:
         from simple_history.utils import bulk_create_with_history
 
         from projects.choices import ReportState
-        from projects.demo import (
-            HELP_NEEDED,
-            LAG_REASONS,
-            REMEDIES,
-            RETURN_COMMENTS,
-            reason_family,
-        )
+        from projects.demo.catalogue import HELP_NEEDED, LAG_REASONS, REMEDIES, RETURN_COMMENTS
+        from projects.demo.plans import reason_family
         from projects.models import MonthlyReport, ReportTransition
 
         reviewer = self.cast.reviewer
@@ -482,7 +479,7 @@ class Writer:
 
 def _progress_text(plan: Plan, report: Report) -> str:
     from projects.choices import ExecutionPhase
-    from projects.demo import WORK_ITEMS
+    from projects.demo.catalogue import WORK_ITEMS
 
     phase = report.phase
     if phase == ExecutionPhase.PLANNING:

@@ -30,7 +30,7 @@ from decimal import Decimal
 
 # The demo seeder's rules are imported at the top: the parts are only imported by
 # ensure_dataset(), once Django is set up.
-from projects.demo import (
+from projects.demo.plans import (
     clamp_percent,
     first_of,
     make_curve,

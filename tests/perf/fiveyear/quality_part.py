@@ -62,7 +62,7 @@ def _years():
 
 
 def _units(agencies) -> list[tuple[object, str]]:
-    from evaluations.demo import (
+    from evaluations.demo.catalogue import (
         BUREAU_UNITS,
         DISTRICT_UNITS,
         KNOWN_UNITS,
@@ -168,7 +168,7 @@ def ensure(cast, *, force: bool = False) -> float | None:
 
 class QualityWriter:
     def __init__(self, agencies, cast):
-        from evaluations.demo import IMPROVEMENT_AGENCIES
+        from evaluations.demo.catalogue import IMPROVEMENT_AGENCIES
 
         self.agencies = agencies
         self.by_code = {a.code: a for a in agencies}
@@ -217,7 +217,7 @@ class QualityWriter:
         """agency id -> the year's AuditTarget, with the city hall counters added by hand."""
         from evaluations import evaluation
         from evaluations.choices import TargetBasis
-        from evaluations.demo import COUNTERS
+        from evaluations.demo.catalogue import COUNTERS
         from evaluations.models import AuditTarget
 
         evaluation.generate_audit_targets(year, by=self.reviewer)
@@ -245,7 +245,7 @@ class QualityWriter:
         from simple_history.utils import bulk_create_with_history
 
         from evaluations.choices import CallRoute
-        from evaluations.demo import TESTERS
+        from evaluations.demo.catalogue import TESTERS
         from evaluations.models import PhoneTest, PhoneTestScore
         from evaluations.services import applicable_groups, score_points
 
@@ -308,7 +308,7 @@ class QualityWriter:
         """(agency, counter, visits) of ``year``: district offices twice, counters once, the
         agencies marked for improvement twice."""
         from evaluations.choices import TargetBasis
-        from evaluations.demo import COUNTERS, IMPROVEMENT_AGENCIES
+        from evaluations.demo.catalogue import COUNTERS, IMPROVEMENT_AGENCIES
         from tainan_rdec.choices import AgencyKind
 
         plan = {}
@@ -330,7 +330,7 @@ class QualityWriter:
         from simple_history.utils import bulk_create_with_history
 
         from evaluations.choices import ImprovementStatus
-        from evaluations.demo import AUDITORS, FINDINGS
+        from evaluations.demo.catalogue import AUDITORS, FINDINGS
         from evaluations.models import Audit, AuditScore, ImprovementItem
         from evaluations.services import score_points
 
@@ -411,7 +411,7 @@ class QualityWriter:
 
     def coaching(self) -> int:
         from evaluations.choices import PIPELINE, AwardCategory, CoachingStage
-        from evaluations.demo import AWARD_THEMES
+        from evaluations.demo.catalogue import AWARD_THEMES
         from evaluations.models import AwardCoaching, CoachingStageChange
 
         reached = {0: 5, 1: 5, 2: 4, 3: 4, 4: 2, 5: 2}  # 2 winners, 4 shortlisted, 6 recommended

@@ -1,24 +1,5 @@
-"""Demo data for the service-quality section (``seed_demo``).
-
-``seed(stdout, today=None)`` adds, for last year (Y = today's year − 1):
-
-- about 370 telephone courtesy tests: 173 units (three per bureau, two per second-tier agency,
-  two per district office) called twice each, and the 1999 hotline and the city switchboard
-  called once a month;
-- 95 mystery-shopper audits: the 37 district offices twice, seven city hall counters once and
-  seven agencies marked for improvement twice, with improvement items (most verified, some
-  reported and waiting, some still open and overdue);
-- Y's audit target list, then Y's annual evaluation, computed and finalized, which puts Y's
-  agencies needing improvement on this year's target list;
-- this year: two audits at the demo bureaus (工務局, 水利局) with open improvement items, so
-  their users have something to report back on;
-- the Government Service Award funnel of 112年: 64 coached → 6 recommended → 4 shortlisted → 2
-  winners.
-
-Every record is written through the services, as a reviewer would (report-backs by the demo
-admin, on the agencies' behalf). Deterministic (``random.Random(SEED)`` per agency) and
-idempotent: a part whose records exist is skipped as a whole.
-"""
+"""Writes the demo service-quality year: phone tests and audits scored against the year's
+rubrics, improvement items, the annual evaluation and the service-award coaching pipeline."""
 
 from __future__ import annotations
 
@@ -38,6 +19,20 @@ from evaluations.choices import (
     RubricKind,
     TargetBasis,
 )
+from evaluations.demo.catalogue import (
+    AUDITORS,
+    AWARD_THEMES,
+    BUREAU_UNITS,
+    COACHING_YEAR,
+    COUNTERS,
+    DISTRICT_UNITS,
+    FINDINGS,
+    IMPROVEMENT_AGENCIES,
+    KNOWN_UNITS,
+    SECOND_TIER_UNITS,
+    SEED,
+    TESTERS,
+)
 from evaluations.models import (
     AnnualEvaluation,
     Audit,
@@ -48,54 +43,6 @@ from evaluations.models import (
 )
 from tainan_rdec.choices import AgencyKind, Role
 from tainan_rdec.models import Agency, User
-
-SEED = 20240326
-COACHING_YEAR = 2023  # 112年, the briefing's figures
-
-BUREAU_UNITS = ["行政科", "企劃科", "秘書室"]
-# Units that sound right for some bureaus; the others get BUREAU_UNITS.
-KNOWN_UNITS = {
-    "B06": ["養護工程科", "道路工程科", "建築管理科"],
-    "B07": ["雨水下水道科", "河川海岸科", "污水工程科"],
-    "B02": ["戶政科", "宗教禮俗科", "自治行政科"],
-    "B03": ["地方稅服務科", "房屋稅科", "使用牌照稅科"],
-    "B14": ["交通管理科", "運輸規劃科", "公共運輸處"],
-    "B16": ["疾病管制科", "食品藥物安全科", "長期照護科"],
-    "B17": ["廢棄物管理科", "空氣品質科", "稽查科"],
-}
-SECOND_TIER_UNITS = ["服務台", "行政課"]
-DISTRICT_UNITS = ["民政課", "社會課"]
-COUNTERS = {
-    "B01": "市府聯合服務中心",
-    "B15": "地政便民服務櫃台",
-    "B03": "地方稅服務櫃台",
-    "B02": "戶政服務櫃台",
-    "B08": "社會福利服務櫃台",
-    "B09": "勞工服務櫃台",
-    "B12": "建照服務櫃台",
-}
-IMPROVEMENT_AGENCIES = ["B10", "B13", "B17", "B20", "S05", "D31", "D34"]
-TESTERS = ["陳專員", "林研究員", "黃約聘研究員", "吳專員"]
-AUDITORS = ["神秘客A", "神秘客B", "神秘客C"]
-FINDINGS = [
-    ("E3", "洽公區雙語標示不足，外籍人士不易辨識櫃台業務。", "增設中英雙語櫃台及動線標示。"),
-    ("T5", "部分櫃台人員未配戴識別證。", "要求櫃台同仁全程配戴識別證，並由主管每日抽查。"),
-    ("F4", "哺（集）乳室指引標示不清。", "於大廳及電梯口增設哺集乳室指引。"),
-    ("T1", "民眾到櫃台時承辦人未起身招呼。", "辦理服務禮儀訓練並納入櫃台考核。"),
-    ("P2", "未一次告知應備文件，民眾須往返補件。", "製作應備文件檢核表供櫃台使用。"),
-    ("E1", "等候區垃圾桶滿溢、地面有水漬。", "調整清潔班表，尖峰時段加強巡檢。"),
-    ("F8", "未提供老花眼鏡。", "各櫃台備置老花眼鏡並定期檢查。"),
-]
-AWARD_THEMES = [
-    "智慧櫃台一站式服務",
-    "行動支付便民繳費",
-    "高齡友善服務網",
-    "數位身分線上申辦",
-    "社區關懷共融計畫",
-    "災防資訊即時通",
-    "青年創業陪伴計畫",
-    "新住民友善服務",
-]
 
 
 def _rng(*parts) -> random.Random:
