@@ -16,9 +16,9 @@ A day the beat missed can be made up by running ``daily_project_reminders`` with
   commission reviewer.
 - ``remind_directives``: N working days before a directive's due date, and the first working day
   after it, the responsible agency's staff and managers.
-- ``notify_returned_report``: at once when a reviewer returns a report (dispatched by
-  ``services.return_report``); ``notify_recent_returns``, run daily, makes up a notice whose
-  dispatch was lost.
+- ``notify_returned_report``: at once when a reviewer returns a report (written by
+  ``services.return_report`` in its transaction); ``notify_recent_returns``, run daily, makes up
+  a notice for a report returned any other way.
 
 Escalation to the head contact: a reminder is a row for a portal user (so it has a unique key
 and shows on a notifications page). When the agency's head-contact e-mail belongs to an active
@@ -445,9 +445,9 @@ def remind_directives(today: date) -> list[Reminder]:
 
 
 def notify_recent_returns(today: date) -> list[Reminder]:
-    """Safety net for the notice dispatched by ``return_report``: a dispatch lost because the
-    broker was down at commit time is made up by the next daily run (the transition key keeps
-    a notice already sent from going out again)."""
+    """Safety net for ``notify_returned_report``: a report returned without its notice (by a
+    path other than ``services.return_report``) gets it from the next daily run; the transition
+    key keeps a notice already written from going out again."""
     since = today - RETURN_NOTICE_CATCH_UP
     report_ids = (
         ReportTransition.objects.filter(

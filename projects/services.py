@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from projects import reminders
 from projects.choices import ControlStatus, ExecutionPhase, ReportState, StatusField
 from projects.models import (
     ControlSettings,
@@ -27,7 +28,6 @@ from projects.models import (
     StatusChange,
 )
 from tainan_rdec.choices import Role
-from tainan_rdec.dispatch import send_on_commit
 from tainan_rdec.months import month_start
 from tainan_rdec.roc import format_roc_month
 from tainan_rdec.scoping import is_admin, is_commission
@@ -440,6 +440,7 @@ def return_report(report: MonthlyReport, *, by, comment: str, now=None) -> Month
     report.reviewed_by, report.reviewed_at = by, now or timezone.now()
     report._change_reason = _("退回")
     report.save()
-    # A notice the broker could not take is made up by the daily reminder run.
-    send_on_commit("projects.tasks.send_returned_report_notice", report.pk)
+    # The notice goes into the reminder log in this transaction; only its e-mail waits for the
+    # commit (and, with the broker down, for the reminder sweep), never for the daily run.
+    reminders.notify_returned_report(report.pk)
     return report

@@ -35,12 +35,6 @@ def daily_project_reminders(day: str | None = None) -> int:
     return len(reminders.run_daily_rules(today))
 
 
-@shared_task
-def send_returned_report_notice(report_pk: int) -> int:
-    """Dispatched when a reviewer returns a report (after the commit): tell the filer."""
-    return len(reminders.notify_returned_report(report_pk))
-
-
 @shared_task(
     bind=True,
     acks_late=True,

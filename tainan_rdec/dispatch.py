@@ -16,7 +16,7 @@ Work the portal must not lose is recorded in the database first — a ``Packet``
   BUILDING, PENDING → SENDING) and does nothing when the row is taken or done.
 
 Code below the task layer (services, rules, views) names the task instead of importing it —
-``send_on_commit("projects.tasks.send_returned_report_notice", report.pk)`` — because imports run
+``send_on_commit("projects.tasks.build_packet", packet.pk)`` — because imports run
 one way: a ``tasks`` module imports the services it calls, never the reverse (``task_named``).
 
 ``worker_lock`` tells a task whether another *live* process is working on a row (a PostgreSQL

@@ -227,22 +227,30 @@ def test_a_packet_a_live_worker_is_building_is_left_to_it(cast):
     assert mine is True
 
 
-def test_a_report_returned_with_the_broker_down_is_returned(
+def test_a_report_returned_with_the_broker_down_is_returned_and_its_notice_logged(
     cast, agency_a, broker_down, caplog, django_capture_on_commit_callbacks
 ):
     from projects import services
-    from projects.choices import ReportState
+    from projects.choices import ReminderKind, ReportState
     from tests.projects.factories import filed_report, make_project
 
     caplog.set_level(logging.WARNING, logger="tainan_rdec.dispatch")
     project = make_project(agency_a, start=date(2024, 1, 1), end=date(2026, 12, 31))
     report = filed_report(project, date(2024, 3, 1), 5, state=ReportState.SUBMITTED)
+    report.created_by = cast["staff_a"]
+    report.save()
     with django_capture_on_commit_callbacks(execute=True):
         services.return_report(report, by=cast["reviewer"], comment="請補充落後原因")
     report.refresh_from_db()
     assert report.state == ReportState.RETURNED
+    # The notice is in the reminder log at once, waiting for its e-mail: the sweep sends it when
+    # the broker is back, not the next day's reminder run.
+    [notice] = Reminder.objects.filter(kind=ReminderKind.REPORT_RETURNED)
+    assert notice.recipient == cast["staff_a"]
+    assert notice.state == ReminderState.PENDING
+    assert "請補充落後原因" in notice.body
     [warning] = broker_warnings(caplog)
-    assert "send_returned_report_notice" in warning.getMessage()
+    assert "tainan_rdec.tasks.send_reminder" in warning.getMessage()
 
 
 def test_a_big_import_with_the_broker_down_says_so_and_writes_nothing(

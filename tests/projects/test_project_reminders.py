@@ -14,11 +14,11 @@ from django.core import mail
 
 from projects import reminders, services
 from projects.choices import DirectiveStatus, ReportState
-from projects.models import ControlSettings, Directive
+from projects.models import ControlSettings, Directive, MonthlyReport, ReportTransition
 from projects.reminders import ReminderKind
 from projects.tasks import daily_project_reminders
 from tainan_rdec import workdays
-from tainan_rdec.choices import Role
+from tainan_rdec.choices import ReminderState, Role
 from tainan_rdec.models import Reminder
 from tainan_rdec.workdays import TAIPEI
 from tests.projects.factories import filed_report, make_project
@@ -319,12 +319,34 @@ def test_when_the_filers_have_left_the_agency_staff_are_told(
     assert recipients(ReminderKind.REPORT_RETURNED) == ["staff_a2"]
 
 
-def test_a_notice_dispatch_lost_at_commit_is_made_up_by_the_daily_task(
+def test_a_notice_is_logged_with_the_return_even_when_its_dispatch_is_lost(
     people, projects, django_capture_on_commit_callbacks
 ):
     report = submitted_march_report(projects["unfiled_a"], people)
     with django_capture_on_commit_callbacks(execute=False):  # the broker was down
         services.return_report(report, by=people["reviewer"], comment="請補充照片")
+    # Written in the return's transaction: the sweep sends them once the broker is back.
+    assert recipients(ReminderKind.REPORT_RETURNED) == ["manager_a", "staff_a"]
+    assert set(Reminder.objects.values_list("state", flat=True)) == {ReminderState.PENDING}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        daily_project_reminders.delay("2024-04-08").get()
+    assert Reminder.objects.filter(kind=ReminderKind.REPORT_RETURNED).count() == 2
+
+
+def test_a_report_returned_another_way_gets_its_notice_from_the_daily_task(
+    people, projects, django_capture_on_commit_callbacks
+):
+    report = submitted_march_report(projects["unfiled_a"], people)
+    # Returned without the service (e.g. corrected in the admin): no notice was written.
+    ReportTransition.objects.create(
+        report=report,
+        from_state=ReportState.SUBMITTED,
+        to_state=ReportState.RETURNED,
+        by=people["reviewer"],
+        comment="請補充照片",
+    )
+    MonthlyReport.objects.filter(pk=report.pk).update(state=ReportState.RETURNED)
     assert not Reminder.objects.exists()
 
     with django_capture_on_commit_callbacks(execute=True):

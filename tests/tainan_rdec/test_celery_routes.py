@@ -5,9 +5,10 @@ queue."""
 import re
 from pathlib import Path
 
-from projects.tasks import build_packet, daily_project_reminders, send_returned_report_notice
+from projects.tasks import build_packet, daily_project_reminders
 from tainan_rdec.celery import HEAVY_TASKS, app
 from tainan_rdec.importing.tasks import run_import_job
+from tainan_rdec.tasks import send_reminder
 
 
 def _queue(task) -> str:
@@ -22,7 +23,7 @@ def test_the_heavy_tasks_go_to_the_heavy_queue(settings):
 
 
 def test_other_tasks_go_to_the_default_queue():
-    for task in (daily_project_reminders, send_returned_report_notice):
+    for task in (daily_project_reminders, send_reminder):
         assert _queue(task) == app.conf.task_default_queue == "celery"
 
 
