@@ -1,6 +1,11 @@
 """Vocabulary of the permission matrix, shared by tests/test_permissions.py and each area's
 ``permission_rows`` module."""
 
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+
 from tests.conftest import CAST
 
 LOGIN = "login"  # 302 to the login page
@@ -24,3 +29,24 @@ def by_reach(own, other, commission, admin=None, anonymous=LOGIN):
         "reviewer": commission,
         "admin": commission if admin is None else admin,
     }
+
+
+# Tables a refused request may still write: the session and the login attempts log.
+UNWATCHED_APPS = {"sessions", "axes"}
+
+
+def stored_state() -> dict:
+    """Every row of every table the portal keeps (but sessions and the login log) and every
+    file under MEDIA_ROOT: compared before and after a request that must change nothing."""
+    state = {
+        model._meta.label: list(model._base_manager.order_by("pk").values_list())
+        for model in apps.get_models()
+        if model._meta.app_label not in UNWATCHED_APPS
+    }
+    media = Path(settings.MEDIA_ROOT)
+    state["files"] = sorted(
+        (str(path.relative_to(media)), path.stat().st_size)
+        for path in media.rglob("*")
+        if path.is_file()
+    )
+    return state

@@ -5,6 +5,7 @@ added without a row here, so no page escapes the permission test.
 """
 
 import pytest
+from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -12,7 +13,7 @@ from tests.awards import permission_rows as awards_rows
 from tests.conftest import CAST
 from tests.evaluations import permission_rows as evaluations_rows
 from tests.imports import permission_rows as imports_rows
-from tests.permission_helpers import ADMIN_LOGIN, LOGIN, by_reach, signed_in
+from tests.permission_helpers import ADMIN_LOGIN, LOGIN, by_reach, signed_in, stored_state
 
 # Each area keeps its rows in tests/<area>/permission_rows.py; they are merged below.
 AREAS = (evaluations_rows, awards_rows, imports_rows)
@@ -370,7 +371,9 @@ def post_world(world):
 def test_post_permission_matrix(post_world, client_as, action, who):
     path, data, expected = POSTS[action]
     data = data() if callable(data) else data  # an upload is read once: a fresh one each time
-    response = client_as(who).post(path.format(**post_world), data)
+    client = client_as(who)
+    before = stored_state()
+    response = client.post(path.format(**post_world), data)
     want = expected[who]
     if want == LOGIN:
         assert response.status_code == 302
@@ -379,3 +382,115 @@ def test_post_permission_matrix(post_world, client_as, action, who):
         assert response.status_code == want
         if want == 302:
             assert not response["Location"].startswith("/accounts/login/")
+            return
+    # Refused: not a row, not a file changed.
+    assert stored_state() == before
+
+
+def test_stored_state_sees_a_new_row_and_a_new_file(world, cast, settings):
+    """The check the POST matrix relies on would see a refused request that wrote anything."""
+    from pathlib import Path
+
+    before = stored_state()
+    cast["staff_a"].first_name = "改"
+    cast["staff_a"].save()
+    assert stored_state() != before
+    before = stored_state()
+    (Path(settings.MEDIA_ROOT) / "left-behind.txt").write_bytes(b"x")
+    assert stored_state() != before
+
+
+# Each state-changing POST once, by a member who may make it (302 with the token).
+ALLOWED_POSTS = [
+    (action, next(who for who in CAST if POSTS[action][2][who] == 302)) for action in POSTS
+]
+
+
+@pytest.mark.parametrize(("action", "who"), ALLOWED_POSTS)
+def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(
+    post_world, cast, action, who
+):
+    from django.test import Client
+
+    path, data, _expected = POSTS[action]
+    data = data() if callable(data) else data
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(cast[who])
+    before = stored_state()
+    response = client.post(path.format(**post_world), data)
+    assert response.status_code == 403
+    assert stored_state() == before
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/accounts/password/reset/"])
+def test_the_anonymous_forms_refuse_a_post_without_the_csrf_token(db, cast, path):
+    from django.core import mail
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(
+        path, {"username": "staff_a", "password": "x", "email": cast["staff_a"].email or "a@b.tw"}
+    )
+    assert response.status_code == 403
+    assert not mail.outbox
+
+
+# Markup typed into any free-text field must come back as text, never as markup.
+INJECTED = "<x-inj>\"'&"
+PORTAL_APPS = {"tainan_rdec", "projects", "petitions", "evaluations", "awards"}
+
+
+def _inject_into_every_free_text_field() -> int:
+    """Prefix every free-text value of every row of the portal's tables with ``INJECTED``
+    (identifiers left alone: unique fields and keys, choices, e-mail and URL fields, password
+    hashes). Returns how many
+    fields were written."""
+    from django.db import models as m
+
+    written = 0
+    for model in apps.get_models():
+        if model._meta.app_label not in PORTAL_APPS:
+            continue
+        keys = {name for group in model._meta.unique_together for name in group} | {
+            name
+            for constraint in model._meta.constraints
+            for name in getattr(constraint, "fields", ())
+        }
+        fields = [
+            f
+            for f in model._meta.concrete_fields
+            if isinstance(f, m.CharField | m.TextField)
+            and not isinstance(f, m.EmailField | m.URLField | m.SlugField)
+            and not (f.choices or f.unique or f.primary_key or f.name in keys)
+            and f.name != "password"
+            and (f.max_length is None or f.max_length >= len(INJECTED))
+        ]
+        if not fields:
+            continue
+        rows = list(model._base_manager.all())
+        for row in rows:
+            for f in fields:
+                value = INJECTED + (getattr(row, f.attname) or "")
+                setattr(row, f.attname, value[: f.max_length] if f.max_length else value)
+        model._base_manager.bulk_update(rows, [f.name for f in fields])
+        written += len(fields) * bool(rows)
+    return written
+
+
+@pytest.mark.parametrize("who", ["staff_a", "reviewer", "admin"])
+def test_markup_in_every_free_text_field_is_shown_as_text(request, client_as, world, who):
+    assert _inject_into_every_free_text_field() > 50
+    client = client_as(who)
+    pages = 0
+    for url_name, (path, expected) in MATRIX.items():
+        if expected.get(who) != 200:
+            continue
+        response = client.get(path.format(**world))
+        body = (
+            b"".join(response.streaming_content) if response.streaming else response.content
+        )
+        if not response["Content-Type"].startswith("text/html"):
+            continue
+        assert response.status_code == 200, url_name
+        pages += 1
+        assert b"<x-inj>" not in body, url_name
+    assert pages > 20

@@ -301,3 +301,81 @@ def test_truncated_jpeg_is_refused_by_the_service(draft, cast, content):
         photos.add_report_photo(draft, upload(content), by=cast["staff_a"])
 
     assert refused.value.messages == ["只接受JPEG或PNG格式的照片。"]
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG that declares ``width`` × ``height`` greyscale pixels but carries only a few rows:
+    a few hundred bytes that would decode to ``width * height`` bytes (a pixel bomb)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = zlib.compress(b"\0" * (width + 1) * 4)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", rows)
+        + chunk(b"IEND", b"")
+    )
+
+
+def jpeg_declaring(width: int, height: int) -> bytes:
+    """A real small JPEG whose frame header (SOF0) is rewritten to declare ``width`` ×
+    ``height``."""
+    data = bytearray(image_bytes("JPEG", size=(16, 16)))
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = height.to_bytes(2, "big") + width.to_bytes(2, "big")
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        # Beyond Pillow's own bomb limit (2 × 89 megapixels): refused before any decoding.
+        ("bomb.png", png_header_only(30_000, 30_000)),
+        ("bomb.jpg", jpeg_declaring(65_000, 65_000)),
+        # Under Pillow's limit but over the portal's 50 megapixels.
+        ("large.png", png_header_only(8_000, 8_000)),
+        ("large.jpg", jpeg_declaring(8_000, 8_000)),
+    ],
+)
+def test_a_pixel_bomb_is_refused_without_decoding_it(client_as, draft, media_root, name, data):
+    assert len(data) < 2_000  # a tiny upload that declares hundreds of megabytes of pixels
+    response = client_as("staff_a").post(add_url(draft), {"image": upload(data, name)})
+
+    assert response.status_code == 302
+    assert not draft.photos.exists()
+    assert "照片解析度過高（超過5000萬像素），請縮小後再上傳。" in messages_of(response)
+    assert not any(path.is_file() for path in media_root.rglob("*"))
+
+
+SVG = (
+    b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+    b'<script>alert(document.cookie)</script><rect width="10" height="10"/></svg>'
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type"),
+    [("site.svg", "image/svg+xml"), ("site.png", "image/png"), ("site.jpg", "image/jpeg")],
+)
+def test_an_svg_is_refused_whatever_it_is_called(client_as, draft, media_root, name, content_type):
+    response = client_as("staff_a").post(
+        add_url(draft), {"image": upload(SVG, name, content_type)}
+    )
+
+    assert not draft.photos.exists()
+    assert "只接受JPEG或PNG格式的照片。" in messages_of(response)
+    assert not any(path.is_file() for path in media_root.rglob("*"))
+
+
+def test_a_pixel_bomb_is_refused_for_a_site_visit_too(client_as, visit, media_root):
+    response = client_as("reviewer").post(
+        visit_add_url(visit), {"image": upload(png_header_only(30_000, 30_000), "bomb.png")}
+    )
+
+    assert not SiteVisitPhoto.objects.exists()
+    assert "照片解析度過高（超過5000萬像素），請縮小後再上傳。" in messages_of(response)
