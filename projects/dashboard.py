@@ -36,9 +36,10 @@ from projects.choices import (
     ReportState,
     RiskLevel,
 )
+from projects.history import as_they_stood, end_of
 from projects.home import current_filing_period
 from projects.models import ControlSettings, MonthlyReport, Project
-from projects.warning import listed_for_rating, rate_many
+from projects.warning import RATED_FIELDS, listed_for_rating, rate_many
 from tainan_rdec.months import add_months
 
 COMPLETED_PHASES = (
@@ -48,6 +49,8 @@ COMPLETED_PHASES = (
     ExecutionPhase.CLOSED,
 )
 FILED_STATES = (ReportState.SUBMITTED, ReportState.ACCEPTED)
+# What counting projects as they stood on a past day reads besides the rated fields.
+STOOD_FIELDS = ("control_status", "total_budget", "created_at")
 SERIOUS_STATUSES = frozenset({LagStatus.SERIOUSLY_BEHIND, LagStatus.STOPPED})
 
 # Lag bar chart geometry (SVG user units).
@@ -197,6 +200,25 @@ def _counts(base) -> list[dict]:
     )
 
 
+def _counts_of(projects: list[Project], day: date) -> list[dict]:
+    """``_counts`` of projects as they stood on a past ``day`` (``projects.history``), counted
+    here: their status and phase are rewound in memory, not in the table."""
+    groups: dict[tuple, dict] = {}
+    for p in projects:
+        key = (p.kind, p.control_status, p.forward_category)
+        row = groups.setdefault(
+            key,
+            dict(zip(("kind", "control_status", "forward_category"), key, strict=True))
+            | {"n": 0, "budget": 0, "completed": 0},
+        )
+        row["n"] += 1
+        row["budget"] += p.total_budget or 0
+        row["completed"] += p.phase in COMPLETED_PHASES or (
+            p.actual_completion is not None and p.actual_completion <= day
+        )
+    return list(groups.values())
+
+
 def _groups(counts: list[dict]) -> tuple[list[Group], list[Group], Group]:
     """Count and budget by kind and by control status (every choice, zeros included), and the
     total."""
@@ -268,9 +290,12 @@ def _categories(
     return categories, total
 
 
-def _compliance(listed, current: date, closed: date) -> tuple[list[ComplianceRow], ComplianceRow]:
+def _compliance(
+    listed, current: date, closed: date, *, filed_before=None
+) -> tuple[list[ComplianceRow], ComplianceRow]:
     """Per host agency. A project owes a report for a month once its planned start is in or
     before that month (應填報); filed = submitted or accepted; late = filed after the deadline.
+    ``filed_before``: count only what was sent before that moment (a past day's figures).
 
     Two grouped queries: the projects per agency, then the two months' filings per agency (a
     join of every project with all its reports would count five years of reports to find two
@@ -288,12 +313,14 @@ def _compliance(listed, current: date, closed: date) -> tuple[list[ComplianceRow
         )
         .order_by("host_agency__sort_order", "host_agency__code")
     )
+    reports = MonthlyReport.objects.filter(
+        project__in=listed, period__in=[current, closed], state__in=FILED_STATES
+    )
+    if filed_before is not None:
+        reports = reports.filter(submitted_at__lt=filed_before)
     filings = {
         row["project__host_agency"]: row
-        for row in MonthlyReport.objects.filter(
-            project__in=listed, period__in=[current, closed], state__in=FILED_STATES
-        )
-        .values("project__host_agency")
+        for row in reports.values("project__host_agency")
         .annotate(
             current_filed=Count("pk", filter=Q(period=current)),
             filed=Count("pk", filter=Q(period=closed)),
@@ -324,18 +351,32 @@ def _compliance(listed, current: date, closed: date) -> tuple[list[ComplianceRow
     return rows, ComplianceRow(0, "", *totals)
 
 
-def build_dashboard(projects, *, today: date, rules: ControlSettings | None = None) -> Dashboard:
-    """The dashboard's figures for ``projects`` (a Project queryset, already filtered)."""
+def build_dashboard(
+    projects, *, today: date, rules: ControlSettings | None = None, until: date | None = None
+) -> Dashboard:
+    """The dashboard's figures for ``projects`` (a Project queryset, already filtered).
+
+    ``until``: the figures as they stood on ``today``, a past day (a quarter's packet): the
+    projects' status and phase then, and the reports for months up to ``until``
+    (``projects.history``)."""
     rules = rules or ControlSettings.get()
     # A plain queryset over the selected ids: the filters may join districts, which would
     # otherwise count a project once per district in the aggregates below.
     base = Project.objects.filter(pk__in=projects.values("pk"))
-    counts = _counts(base)
+    if until is None:
+        counts = _counts(base)
+        listed_qs = listed_for_rating(projects)
+        listed = list(listed_qs)
+        rated = listed_qs
+    else:
+        stood = as_they_stood(base.only(*RATED_FIELDS, *STOOD_FIELDS), today)
+        counts = _counts_of(stood, today)
+        listed = [p for p in stood if p.control_status == ControlStatus.LISTED]
+        listed_qs = Project.objects.filter(pk__in=[p.pk for p in listed])
+        rated = listed
     by_kind, by_status, total = _groups(counts)
 
-    listed_qs = listed_for_rating(projects)
-    listed = list(listed_qs)
-    ratings = rate_many(listed_qs, today=today, rules=rules, figures_only=True)
+    ratings = rate_many(rated, today=today, rules=rules, figures_only=True, until=until)
     statuses = {pk: rating.assessment.status for pk, rating in ratings.items()}
     lag_counts: dict[str, int] = {}
     for status in statuses.values():
@@ -347,7 +388,9 @@ def build_dashboard(projects, *, today: date, rules: ControlSettings | None = No
     categories, category_total = _categories(counts, listed, statuses)
     period = current_filing_period(today, rules)
     closed_period = add_months(period, -1)  # its deadline has passed: late and missing are facts
-    compliance, compliance_total = _compliance(listed_qs, period, closed_period)
+    compliance, compliance_total = _compliance(
+        listed_qs, period, closed_period, filed_before=None if until is None else end_of(today)
+    )
 
     serious = [
         (project, ratings[project.pk])

@@ -15,7 +15,7 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import ClassVar
 
-from django.db.models import QuerySet, Window
+from django.db.models import Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils.translation import gettext_lazy as _
 
@@ -139,12 +139,17 @@ def assess(
     return result
 
 
-def accepted_reports(ids, depth: int, *, figures_only: bool = False) -> dict:
+def accepted_reports(
+    ids, depth: int, *, figures_only: bool = False, until: date | None = None
+) -> dict:
     """{project id: its last ``depth`` accepted reports, newest first} in one query; as
-    ``ReportFigures`` when ``figures_only``, else as whole reports."""
+    ``ReportFigures`` when ``figures_only``, else as whole reports. ``until``: the last month
+    counted (the figures as they stood at a past quarter's end); None: every month."""
+    accepted = MonthlyReport.objects.filter(project_id__in=ids, state=ReportState.ACCEPTED)
+    if until is not None:
+        accepted = accepted.filter(period__lte=until)
     ranked = (
-        MonthlyReport.objects.filter(project_id__in=ids, state=ReportState.ACCEPTED)
-        .annotate(rank=Window(RowNumber(), partition_by="project_id", order_by="-period"))
+        accepted.annotate(rank=Window(RowNumber(), partition_by="project_id", order_by="-period"))
         # Filtering on a window function needs Django 4.2+; both SQLite and PostgreSQL run it.
         .filter(rank__lte=depth)
         .order_by("project_id", "-period")
@@ -165,7 +170,9 @@ def overdue_checkpoints(ids, today: date) -> dict[int, list[Milestone]]:
     would pick, chosen by the database (a project has many checkpoints, few of them overdue)."""
     overdue: dict[int, list[Milestone]] = {}
     for milestone in Milestone.objects.filter(
-        project_id__in=ids, status=MilestoneStatus.SCHEDULED, planned_date__lt=today
+        Q(status=MilestoneStatus.SCHEDULED) | Q(actual_date__gt=today),
+        project_id__in=ids,
+        planned_date__lt=today,
     ):
         overdue.setdefault(milestone.project_id, []).append(milestone)
     return overdue
@@ -182,17 +189,25 @@ def with_ids(projects) -> tuple[list, object]:
 
 
 def assess_with_reports(
-    projects: list, ids, *, today: date, rules: ControlSettings, depth: int, figures_only=False
+    projects: list,
+    ids,
+    *,
+    today: date,
+    rules: ControlSettings,
+    depth: int,
+    figures_only=False,
+    until: date | None = None,
 ) -> tuple[dict, dict]:
     """({project id: Assessment}, {project id: last ``depth`` accepted reports, newest first})
     in two queries, so a caller that reads more of the reports (the risk rule) loads them once.
-    ``ids``: the projects' ids (see ``with_ids``)."""
+    ``ids``: the projects' ids (see ``with_ids``); ``until``: see ``accepted_reports``."""
     # The ids themselves here, even for a queryset: PostgreSQL then reads each project's reports
     # by its index, where a subquery has it scan five years of every project's reports.
     reports = accepted_reports(
         [p.pk for p in projects],
         max(depth, rules.consecutive_behind_months, 1),
         figures_only=figures_only,
+        until=until,
     )
     overdue = overdue_checkpoints(ids, today)
     assessments = {

@@ -65,19 +65,29 @@ from django.utils.translation import gettext as _
 from projects.charts import build_s_curve
 from projects.choices import (
     AgendaReason,
+    ControlStatus,
     LagStatus,
     PacketKind,
     PacketState,
     ReportState,
     RiskLevel,
+    StatusField,
 )
 from projects.dashboard import SERIOUS_STATUSES, build_dashboard
 from projects.followup import agenda_for, days_overdue, open_directives_before
-from projects.models import Directive, MonthlyReport, Packet, Project
+from projects.history import (
+    as_they_stood,
+    baselines_on,
+    directives_open_on,
+    end_of,
+    milestones_on,
+)
+from projects.models import MonthlyReport, Packet, Project, StatusChange
 from projects.pdf_render import render_pdf
 from projects.reminders import notify_packet_ready
 from projects.warning import rate_many
 from tainan_rdec.dispatch import send_on_commit
+from tainan_rdec.months import month_start
 from tainan_rdec.roc import format_roc_month, to_roc_year
 from tainan_rdec.scoping import is_commission
 
@@ -191,7 +201,7 @@ def _chapters(projects: list[Project], ratings: dict, start: date, end: date, to
         reports.setdefault(report.project_id, []).append(report)
     directives: dict[int, list] = {}
     for directive in (
-        Directive.objects.open()
+        directives_open_on(today)
         .filter(project_id__in=ids)
         .select_related("responsible_agency", "meeting")
         .order_by("due_date", "pk")
@@ -201,13 +211,16 @@ def _chapters(projects: list[Project], ratings: dict, start: date, end: date, to
         )
     chapters = []
     for project in projects:
-        own = reports.get(project.pk, [])
+        # Nothing after the period: a later month's report or S-curve version (its end is the
+        # quarter's, or the meeting's month, for the agenda).
+        own = [r for r in reports.get(project.pk, []) if r.period <= end]
+        baselines = baselines_on(project.baselines.all(), today)
         chapters.append(
             ProjectChapter(
                 project=project,
                 rating=ratings[project.pk],
-                chart=build_s_curve(project.baselines.all(), own, height=CHART_HEIGHT),
-                milestones=list(project.milestones.all()),
+                chart=build_s_curve(baselines, own, height=CHART_HEIGHT),
+                milestones=milestones_on(project.milestones.all(), today),
                 reports=[r for r in own if start <= r.period <= end],
                 directives=directives.get(project.pk, []),
                 today=today,
@@ -222,6 +235,17 @@ def _load_projects(queryset) -> list[Project]:
             "baselines__points", "milestones", "co_agencies"
         )
     )
+
+
+def _listed_since(day: date):
+    """The projects that may have been listed at the end of ``day``: those listed now and those
+    whose control status changed since (``as_they_stood`` tells which were)."""
+    changed = StatusChange.objects.filter(
+        field=StatusField.CONTROL_STATUS, at__gte=end_of(day)
+    ).values("project")
+    return Project.objects.filter(
+        Q(control_status=ControlStatus.LISTED) | Q(pk__in=changed)
+    ).order_by("control_number")
 
 
 def _chapter_sections(chapters, *, packet_title: str, period_label: str) -> list[Section]:
@@ -251,19 +275,30 @@ def _serious_first(chapters: list[ProjectChapter], serious_order: list[int]) -> 
 
 
 def quarterly_sections(packet: Packet, *, today: date) -> list[Section]:
-    """The quarterly packet's section documents, in order."""
+    """The quarterly packet's section documents, in order.
+
+    The figures are those of the quarter's end, whenever the packet is built: the projects
+    listed then, each one's latest accepted report for a month inside the quarter, the
+    checkpoints and directives open then (``projects.history``); so a past quarter's packet
+    rebuilt later says the same."""
     start, end = packet.period_start, packet.period_end
+    as_of = min(today, end)
+    until = month_start(end)
     title = packet.title or quarterly_title(start)
     period_label = quarter_label(start)
-    dashboard = build_dashboard(Project.objects.all(), today=today)
-    projects = _load_projects(Project.objects.listed().order_by("control_number"))
-    ratings = rate_many(projects, today=today, rules=dashboard.rules)
-    chapters = _chapters(projects, ratings, start, end, today)
+    dashboard = build_dashboard(Project.objects.all(), today=as_of, until=until)
+    projects = [
+        p
+        for p in as_they_stood(_load_projects(_listed_since(as_of)), as_of)
+        if p.control_status == ControlStatus.LISTED
+    ]
+    ratings = rate_many(projects, today=as_of, rules=dashboard.rules, until=until)
+    chapters = _chapters(projects, ratings, start, end, as_of)
     by_pk = {c.project.pk: c for c in chapters}
     serious = [by_pk[project.pk] for project, _rating in dashboard.seriously_behind]
     chapters = _serious_first(chapters, [c.project.pk for c in serious])
     actions = (
-        Directive.objects.open()
+        directives_open_on(as_of)
         .select_related("project", "responsible_agency", "meeting")
         .order_by("due_date", "pk")
     )
@@ -295,7 +330,7 @@ def quarterly_sections(packet: Packet, *, today: date) -> list[Section]:
         *_chapter_sections(chapters, packet_title=title, period_label=period_label),
         _section(
             "actions.html",
-            {**common, "rows": [(d, days_overdue(d, today)) for d in actions], "today": today},
+            {**common, "rows": [(d, days_overdue(d, as_of)) for d in actions], "today": as_of},
             packet_title=title,
             heading=_("待追蹤管制事項"),
         ),

@@ -587,6 +587,15 @@ class MonthlyReportResource(RegisterResource):
                 instance.planned_percent = planned
 
     def check_row(self, instance, row):
+        if instance.progress_text:
+            # Left out of the model's validation only so that a draft may leave it blank; its
+            # length limit holds like every other narrative's.
+            try:
+                MonthlyReport._meta.get_field("progress_text").run_validators(
+                    instance.progress_text
+                )
+            except ValidationError as error:
+                raise ValidationError({"progress_text": error.messages}) from None
         if instance.project_id is None or instance.period is None:
             return
         stored = instance._stored

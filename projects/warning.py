@@ -41,10 +41,19 @@ from datetime import date, timedelta
 from decimal import Decimal
 from itertools import pairwise
 
-from django.db.models import DateField, Exists, Func, OuterRef, Subquery, prefetch_related_objects
+from django.db.models import (
+    DateField,
+    Exists,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.utils.translation import gettext as _
 
 from projects.choices import ControlStatus, LagStatus, MilestoneStatus, RiskLevel
+from projects.history import end_of
 from projects.lag import (
     FLAG_CHECKPOINT_OVERDUE,
     FLAG_CONSECUTIVE,
@@ -134,19 +143,29 @@ class MonthsEarlier(Func):
         return f"date({sql}, 'start of month', %s)", [*params, f"-{self.months} months"]
 
 
-def planned_rises(ids, months: int) -> dict[int, Decimal]:
+def planned_rises(ids, months: int, *, on: date | None = None) -> dict[int, Decimal]:
     """{project id: ``planned_rise`` of its current S-curve up to its planned completion} for
     those of ``ids`` that have a current curve, in one query: the database picks the two points
     the rule compares (the latest at or before the completion month, and at or before the month
-    ``months`` months earlier) instead of sending every point of every curve."""
+    ``months`` months earlier) instead of sending every point of every curve. ``on``: the curve
+    current at the end of that past day (``projects.history``), not today's."""
     latest_first = (
         PlannedPoint.objects.filter(baseline=OuterRef("pk"))
         .order_by("-month")
         .values("planned_percent")
     )
+    if on is None:
+        curves = PlanBaseline.objects.filter(project_id__in=ids, is_current=True)
+    else:
+        then = (
+            PlanBaseline.objects.filter(project=OuterRef("project"))
+            .filter(Q(created_at__lt=end_of(on)) | Q(version=1))
+            .order_by("-version")
+            .values("pk")[:1]
+        )
+        curves = PlanBaseline.objects.filter(project_id__in=ids, pk=Subquery(then))
     rows = (
-        PlanBaseline.objects.filter(project_id__in=ids, is_current=True)
-        .annotate(start_month=MonthsEarlier("project__planned_completion", months))
+        curves.annotate(start_month=MonthsEarlier("project__planned_completion", months))
         .filter(Exists(latest_first))
         # A point's month is its 1st day, so "at or before the completion date" is "at or
         # before the completion month".
@@ -262,17 +281,30 @@ def rate(
 
 
 def rate_many(
-    projects, *, today: date, rules: ControlSettings | None = None, figures_only: bool = False
+    projects,
+    *,
+    today: date,
+    rules: ControlSettings | None = None,
+    figures_only: bool = False,
+    until: date | None = None,
 ) -> dict:
     """{project id: Rating} for ``projects`` (a list, or a queryset: see
     ``projects.lag.with_ids``), in a constant number of queries.
 
     ``figures_only``: each assessment's ``latest`` is a ``projects.lag.ReportFigures`` (the
-    figures without the narrative), for a page that shows the figures only."""
+    figures without the narrative), for a page that shows the figures only. ``until``: rate
+    the projects as they stood on ``today``, a past day, counting reports up to that month
+    (``projects.history``; pass the projects as they stood then)."""
     rules = rules or ControlSettings.get()
     projects, ids = with_ids(projects)
     assessments, recent = assess_with_reports(
-        projects, ids, today=today, rules=rules, depth=TREND_REPORTS, figures_only=figures_only
+        projects,
+        ids,
+        today=today,
+        rules=rules,
+        depth=TREND_REPORTS,
+        figures_only=figures_only,
+        until=until,
     )
 
     due_soon: dict[int, list[Milestone]] = {}
@@ -284,7 +316,7 @@ def rate_many(
     ).order_by("planned_date", "pk"):
         due_soon.setdefault(milestone.project_id, []).append(milestone)
 
-    rises = planned_rises(ids, rules.steep_curve_months)
+    rises = planned_rises(ids, rules.steep_curve_months, on=today if until else None)
 
     return {
         p.pk: rate(

@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +25,13 @@ from tainan_rdec.models import Agency, District, StatusLogEntry
 from tainan_rdec.scoping import ScopedQuerySet, is_active_user, is_commission
 
 PERCENT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+# A monthly report's narrative boxes: enough for a page of text each, and a bound on what the
+# meeting packet must lay out. Validated on the model, so the filing form and the import agree.
+NARRATIVE_MAX_LENGTH = 2000
+NARRATIVE = {
+    "max_length": NARRATIVE_MAX_LENGTH,
+    "validators": [MaxLengthValidator(NARRATIVE_MAX_LENGTH)],
+}
 
 
 class ControlSettings(models.Model):
@@ -287,7 +294,13 @@ class Milestone(models.Model):
         return self.name
 
     def is_overdue(self, today: date) -> bool:
-        return self.status == MilestoneStatus.SCHEDULED and self.planned_date < today
+        """Planned before ``today`` and not done by then: still scheduled, or done after it
+        (a past day's packet sees the checkpoint as it stood)."""
+        if self.planned_date >= today:
+            return False
+        return self.status == MilestoneStatus.SCHEDULED or (
+            self.actual_date is not None and self.actual_date > today
+        )
 
 
 class PlanBaseline(models.Model):
@@ -388,11 +401,11 @@ class MonthlyReport(models.Model):
     savings = models.BigIntegerField(
         _("節餘數（元）"), default=0, validators=[MinValueValidator(0)]
     )
-    progress_text = models.TextField(_("目前辦理情形"))
-    lag_reasons = models.TextField(_("落後原因"), blank=True)
-    remedies = models.TextField(_("解決對策"), blank=True)
-    help_needed = models.TextField(_("需協助事項"), blank=True)
-    decrease_explanation = models.TextField(_("進度下修說明"), blank=True)
+    progress_text = models.TextField(_("目前辦理情形"), **NARRATIVE)
+    lag_reasons = models.TextField(_("落後原因"), blank=True, **NARRATIVE)
+    remedies = models.TextField(_("解決對策"), blank=True, **NARRATIVE)
+    help_needed = models.TextField(_("需協助事項"), blank=True, **NARRATIVE)
+    decrease_explanation = models.TextField(_("進度下修說明"), blank=True, **NARRATIVE)
     reviewer_comment = models.TextField(_("管考建議"), blank=True)
     state = models.CharField(
         _("狀態"), max_length=12, choices=ReportState.choices, default=ReportState.DRAFT
