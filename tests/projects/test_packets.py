@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from django.urls import reverse
@@ -14,9 +14,16 @@ from projects.choices import MeetingKind, PacketKind, PacketState, ProjectKind
 from projects.models import Directive, Packet, ReviewMeeting
 from projects.packets import cache_dir, quarter_bounds, quarterly_title
 from projects.tasks import build_packet
+from tainan_rdec.workdays import TAIPEI
 from tests.projects.factories import filed_report, make_project
 
 SERIOUS_NAME = "安平港聯外道路拓寬工程"
+
+
+def taipei(year, month, day, hour=9) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=TAIPEI)
+
+
 ON_SCHEDULE_NAME = "永康區排水改善工程"
 FORWARD_NAME = "新營區親子館新建工程"
 
@@ -51,12 +58,14 @@ def quarter_projects(cast, agency_a, agency_b):
         forward_category="childcare",
         budget=45_000_000,
     )
-    Directive.objects.create(
+    directive = Directive.objects.create(
         project=serious,
         text="請工務局於下次會議前提出用地取得時程",
         responsible_agency=agency_a,
         due_date=date(2024, 4, 30),
     )
+    # Raised in the quarter: the packet lists the directives open at the quarter's end.
+    Directive.objects.filter(pk=directive.pk).update(raised_at=taipei(2024, 3, 15))
     return serious, on_schedule, forward
 
 
@@ -69,6 +78,20 @@ def quarterly_packet(by, year=2024, quarter=1) -> Packet:
         title=quarterly_title(start),
         requested_by=by,
     )
+
+
+def assert_well_formed(path) -> None:
+    """Read the file strictly, as a picky reader would: pypdf in strict mode (every object,
+    every page's content) and poppler, which reports a broken cross-reference table."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(path), strict=True)
+    for page in reader.pages:
+        page.extract_text()
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True)
+    assert info.returncode == 0 and not info.stderr, info.stderr
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True)
+    assert not text.stderr, text.stderr
 
 
 def pdf_text(packet: Packet) -> str:
@@ -109,6 +132,7 @@ def test_reviewer_requests_a_quarterly_packet_and_it_is_built(
 
 def test_quarterly_packet_text_names_projects_quarter_and_chinese_figures(built):
     assert built.state == PacketState.READY, built.error
+    assert_well_formed(built.file.path)
     text = pdf_text(built)
     for name in (SERIOUS_NAME, ON_SCHEDULE_NAME, FORWARD_NAME):
         assert name in text
@@ -152,6 +176,7 @@ def test_rebuilding_unchanged_data_reuses_the_cached_sections(cast, built):
     assert again.state == PacketState.READY
     assert {p.name for p in cache_dir().iterdir()} == set(before)
     assert again.pages == built.pages
+    assert_well_formed(again.file.path)  # merged from cached sections
 
 
 def test_changed_project_renders_only_its_section_again(cast, built, quarter_projects):
@@ -165,6 +190,7 @@ def test_changed_project_renders_only_its_section_again(cast, built, quarter_pro
     assert len(new) == 1
     again.refresh_from_db()
     assert "（第二期）" in pdf_text(again)
+    assert_well_formed(again.file.path)
 
 
 def test_status_page_shows_progress_and_polls_its_json(client_as, cast):
@@ -279,6 +305,7 @@ def test_monthly_agenda_packet_lists_the_agenda_and_last_meetings_directives(
         )
     packet = Packet.objects.get()
     assert packet.state == PacketState.READY, packet.error
+    assert_well_formed(packet.file.path)
     text = pdf_text(packet)
     assert "113年4月檢討會議議程" in text
     assert "113年4月18日" in text
@@ -334,3 +361,140 @@ def test_the_requester_is_mailed_a_link_once_the_packet_is_ready(
     assert message.subject == "【會議資料】113年第1季重大公共建設推動會報資料已製作完成"
     assert f"/projects/packets/{packet.pk}/" in message.body
     assert f"共 {packet.pages} 頁" in message.body
+
+
+def page_texts(packet: Packet) -> list[str]:
+    return pdf_text(packet).split("\f")
+
+
+def test_a_past_quarters_packet_rebuilt_later_says_the_same(cast, agency_a, agency_b):
+    """A 113年第3季 packet built in October, and built again in December after October's and
+    November's reports, a met checkpoint, a closed directive, a re-plan, a delisting and a new
+    listing: every page but the cover (which says when it was made) is the same."""
+    import time_machine
+
+    from projects import services
+    from projects.choices import MilestoneStatus
+    from projects.models import Milestone, Project
+
+    reviewer = cast["reviewer"]
+    with time_machine.travel(taipei(2024, 10, 15), tick=False):
+        late = make_project(agency_a, name=SERIOUS_NAME, start=date(2024, 1, 1))
+        for month, actual in ((7, 40), (8, 45), (9, 48)):
+            filed_report(late, date(2024, month, 1), actual, lag_reasons="用地取得延宕")
+        steady = make_project(agency_b, name=ON_SCHEDULE_NAME, start=date(2024, 1, 1))
+        for month in (7, 8, 9):
+            filed_report(steady, date(2024, month, 1), round(100 * month / 12, 2))
+        checkpoint = Milestone.objects.create(
+            project=late, name="主體結構完成", planned_date=date(2024, 9, 1)
+        )
+        with time_machine.travel(taipei(2024, 9, 20), tick=False):
+            directive = Directive.objects.create(
+                project=late,
+                text="請工務局提出趕工計畫",
+                responsible_agency=agency_a,
+                due_date=date(2024, 10, 31),
+            )
+        first = quarterly_packet(reviewer, 2024, 3)
+        build_packet.delay(first.pk)
+        first.refresh_from_db()
+    assert first.state == PacketState.READY, first.error
+
+    with time_machine.travel(taipei(2024, 12, 10), tick=False):
+        for month, actual in ((10, 80), (11, 95)):
+            filed_report(late, date(2024, month, 1), actual, lag_reasons="趕工完成")
+        checkpoint.status, checkpoint.actual_date = MilestoneStatus.MET, date(2024, 11, 5)
+        checkpoint.save()
+        directive.status, directive.closed_at = "closed", taipei(2024, 11, 20)
+        directive.save()
+        services.create_baseline(
+            late,
+            [(date(2024, m, 1), min(100, 10 * m), 0) for m in range(1, 13)],
+            by=reviewer,
+            reason="變更設計",
+        )
+        services.delist_project(steady, by=reviewer, reason="工程已完工並驗收合格")
+        newcomer = make_project(agency_b, name="新化區運動公園新建工程", listed=False)
+        services.list_project(newcomer, by=reviewer)
+        assert Project.objects.get(pk=newcomer.pk).control_status == "listed"
+        second = quarterly_packet(reviewer, 2024, 3)
+        build_packet.delay(second.pk)
+        second.refresh_from_db()
+    assert second.state == PacketState.READY, second.error
+    assert_well_formed(second.file.path)
+
+    before, after = page_texts(first), page_texts(second)
+    assert "113年10月15日" in before[0] and "113年12月10日" in after[0]  # the covers differ
+    assert before[1:] == after[1:]
+    text = "\f".join(after[1:])
+    assert ON_SCHEDULE_NAME in text and "新化區運動公園新建工程" not in text
+    # September's report is the latest quoted; October's and November's months appear nowhere.
+    assert "113年9月" in text and not re.search(r"113年1[01]月(?!\d)", text)
+    assert "請工務局提出趕工計畫" in text and "主體結構完成" in text
+
+
+def longest_narrative(seed: str) -> str:
+    """As long as the filing form allows: Chinese prose with an unbroken web address and a long
+    run of digits in it (neither has a place to break a line)."""
+    from projects.models.core import NARRATIVE_MAX_LENGTH
+
+    address = "https://www.tainan.gov.tw/" + "a" * 180 + "/plan.pdf"
+    digits = "1" * 120
+    prose = (seed + "，") * 40
+    text = (prose + address + "。" + digits + "。") * 20
+    return text[:NARRATIVE_MAX_LENGTH]
+
+
+def word_boxes(path) -> list[tuple[int, float, float, dict]]:
+    """(page number, page width, page height, word box) for every word pdftotext finds."""
+    import xml.etree.ElementTree as ElementTree
+
+    html = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    root = ElementTree.fromstring(html.replace('xmlns="http://www.w3.org/1999/xhtml"', ""))
+    boxes = []
+    for number, page in enumerate(root.iter("page"), start=1):
+        width, height = float(page.get("width")), float(page.get("height"))
+        for word in page.iter("word"):
+            box = {k: float(word.get(k)) for k in ("xMin", "yMin", "xMax", "yMax")}
+            box["text"] = word.text or ""
+            boxes.append((number, width, height, box))
+    return boxes
+
+
+def test_no_text_runs_past_the_page_even_with_the_longest_narratives(cast, agency_a):
+    """Every word of a packet whose seriously-behind project files the longest narratives the
+    form allows lies inside the page, between the side margins (14 mm)."""
+    late = make_project(agency_a, name=SERIOUS_NAME)
+    for month, actual in ((1, 4), (2, 5), (3, 5)):
+        filed_report(
+            late,
+            date(2024, month, 1),
+            actual,
+            progress_text=longest_narrative("目前辦理情形"),
+            lag_reasons=longest_narrative("用地取得延宕"),
+            remedies=longest_narrative("協調地政局加速辦理"),
+            help_needed=longest_narrative("請協助"),
+        )
+    packet = quarterly_packet(cast["reviewer"])
+    build_packet.delay(packet.pk)
+    packet.refresh_from_db()
+    assert packet.state == PacketState.READY, packet.error
+    assert_well_formed(packet.file.path)
+
+    boxes = word_boxes(packet.file.path)
+    margin = 14 / 25.4 * 72 - 1  # 14 mm in points, less a point of rounding
+    outside = [
+        (page, box["text"][:20], round(box["xMin"]), round(box["xMax"]), round(box["yMax"]))
+        for page, width, height, box in boxes
+        if box["xMin"] < margin
+        or box["xMax"] > width - margin
+        or box["yMin"] < 0
+        or box["yMax"] > height
+    ]
+    assert not outside
+    # Nothing was cut: each narrative's end is there, however it was wrapped.
+    text = "".join(pdf_text(packet).split())
+    for seed in ("目前辦理情形", "用地取得延宕", "協調地政局加速辦理", "請協助"):
+        assert longest_narrative(seed)[-40:] in text
