@@ -1,4 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from petitions.models import Case, CaseTransfer, Category, Event, PetitionSettings, Subcategory
 from tainan_rdec.importing.admin import RegisterAdminMixin
@@ -62,7 +64,7 @@ class CaseAdmin(RegisterAdminMixin, admin.ModelAdmin):
         "handling_agency",
         "status",
     ]
-    list_filter = ["status", "channel", "category"]
+    list_filter = ["status", "channel", "category", "published"]
     search_fields = ["case_number", "address"]
     list_select_related = ["category", "handling_agency"]
     raw_id_fields = ["subcategory", "category", "handling_agency", "district", "event"]
@@ -71,3 +73,23 @@ class CaseAdmin(RegisterAdminMixin, admin.ModelAdmin):
     # Due dates, processing days and on-time flags are computed by petitions.services.
     readonly_fields = ["due_date", "processing_days", "closed_on_time", "reopened_count"]
     show_full_result_count = False  # a million-row table: no COUNT(*) on every page
+    actions = ["withhold_from_open_data", "publish_on_open_data"]
+
+    @admin.action(description=_("不公開於開放資料"))
+    def withhold_from_open_data(self, request, queryset):
+        self._set_published(request, queryset, False)
+
+    @admin.action(description=_("公開於開放資料"))
+    def publish_on_open_data(self, request, queryset):
+        self._set_published(request, queryset, True)
+
+    def _set_published(self, request, queryset, published: bool):
+        changed = queryset.update(published=published)
+        text = (
+            ngettext("{n} 件案件已公開於開放資料。", "{n} 件案件已公開於開放資料。", changed)
+            if published
+            else ngettext(
+                "{n} 件案件已不公開於開放資料。", "{n} 件案件已不公開於開放資料。", changed
+            )
+        )
+        self.message_user(request, text.format(n=changed), messages.SUCCESS)

@@ -115,6 +115,10 @@ class CaseQuerySet(ScopedQuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
 
+    def published(self):
+        """The cases the open data (the Open311 API) may show: all but those withheld."""
+        return self.filter(published=True)
+
 
 class Case(models.Model):
     """One 1999 dispatch or petition case (案件) and how it was handled."""
@@ -190,6 +194,15 @@ class Case(models.Model):
     petitioner_name = models.CharField(_("陳情人姓名"), max_length=50, blank=True)
     petitioner_phone = models.CharField(_("陳情人電話"), max_length=30, blank=True)
     petitioner_email = models.EmailField(_("陳情人電子郵件"), blank=True)
+    # Open data publishes every case, its text redacted (tainan_rdec/redaction.py); a case whose
+    # story would name its petitioner even so is withheld. The database default keeps the case
+    # import's COPY (petitions/bulk.py), which does not name this column, publishing.
+    published = models.BooleanField(
+        _("公開於開放資料"),
+        default=True,
+        db_default=True,
+        help_text=_("取消勾選則本案不出現在 Open311 開放資料（例如案情足以辨識陳情人）。"),
+    )
     updated_at = models.DateTimeField(_("更新時間"), auto_now=True)
 
     objects = CaseQuerySet.as_manager()

@@ -2,9 +2,13 @@
 (namespace ``petitions``) and the public Open311 GeoReport v2 API under ``/open311/v2/``
 (namespace ``open311``). Mounted at the root by the project's urls."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path, register_converter
 
 from petitions.views import cases, dashboard, open311
+from tainan_rdec.feeds import FormatConverter
+
+# Every Open311 resource in both of the spec's formats, by extension: services.xml, .json.
+register_converter(FormatConverter, "open311_format")
 
 pages = [
     path("", cases.case_list, name="index"),
@@ -16,9 +20,21 @@ pages = [
 ]
 
 open311_api = [
-    path("services.json", open311.services, name="services"),
-    path("requests.json", open311.requests, name="requests"),
-    path("requests/<str:service_request_id>.json", open311.request_detail, name="request_detail"),
+    path("discovery.<open311_format:fmt>", open311.discovery, name="discovery"),
+    path("services.<open311_format:fmt>", open311.services, name="services"),
+    path(
+        "services/<str:service_code>.<open311_format:fmt>",
+        open311.service_definition,
+        name="service_definition",
+    ),
+    path("requests.<open311_format:fmt>", open311.requests, name="requests"),
+    path(
+        "requests/<str:service_request_id>.<open311_format:fmt>",
+        open311.request_detail,
+        name="request_detail",
+    ),
+    # Last: any other URL under /open311/v2/ gets the spec's error list, not the HTML 404.
+    re_path(r"^(?P<path>.*)$", open311.not_found, name="not_found"),
 ]
 
 urlpatterns = [

@@ -57,7 +57,10 @@ with no current S-curve has no ``forecasts``, and one with no accepted report ye
 and, as the final value, 實支數 + 應付未付數 of the latest accepted report.
 
 Personal data: none. No user (creator, filer, reviewer) is read, nor an agency's contact person,
-nor the reports' narrative text, which may name people.
+nor the reports' narrative text, which may name people. The free text that is published, the
+project's name and summary, is typed by bureau staff and may hold a contact's phone number or a
+house number: it goes through the portal's one redaction (tainan_rdec/redaction.py), as the
+Open311 API's does.
 """
 
 from __future__ import annotations
@@ -78,6 +81,7 @@ from django.utils.translation import gettext_lazy
 from projects.choices import ControlStatus, ExecutionPhase, ReportState
 from projects.models import MonthlyReport, PlanBaseline, PlannedPoint, Project
 from tainan_rdec.models import District
+from tainan_rdec.redaction import redact
 from tainan_rdec.workdays import TAIPEI
 
 SCHEMA_PATH = Path(__file__).with_name("oc4ids_schema.json")
@@ -316,10 +320,10 @@ def project_json(project: Project) -> dict:
     data = {
         "id": project_id(project),
         "updated": _iso(_updated(project)),
-        "title": project.name,
+        "title": redact(project.name),
     }
     if project.summary:
-        data["description"] = project.summary
+        data["description"] = redact(project.summary)
     data["status"] = status.value
     data["period"] = {
         "startDate": _start_of(project.planned_start),

@@ -47,6 +47,11 @@ MATRIX = {
     "open311:services": ("/open311/v2/services.json", {n: 200 for n in CAST}),
     "open311:requests": ("/open311/v2/requests.json", {n: 200 for n in CAST}),
     "open311:request_detail": ("/open311/v2/requests/{case}.json", {n: 200 for n in CAST}),
+    "open311:service_definition": ("/open311/v2/services/0501.xml", {n: 200 for n in CAST}),
+    "open311:discovery": ("/open311/v2/discovery.xml", {n: 200 for n in CAST}),
+    # Any other URL under the feeds: the feed's own 404 (an error list), for everyone.
+    "open311:not_found": ("/open311/v2/no-such-resource.json", {n: 404 for n in CAST}),
+    "open_data:not_found": ("/open-data/no-such-feed.json", {n: 404 for n in CAST}),
     # Open data: the world's project is listed, so it is published (projects/oc4ids.py).
     "open_data:oc4ids_projects": ("/open-data/oc4ids/projects.json", {n: 200 for n in CAST}),
     "open_data:oc4ids_project": (

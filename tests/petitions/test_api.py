@@ -68,13 +68,14 @@ def test_requests_default_to_the_last_90_days_newest_first(client, agency_a, fro
     assert old.case_number not in ids(response)
 
 
-def test_requests_return_at_most_the_record_cap(client, agency_a, frozen, monkeypatch):
-    monkeypatch.setattr(api, "MAX_RECORDS", 3)
+def test_requests_return_a_page_at_most_with_the_total(client, agency_a, frozen):
     cases = [make_case(agency_a, received_at=taipei(2024, 6, d, 9, 0)) for d in range(1, 6)]
 
-    response = client.get(BASE + "requests.json")
+    response = client.get(BASE + "requests.json", {"page_size": 3})
 
     assert ids(response) == [c.case_number for c in reversed(cases)][:3]
+    assert response["X-Total-Count"] == "5"
+    assert api.PAGE_SIZE == 1000  # the spec's default answer, and the largest page
 
 
 def test_requests_filter_by_date_range(client, agency_a, frozen):
@@ -214,4 +215,4 @@ def test_requests_query_count_does_not_grow_with_rows(client, agency_a, frozen):
     for day in range(3, 20):
         make_case(agency_a, received_at=taipei(2024, 6, day, 9, 0), code="0802")
 
-    assert queries() == few == 1
+    assert queries() == few == 2  # the total and the page
