@@ -5,11 +5,12 @@ tables on the same page carry the same figures for screen readers and print."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
 from awards.stats import AwardSummary
+from tainan_rdec.scales import round_ticks
 
 # Class bars
 CLASS_LABEL_WIDTH = 76
@@ -112,9 +113,19 @@ class YearChart:
     columns: list[YearColumn]
     maximum: int
     description: str
+    ticks: list[int] = field(default_factory=lambda: [0])  # the value axis; bars reach ticks[-1]
     left: int = YEAR_LEFT
     top: int = YEAR_TOP
     bar_width: int = YEAR_BAR_WIDTH
+
+    @property
+    def value_ticks(self) -> list[tuple[float, int]]:
+        """Each tick of the value axis as (y, value), 0 (the baseline) first."""
+        top = self.ticks[-1] or 1
+        return [
+            (round(YEAR_TOP + YEAR_PLOT_HEIGHT * (1 - value / top), 1), value)
+            for value in self.ticks
+        ]
 
     @property
     def width(self) -> int:
@@ -135,7 +146,8 @@ class YearChart:
 
 def year_chart(summary: AwardSummary) -> YearChart:
     maximum = max((row.total for row in summary.by_year), default=0)
-    scale = YEAR_PLOT_HEIGHT / maximum if maximum else 0
+    ticks = round_ticks(maximum)
+    scale = YEAR_PLOT_HEIGHT / ticks[-1] if maximum else 0
     baseline = YEAR_TOP + YEAR_PLOT_HEIGHT
     columns = []
     for i, row in enumerate(summary.by_year):
@@ -161,4 +173,4 @@ def year_chart(summary: AwardSummary) -> YearChart:
         )
         for c in columns
     )
-    return YearChart(columns, maximum, description + _("。"))
+    return YearChart(columns, maximum, description + _("。"), ticks)

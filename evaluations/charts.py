@@ -52,7 +52,8 @@ class FunnelChart:
     @property
     def description(self) -> str:
         return "、".join(
-            _("{label}{count}個").format(label=bar.label, count=bar.count) for bar in self.bars
+            _("{label}{count}個").format(label=bar.label, count=f"{bar.count:,}")
+            for bar in self.bars
         )
 
 

@@ -18,8 +18,8 @@ def bureau_card(request) -> dict | None:
         return None
     return {
         "lines": [
-            _("待回復改善事項：{n} 件").format(n=waiting),
-            _("已逾回復期限：{n} 件").format(n=items.overdue(today).count()),
+            _("待回復改善事項：{n} 件").format(n=f"{waiting:,}"),
+            _("已逾回復期限：{n} 件").format(n=f"{items.overdue(today).count():,}"),
         ],
         "link_url": reverse("evaluations:improvement_list") + "?status=open",
         "link_label": _("前往改善事項"),
@@ -37,8 +37,8 @@ def commission_card(request) -> dict:
     )
     return {
         "lines": [
-            _("機關已回復待確認：{n} 件").format(n=counts["reported"]),
-            _("逾期未回復：{n} 件").format(n=counts["overdue"]),
+            _("機關已回復待確認：{n} 件").format(n=f"{counts['reported']:,}"),
+            _("逾期未回復：{n} 件").format(n=f"{counts['overdue']:,}"),
         ],
         "link_url": reverse("evaluations:improvement_list") + "?status=reported",
         "link_label": _("前往改善事項"),

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from petitions.choices import Channel
 from tainan_rdec.months import add_months
 from tainan_rdec.roc import format_roc_month
+from tainan_rdec.scales import round_ticks
 
 CHANNEL_COLOURS = {
     Channel.HOTLINE_1999: "#1f5fa8",
@@ -66,6 +67,7 @@ class VolumeChart:
     bars: list[MonthBar]
     legend: list[tuple[str, str]]  # (label, colour)
     maximum: int
+    ticks: list[int] = field(default_factory=lambda: [0])  # the value axis; bars reach ticks[-1]
 
     @property
     def width(self) -> int:
@@ -98,6 +100,15 @@ class VolumeChart:
     @property
     def channel_totals(self) -> list[int]:
         return [sum(counts) for counts in zip(*(bar.counts for bar in self.bars), strict=True)]
+
+    @property
+    def value_ticks(self) -> list[tuple[float, int]]:
+        """Each tick of the value axis as (y, value), 0 (the baseline) first."""
+        top = self.ticks[-1] or 1
+        return [
+            (round(CHART_TOP + CHART_PLOT_HEIGHT * (1 - value / top), 1), value)
+            for value in self.ticks
+        ]
 
     @property
     def year_ticks(self) -> list[tuple[int, str]]:
@@ -137,7 +148,8 @@ def volume_chart(rows: list[dict], first: datetime.date, last: datetime.date) ->
             )
         bars.append(bar)
     maximum = max((bar.total for bar in bars), default=0)
-    scale = CHART_PLOT_HEIGHT / maximum if maximum else 0
+    ticks = round_ticks(maximum)
+    scale = CHART_PLOT_HEIGHT / ticks[-1] if maximum else 0
     for bar in bars:
         top = float(CHART_TOP + CHART_PLOT_HEIGHT)
         for segment in bar.segments:
@@ -145,4 +157,4 @@ def volume_chart(rows: list[dict], first: datetime.date, last: datetime.date) ->
             top -= segment.height
             segment.y = round(top, 1)
     legend = [(str(c.label), CHANNEL_COLOURS[c]) for c in channels]
-    return VolumeChart(bars, legend, maximum)
+    return VolumeChart(bars, legend, maximum, ticks)

@@ -22,9 +22,9 @@ def my_cases_card(request) -> dict:
     )
     return {
         "lines": [
-            _("處理中案件：{n} 件").format(n=counts["open"]),
-            _("已逾期：{n} 件").format(n=counts["overdue"]),
-            _("今日到期：{n} 件").format(n=counts["due_today"]),
+            _("處理中案件：{n} 件").format(n=f"{counts['open']:,}"),
+            _("已逾期：{n} 件").format(n=f"{counts['overdue']:,}"),
+            _("今日到期：{n} 件").format(n=f"{counts['due_today']:,}"),
         ],
         "link_url": reverse("petitions:my_cases"),
         "link_label": _("前往待辦案件"),

@@ -111,7 +111,7 @@ class LagChart:
 
     @property
     def description(self) -> str:
-        return "；".join(f"{bar.label} {bar.count}" for bar in self.bars)
+        return "；".join(f"{bar.label} {bar.count:,}" for bar in self.bars)
 
 
 @dataclass

@@ -2,7 +2,7 @@
 public OC4IDS open data under ``/open-data/`` (namespace ``open_data``). Mounted at the root by
 the project's urls."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from projects.views import (
     dashboard,
@@ -15,6 +15,7 @@ from projects.views import (
     projects,
     reports,
 )
+from tainan_rdec import converters  # noqa: F401  (registers <rocyear:…>)
 
 pages = [
     path("", projects.project_list, name="index"),
@@ -46,9 +47,9 @@ pages = [
     path("directives/new/", followup.directive_create, name="directive_create"),
     path("directives/<int:pk>/", followup.directive_detail, name="directive_detail"),
     path("evaluation/", evaluation.evaluation_index, name="evaluation_index"),
-    path("evaluation/<int:year>/", evaluation.evaluation_year, name="evaluation_year"),
+    path("evaluation/<rocyear:year>/", evaluation.evaluation_year, name="evaluation_year"),
     path(
-        "evaluation/<int:year>/<int:project_pk>/",
+        "evaluation/<rocyear:year>/<int:project_pk>/",
         evaluation.score_detail,
         name="score_detail",
     ),
@@ -68,6 +69,8 @@ open_data_feeds = [
         open_data.oc4ids_project,
         name="oc4ids_project",
     ),
+    # Last: any other URL under /open-data/ gets a JSON 404, not the portal's HTML page.
+    re_path(r"^(?P<path>.*)$", open_data.not_found, name="not_found"),
 ]
 
 urlpatterns = [

@@ -1,7 +1,9 @@
+import django_celery_beat.admin  # noqa: F401  (registers its models: see the end of this module)
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpResponseNotAllowed
 from django.utils.translation import gettext_lazy as _
+from django_celery_beat.models import ClockedSchedule, SolarSchedule
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
@@ -87,3 +89,11 @@ class CalendarExceptionAdmin(RegisterAdminMixin, admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["reason"]
     date_hierarchy = "date"
+
+
+# django-celery-beat registers four schedule types; the portal's beat schedules
+# (projects/migrations/0007_beat_schedules.py) use crontab and interval only. Solar (sunrise at
+# a latitude) and clocked (one moment) schedules were two more menu entries nobody here uses.
+# (django_celery_beat.admin is imported at the top: the kernel's admin module runs before the
+# beat app's in INSTALLED_APPS order, and there is nothing to unregister until it has run.)
+admin.site.unregister([ClockedSchedule, SolarSchedule])

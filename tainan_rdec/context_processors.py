@@ -10,7 +10,7 @@ def portal(request):
     signed_in = user is not None and user.is_authenticated
     return {
         "PORTAL_NAME": settings.PORTAL_NAME,
-        "nav_items": menu_for(user) if signed_in else [],
+        "nav_items": menu_for(user, request.path) if signed_in else [],
         # One COUNT, and only on a page that shows it (base.html's header does).
         "unread_notifications": (
             SimpleLazyObject(lambda: Reminder.objects.for_user(user).unread().count())

@@ -30,19 +30,12 @@ from evaluations.models import (
     PhoneTest,
 )
 from evaluations.views.common import flash_errors, reviewers_only, roc, this_year
-from tainan_rdec.roc import ROC_OFFSET
 from tainan_rdec.scoping import get_visible_or_404, is_commission
 
 COMPUTE = "compute"
 FINALIZE = "finalize"
 ADD = "add"
 REMOVE = "remove"
-
-
-def _gregorian(year: int) -> int | None:
-    """None when the address already holds a Gregorian year, else the Gregorian year of an
-    ROC year (113) typed into the address."""
-    return year + ROC_OFFSET if year < 1000 else None
 
 
 @login_required
@@ -85,8 +78,6 @@ def _ranking_post(request, year: int):
 
 @login_required
 def ranking(request, year):
-    if (gregorian := _gregorian(year)) is not None:
-        return redirect("evaluations:ranking", year=gregorian)
     if request.method == "POST":
         return _ranking_post(request, year)
     user = request.user
@@ -124,8 +115,6 @@ def ranking(request, year):
 
 @login_required
 def result_detail(request, year, code):
-    if (gregorian := _gregorian(year)) is not None:
-        return redirect("evaluations:result_detail", year=gregorian, code=code)
     user = request.user
     result = get_visible_or_404(
         EvaluationResult.objects.select_related("evaluation", "agency"),
@@ -205,8 +194,6 @@ def _targets_post(request, year: int):
 
 @reviewers_only
 def targets(request, year):
-    if (gregorian := _gregorian(year)) is not None:
-        return redirect("evaluations:targets", year=gregorian)
     form = None
     if request.method == "POST":
         response, form = _targets_post(request, year)

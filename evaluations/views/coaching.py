@@ -19,7 +19,6 @@ from evaluations.charts import funnel_chart
 from evaluations.forms import AdvanceForm, CoachingForm, add_service_errors
 from evaluations.models import AwardCoaching
 from evaluations.views.common import reviewers_only, roc, this_year
-from tainan_rdec.roc import ROC_OFFSET
 from tainan_rdec.scoping import get_visible_or_404, is_commission
 
 
@@ -31,8 +30,6 @@ def coaching_index(request):
 
 @login_required
 def coaching_year(request, year):
-    if year < 1000:
-        return redirect("evaluations:coaching_year", year=year + ROC_OFFSET)
     user = request.user
     entries = list(
         AwardCoaching.objects.visible_to(user)

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from tainan_rdec.choices import Role
+from tainan_rdec.converters import ROCYearConverter
 from tainan_rdec.roc import ROC_OFFSET
 from tainan_rdec.scoping import role_required
 
@@ -27,14 +28,15 @@ def this_year() -> int:
 
 
 def year_param(request, name: str = "year") -> int | None:
-    """A ``?year=`` given as an ROC (113) or Gregorian (2024) year; 404 when it is not one."""
+    """A ``?year=`` given as an ROC (113) or Gregorian (2024) year, read by the same rule as a
+    year in the address (``tainan_rdec.converters``); 404 when it is not one."""
     value = request.GET.get(name, "").strip()
     if not value:
         return None
-    if not value.isdigit() or not 0 < int(value) < 10000:
-        raise Http404
-    year = int(value)
-    return year if year > ROC_OFFSET else year + ROC_OFFSET
+    try:
+        return ROCYearConverter().to_python(value)
+    except ValueError:
+        raise Http404 from None
 
 
 def record_year(request) -> int:

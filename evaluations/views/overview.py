@@ -19,20 +19,36 @@ from evaluations.models import (
     Rubric,
 )
 from evaluations.rubrics import groups_of
-from evaluations.views.common import roc, this_year
+from evaluations.views.common import roc, this_year, year_param
 from tainan_rdec.models import Agency
 from tainan_rdec.scoping import get_visible_or_404, is_commission
 
 
-def _year_counts(model, user, year: int) -> dict:
-    return model.objects.visible_to(user).in_year(year).aggregate(n=Count("pk"), mean=Avg("score"))
+def _years_with_records(model, user) -> list[int]:
+    """The years, newest first, in which the user sees a record of ``model``."""
+    records = model.objects.visible_to(user)
+    return [day.year for day in records.dates(records.date_field, "year", order="DESC")]
+
+
+def _year_card(model, user, year: int) -> dict:
+    figures = model.objects.visible_to(user).in_year(year).aggregate(
+        n=Count("pk"), mean=Avg("score")
+    )
+    return {**figures, "year": year, "roc_year": roc(year)}
 
 
 @login_required
 def index(request):
+    """Each card opens on the latest year in which the user sees records of its kind (tests are
+    made in one campaign a year, audits all year round, so in January this year has none);
+    ``?year=`` puts every card on one year."""
     user = request.user
     today = timezone.localdate()
-    year = this_year()
+    phone_years = _years_with_records(PhoneTest, user)
+    audit_years = _years_with_records(Audit, user)
+    chosen = year_param(request)
+    phone_year = chosen or next(iter(phone_years), this_year())
+    audit_year = chosen or next(iter(audit_years), this_year())
     items = ImprovementItem.objects.visible_to(user)
     latest = AnnualEvaluation.objects.visible_to(user).first()
     own_result = None
@@ -42,10 +58,13 @@ def index(request):
         request,
         "evaluations/index.html",
         {
-            "year": year,
-            "roc_year": roc(year),
-            "phone": _year_counts(PhoneTest, user, year),
-            "audit": _year_counts(Audit, user, year),
+            "chosen_year": chosen,
+            "years": [
+                {"year": y, "roc": roc(y)}
+                for y in sorted(set(phone_years) | set(audit_years), reverse=True)
+            ],
+            "phone": _year_card(PhoneTest, user, phone_year),
+            "audit": _year_card(Audit, user, audit_year),
             "open_items": items.awaiting_report().count(),
             "overdue_items": items.overdue(today).count(),
             "reported_items": items.filter(status=ImprovementStatus.REPORTED).count(),

@@ -138,9 +138,6 @@ def evaluation_index(request):
 @login_required
 def evaluation_year(request, year):
     user = request.user
-    if year < 1000:
-        # An ROC year typed into the address (113): the pages use Gregorian years.
-        return redirect("projects:evaluation_year", year=year + ROC_OFFSET)
     if request.method == "POST":
         if not is_commission(user):
             raise PermissionDenied(_("只有研考會審查人員可以重新計算考評分數。"))

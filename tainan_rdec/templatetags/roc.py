@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 
@@ -67,3 +68,32 @@ def money_spoken(value):
         return roc.format_money_spoken(value)
     except (TypeError, ValueError):
         return value
+
+
+@register.filter
+def number(value, decimals=None):
+    """``{{ count|number }}`` → ``1,976``; ``{{ mean|number:2 }}`` → ``1,234.50``.
+
+    Every count and figure on a page goes through here: Django's own ``localize`` and humanize's
+    ``intcomma`` follow the zh-hant locale, which groups by nothing (``1976``), while the city
+    writes ``1,976`` (DOMAIN.md, "Presentation"). Without ``decimals`` a number keeps its own
+    (an int none, ``Decimal("12.50")`` two); with them it is rounded half up, as money is.
+    """
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return value
+    # Read through str(): exact for ints and Decimals, the shortest form of a float, and it
+    # unwraps a lazy count (the header's unread notifications), which Decimal() refuses.
+    amount = Decimal(str(value))
+    if not amount.is_finite():
+        return value
+    if decimals is not None:
+        try:
+            places = int(decimals)
+        except (TypeError, ValueError):
+            raise ValueError(f"|number takes a number of decimals, got {decimals!r}") from None
+        amount = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        if amount.is_zero():
+            amount = amount.copy_abs()  # -0.001 rounds to "0.00", not "-0.00"
+    return f"{amount:,f}"

@@ -485,3 +485,21 @@ def test_every_form_input_has_a_label(client_as, awards):
     assert ids
     for input_id in ids:
         assert f'<label for="{input_id}"' in html, input_id
+
+
+def test_the_year_chart_has_a_round_value_axis(client_as, published):
+    html = html_of(
+        client_as("reviewer").get(
+            reverse("awards:summary"), {"start_year": "108", "end_year": "112"}
+        )
+    )
+    year_chart = html[
+        html.index('id="year-chart-title"') : html.index(
+            "</svg>", html.index('id="year-chart-title"')
+        )
+    ]
+    labels = re.findall(
+        r'<text class="award-chart-label"[^>]*text-anchor="end"[^>]*>([\d,]+)</text>', year_chart
+    )
+    # Two awards in the busiest year: 0, 1, 2, 3 — not only the maximum and 0.
+    assert labels == ["0", "1", "2", "3"]

@@ -202,9 +202,11 @@ def test_bureau_users_see_nothing_until_final_then_only_their_line(
     assert own in page and other not in page
 
 
-def test_an_roc_year_in_the_address_redirects(client_as):
+def test_an_roc_year_in_the_address_opens_the_year(client_as):
     response = client_as("reviewer").get("/evaluations/ranking/113/")
-    assert response["Location"] == reverse("evaluations:ranking", args=[2024])
+    assert response.status_code == 200
+    assert response.context["year"] == 2024
+    assert reverse("evaluations:ranking", args=[2024]) == "/evaluations/ranking/113/"
 
 
 def test_computing_and_finalizing_from_the_page(client_as, reviewer, agency_b):
