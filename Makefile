@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check worker beat bench migrate seed install clean
+.PHONY: run test lint check worker beat bench migrate seed install clean backup restore
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,10 +26,12 @@ seed: migrate
 run: seed
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# makemigrations reads the migration history from the database: without DATABASE_URL, from an
+# in-memory SQLite database, or it would leave an empty db.sqlite3 in the checkout.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	SQLITE_PATH=:memory: $(BIN)/python manage.py makemigrations --check --dry-run
 
 test: lint
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
@@ -55,6 +57,15 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3
+
+# The database and the uploaded files into BACKUP_DIR (default ./backups), keeping the newest
+# BACKUP_KEEP; and back: `make restore` takes the newest, BACKUP=rdec-20250326-023000 another,
+# RESTORE_ARGS=--force to replace a database that has data. See the README, 備份與還原.
+backup: $(STAMP)
+	$(BIN)/python manage.py backup $(BACKUP_ARGS)
+
+restore: $(STAMP)
+	$(BIN)/python manage.py restore $(or $(BACKUP),latest) $(RESTORE_ARGS)
 
 # The month-end rush (not part of `make test`): 200 filers log in, file and submit at once
 # against gunicorn + PostgreSQL on loopback, in a database of its own (tainan_rdec_load);

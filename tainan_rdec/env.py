@@ -6,7 +6,10 @@ deployment's environment stops the process at start instead of surfacing later a
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
+from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -53,6 +56,41 @@ def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
     value = env_str(name, default)
     if value not in choices:
         raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def example_values(path: Path, name: str) -> set[str]:
+    """The values an example variables file (``.env.example``) shows for ``name``, on set and
+    commented-out lines alike: values anyone can read, so never secrets."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return set()
+    pattern = re.compile(rf"#?\s*{re.escape(name)}=(.*)")
+    matches = (pattern.fullmatch(line.strip()) for line in text.splitlines())
+    return {match.group(1).strip() for match in matches if match and match.group(1).strip()}
+
+
+def check_public_url(name: str, value: str) -> str:
+    """``value`` if it is an absolute https URL on a host users can open; else raise. Links in
+    e-mails and open data go out with it: a loopback or unspecified address leads nowhere."""
+    parts = urlsplit(value or "")
+    host = (parts.hostname or "").rstrip(".")
+    if parts.scheme != "https" or not host:
+        raise ImproperlyConfigured(
+            f"{name} must be the portal's public address, an absolute https:// URL such as "
+            f"https://rdec-portal.tainan.gov.tw, got {value!r}"
+        )
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        loopback = host == "localhost" or host.endswith(".localhost")
+    else:
+        loopback = address.is_loopback or address.is_unspecified
+    if loopback:
+        raise ImproperlyConfigured(
+            f"{name} must be an address users can open, not this machine's own, got {value!r}"
+        )
     return value
 
 

@@ -194,6 +194,8 @@ def server_env(database_url: str, static_root: Path) -> dict:
         DJANGO_ENV="production",
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="127.0.0.1",
+        # Production requires the public address for e-mail links (none are followed here).
+        PORTAL_BASE_URL="https://rdec-portal.tainan.gov.tw",
         DATABASE_URL=database_url,
         STATIC_ROOT=str(static_root),
         LOG_LEVEL="WARNING",
