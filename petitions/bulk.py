@@ -66,7 +66,7 @@ from psycopg.copy import FileWriter
 from petitions.models import Case
 from petitions.resources import CaseResource
 from tainan_rdec.importing.base import MEMO_LIMIT, ROW_NUMBER_COLUMN
-from tainan_rdec.importing.files import Table, check_size, detect_encoding
+from tainan_rdec.importing.files import Table, check_size, detect_encoding, too_many_rows
 from tainan_rdec.importing.problems import ImportCancelled, ImportFileError, ImportProblem
 from tainan_rdec.importing.runner import check_headers, example_problems
 from tainan_rdec.importing.widgets import PortalWidget, is_blank
@@ -252,11 +252,12 @@ def _foreign_keys_checked_as_written():
 
 
 def import_cases_csv(
-    source, *, user=None, dry_run: bool = False, progress=None, cancelled=None
+    source, *, user=None, dry_run: bool = False, progress=None, cancelled=None, max_rows=None
 ) -> BulkOutcome:
     """Import the cases of a CSV file (a path or a binary file object). ``progress(done)`` is
     called every BATCH rows; when ``cancelled()`` turns true the import stops, rolls back and
-    raises ``ImportCancelled``."""
+    raises ``ImportCancelled``. A file of more than ``max_rows`` rows is refused at the first
+    row past it (the caller, ``runner.run_import``, refuses most such files before reading)."""
     outcome = BulkOutcome(dry_run=dry_run)
     opened = isinstance(source, str | os.PathLike)
     handle = open(source, "rb") if opened else source
@@ -281,6 +282,7 @@ def import_cases_csv(
                     progress=progress,
                     cancelled=cancelled,
                     pool=pool,
+                    max_rows=max_rows,
                 )
             if not outcome.ok or dry_run:
                 transaction.set_rollback(True)
@@ -307,7 +309,9 @@ def _header(rows, resource, problems: _Problems) -> tuple[int, list[str | None]]
     return None
 
 
-def _import(rows, outcome: BulkOutcome, *, user, progress, cancelled=None, pool=None) -> None:
+def _import(
+    rows, outcome: BulkOutcome, *, user, progress, cancelled=None, pool=None, max_rows=None
+) -> None:
     resource = CaseResource(user=user)
     problems = _Problems(outcome)
     header = _header(rows, resource, problems)
@@ -347,6 +351,9 @@ def _import(rows, outcome: BulkOutcome, *, user, progress, cancelled=None, pool=
         if all(is_blank(v) for v in values):
             continue
         outcome.total += 1
+        if max_rows is not None and outcome.total > max_rows:
+            outcome.total = max_rows
+            raise too_many_rows(max_rows)  # rolls back what was written
         if outcome.total == 1:  # the template's example row left in, as the ordinary import
             for problem in _example_row(mapped, values, number, resource):
                 problems.add(problem)

@@ -220,6 +220,40 @@ class ProjectResource(RegisterResource):
         )
         import_id_fields = ("control_number",)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        #: the tender numbers the file names: number → (project pk, 列管編號) of the project
+        #: holding it, and project pk → the numbers it holds (see before_import)
+        self._tender_holders: dict[str, tuple[int, str]] = {}
+        self._tenders_held: dict[int, set[str]] = {}
+
+    def _hold_tenders(self, project, numbers) -> None:
+        """``project`` now holds ``numbers`` and no other: those it gave up are free for the
+        rows below."""
+        for number in self._tenders_held.pop(project.pk, set()) - set(numbers):
+            self._tender_holders.pop(number, None)
+        self._tenders_held[project.pk] = set(numbers)
+        for number in numbers:
+            self._tender_holders[number] = (project.pk, project.control_number)
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        # Who holds each tender number the file names, read once for the file (a query a row
+        # was a tenth of a big file's time) and kept up to date as rows are saved.
+        self._tender_holders, self._tenders_held = {}, {}
+        column = self.fields["tenders"]
+        if column.column_name not in dataset.headers:
+            return
+        numbers = {n for row in dataset.dict for n in column.clean(row)}
+        ordered = sorted(numbers)
+        for start in range(0, len(ordered), 1000):
+            taken = TenderNumber.objects.filter(number__in=ordered[start : start + 1000])
+            for number, project_id, control_number in taken.values_list(
+                "number", "project_id", "project__control_number"
+            ):
+                self._tender_holders[number] = (project_id, control_number)
+                self._tenders_held.setdefault(project_id, set()).add(number)
+
     def after_init_instance(self, instance, new, row, **kwargs):
         super().after_init_instance(instance, new, row, **kwargs)
         instance._stored_status = (instance.control_status, instance.phase) if not new else None
@@ -245,11 +279,12 @@ class ProjectResource(RegisterResource):
                 problems = services.listing_problems(instance)
                 if problems:
                     errors["control_status"] = " ".join(str(p) for p in problems)
-        numbers = getattr(instance, "_tender_numbers", [])
-        taken = TenderNumber.objects.filter(number__in=numbers).select_related("project")
-        if instance.pk is not None:
-            taken = taken.exclude(project_id=instance.pk)
-        clashes = [f"{t.number}（{t.project.control_number}）" for t in taken]
+        clashes = [
+            f"{number}（{holder[1]}）"
+            for number in getattr(instance, "_tender_numbers", [])
+            if (holder := self._tender_holders.get(number)) is not None
+            and (instance.pk is None or holder[0] != instance.pk)
+        ]
         if clashes:
             errors["tenders"] = _("標案案號已屬於其他列管案件：{list}。").format(
                 list="、".join(clashes)
@@ -260,6 +295,22 @@ class ProjectResource(RegisterResource):
     def complete_instance(self, instance, row):
         if instance.pk is None:
             instance.created_by = self.user
+
+    def save_m2m(self, instance, row, **kwargs):
+        if not self.is_new:
+            return super().save_m2m(instance, row, **kwargs)
+        # A project just created has no co-agency nor district yet: one INSERT for each list,
+        # where set() would first read what is there and then what is missing.
+        for name in ("co_agencies", "districts"):
+            column = self.fields[name]
+            if column.column_name not in row:
+                continue
+            field = Project._meta.get_field(name)
+            through = field.remote_field.through
+            source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+            through.objects.bulk_create(
+                through(**{source: instance, target: related}) for related in column.clean(row)
+            )
 
     def after_save_instance(self, instance, row, **kwargs):
         stored = getattr(instance, "_stored_status", None) or ("", "")
@@ -285,11 +336,15 @@ class ProjectResource(RegisterResource):
         instance._stored_status = (instance.control_status, instance.phase)
         numbers = getattr(instance, "_tender_numbers", None)
         if numbers is not None:
-            instance.tenders.exclude(number__in=numbers).delete()
-            existing = set(instance.tenders.values_list("number", flat=True))
+            if self.is_new:
+                existing = set()  # a project just created holds no tender yet
+            else:
+                instance.tenders.exclude(number__in=numbers).delete()
+                existing = set(instance.tenders.values_list("number", flat=True))
             TenderNumber.objects.bulk_create(
                 TenderNumber(project=instance, number=n) for n in numbers if n not in existing
             )
+            self._hold_tenders(instance, numbers)
 
 
 # -- milestones --------------------------------------------------------------------------------

@@ -7,8 +7,9 @@ Mix ``RegisterAdminMixin`` into a ``ModelAdmin`` and name the register::
         import_register = "projects"
 
 The change list then links to 匯入 / 下載匯入範本 / 匯出 Excel / 匯出 CSV (the export carries the
-list's filters). A file of more than ``IMPORT_BACKGROUND_ROWS`` rows (default 2,000) is checked
-and imported by a Celery task; its page shows the rows done / total and the problems so far,
+list's filters). A file of more than ``IMPORT_BACKGROUND_ROWS`` rows (default 2,000, counted
+without parsing the file: ``jobs.estimate_rows``) is checked and imported by a Celery task, so
+no request parses a big sheet; its page shows the rows done / total and the problems so far,
 refreshes itself while the task runs, can cancel it, and keeps the outcome and the error report
 (CSV) downloadable. Every page is behind the admin site's login and, like the import itself
 (``runner.run_import``), for system administrators only.
@@ -194,7 +195,10 @@ class RegisterAdminMixin:
                 job = jobs.Job.create(
                     form.cleaned_data["file"], user=request.user, register=entry.name
                 )
-                if jobs.estimate_rows(job.source) > background_rows():
+                limit = background_rows()
+                # Counted without parsing (no sheet is parsed inside the request unless it is
+                # small), and not from the size a sheet declares, which may understate it.
+                if jobs.estimate_rows(job.source, stop_after=limit) > limit:
                     if not send(jobs.RUN_TASK, job.id, jobs.CHECK):
                         job.discard()
                         messages.error(request, BACKGROUND_DOWN)

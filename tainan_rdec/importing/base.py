@@ -21,7 +21,9 @@ from django.db import models
 from django.db.models.expressions import DatabaseDefault
 from django.db.models.fields import NOT_PROVIDED
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
+from import_export.results import RowResult
 
 from tainan_rdec.importing.problems import ImportCancelled
 from tainan_rdec.importing.widgets import TextWidget, is_blank, normalize
@@ -33,6 +35,10 @@ MEMO_LIMIT = 100_000
 # A hidden column the import adds to every row: the row's number in the user's spreadsheet,
 # so that messages point at the row the user sees even after empty rows were dropped.
 ROW_NUMBER_COLUMN = "__row__"
+
+NUL_MESSAGE = gettext_lazy(
+    "含有 NUL 空字元（\\x00），無法儲存；請刪除該字元（常見於從其他系統匯出的檔案）後再匯入。"
+)
 
 
 class Column(fields.Field):
@@ -81,9 +87,14 @@ class Column(fields.Field):
         return None if key is None else key(row.get(self.column_name), row)
 
     def clean(self, row, **kwargs):
+        value = row.get(self.column_name)
+        # A CSV carries NUL bytes into the cells (an xlsx cannot: see files.py). PostgreSQL
+        # refuses them in text with an English error at the save; SQLite would store them.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError(str(NUL_MESSAGE))
         # A widget that reads blanks itself (an edit form's field) gives the form's message.
         handles_blank = getattr(self.widget, "handles_blank", False)
-        if self.required and not handles_blank and is_blank(row.get(self.column_name)):
+        if self.required and not handles_blank and is_blank(value):
             raise ValueError(_("此欄必填。"))
         return super().clean(row, **kwargs)
 
@@ -120,6 +131,22 @@ def _hashable(value):
     return value
 
 
+class _NoDiff:
+    """django-import-export's ``Diff`` without its work. The diff exports every column of each
+    row twice, before and after the save (a query for each many-to-many column and each related
+    row not at hand), only to draw an HTML comparison nobody here shows (``skip_html_diff``).
+    ``skip_row`` (what finds an unchanged row) compares the instances themselves, not this."""
+
+    def __init__(self, resource, instance, new):
+        pass
+
+    def compare_with(self, resource, instance):
+        pass
+
+    def as_html(self):
+        return []
+
+
 class RegisterResource(resources.ModelResource):
     """Base of the registers' resources (see the module docstring)."""
 
@@ -137,6 +164,10 @@ class RegisterResource(resources.ModelResource):
     #: fields the import sets itself, not from the file (who created a row), which the model's
     #: validation would otherwise ask for
     unvalidated_fields: tuple[str, ...] = ()
+    #: the most rows of data one file may hold, when the register needs a limit of its own
+    #: (None: the settings' IMPORT_MAX_ROWS, or IMPORT_MAX_FAST_ROWS on a fast path; see
+    #: ``runner.row_limit``)
+    max_rows: int | None = None
 
     class Meta:
         clean_model_instances = True
@@ -167,6 +198,9 @@ class RegisterResource(resources.ModelResource):
             bind = getattr(field.widget, "bind", None)
             if bind is not None:
                 bind(self)
+
+    def get_diff_class(self):
+        return _NoDiff
 
     # -- columns ---------------------------------------------------------------------------
 
@@ -421,11 +455,11 @@ class RegisterResource(resources.ModelResource):
         # exception ends the whole import instead of becoming this row's error.
         if self.cancelled is not None and self.cancelled():
             raise ImportCancelled
-        return super().import_row(row, instance_loader, **kwargs)
-
-    def after_import_row(self, row, row_result, **kwargs):
+        row_result = super().import_row(row, instance_loader, **kwargs)
+        # Counted here, not in after_import_row, which a row with an error never reaches.
         self._done += 1
-        if row_result.import_type in ("error", "invalid"):
+        if row_result.import_type in (RowResult.IMPORT_TYPE_ERROR, RowResult.IMPORT_TYPE_INVALID):
             self._failed += 1
         if self.progress is not None:
             self.progress(self._done, self._failed)
+        return row_result

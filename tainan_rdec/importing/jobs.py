@@ -12,17 +12,22 @@ through views that check scope, so it is never served as such) holding:
 
 Pages carry a signed token naming the job, its uploader and its register: a token used by
 another user, for another register, or after ``MAX_AGE`` finds nothing. No database row is
-needed, so a job survives neither a lost media directory nor more than ``MAX_AGE``; a
-scheduled clean-up of ``imports/`` older than that keeps the disk tidy.
+needed, so a job survives neither a lost media directory nor more than ``MAX_AGE``. The beat
+task ``tasks.clean_import_jobs`` (hourly) removes every job whose status has not changed for
+``IMPORT_RETENTION_HOURS`` (``clean_up``): uploads checked but never confirmed, finished jobs
+and their reports, and jobs a dead worker left "running". A running job writes its status at
+least every few seconds, so it is never that old.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import logging
 import os
 import re
 import shutil
+import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -30,6 +35,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core import signing
 from django.utils import timezone
+
+log = logging.getLogger(__name__)
 
 SALT = "tainan_rdec.importing.job"
 MAX_AGE = 24 * 60 * 60  # seconds a job's pages stay reachable
@@ -172,35 +179,42 @@ class Job:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def estimate_rows(path: Path) -> int:
-    """About how many rows a file has, cheaply: lines of a CSV, the declared size of an xlsx
-    sheet (or its bytes when it declares none)."""
-    with path.open("rb") as handle:
-        head = handle.read(4)
-        handle.seek(0)
-        if head != b"PK\x03\x04":
-            lines = 0
-            while chunk := handle.read(1024 * 1024):
-                lines += chunk.count(b"\n")
-            return max(lines - 1, 0)
-    import warnings
+def estimate_rows(path: Path, *, stop_after: int) -> int:
+    """About how many rows a file has, counted cheaply and without parsing it, up to
+    ``stop_after + 1`` (``files.count_rows``): the lines of a CSV, the ``<row>`` elements of an
+    xlsx's sheets. Not the size a sheet declares, which a file may understate ("A1")."""
+    from tainan_rdec.importing.files import count_rows
 
-    import openpyxl
+    return count_rows(path, stop_after=stop_after)
 
-    from tainan_rdec.importing.files import check_archive
-    from tainan_rdec.importing.problems import ImportFileError
 
+def _last_change(directory: Path) -> float:
+    """When the job in ``directory`` last wrote its status (a half-made job: the directory)."""
+    for path in (directory / "status.json", directory):
+        try:
+            return path.stat().st_mtime
+        except FileNotFoundError:
+            continue
+    return time.time()
+
+
+def clean_up(*, retention_hours: int | None = None) -> int:
+    """Remove the jobs whose status has not changed for ``retention_hours`` (by default
+    ``IMPORT_RETENTION_HOURS``): whatever their state, nobody can reach them any more or a
+    dead worker left them. Returns how many were removed."""
+    hours = settings.IMPORT_RETENTION_HOURS if retention_hours is None else retention_hours
+    cutoff = time.time() - hours * 3600
+    removed = 0
     try:
-        with path.open("rb") as handle:
-            check_archive(handle)  # nothing is inflated before the size checks
-    except ImportFileError:
-        return 0  # the import itself will say why, at once
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            workbook = openpyxl.load_workbook(path, read_only=True)
-            rows = max((sheet.max_row or 0) for sheet in workbook.worksheets)
-            workbook.close()
-    except Exception:
-        return path.stat().st_size // 100
-    return max(rows - 1, 0) if rows else path.stat().st_size // 100
+        directories = [d for d in root().iterdir() if d.is_dir()]
+    except FileNotFoundError:
+        return 0
+    for directory in directories:
+        if not re.fullmatch(r"[0-9a-f]{32}", directory.name):
+            continue  # not a job's: not ours to remove
+        if _last_change(directory) < cutoff:
+            shutil.rmtree(directory, ignore_errors=True)
+            removed += 1
+    if removed:
+        log.info("removed %d import jobs unchanged for %d hours", removed, hours)
+    return removed

@@ -5,7 +5,8 @@ background task all take.
 refuses the template's example row and rows repeated inside the file, and imports every row
 through the register's django-import-export resource inside one transaction. Any problem, in
 any row, rolls everything back: a file imports whole or not at all. A dry run always rolls back
-and reports what the import would do.
+and reports what the import would do. A file with more rows than the register's limit
+(``row_limit``) is refused before any row is checked.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 from dataclasses import dataclass, field
 
 import tablib
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils.module_loading import import_string
@@ -23,7 +25,7 @@ from django.utils.translation import gettext as _
 from import_export.results import RowResult
 
 from tainan_rdec.importing.base import ROW_NUMBER_COLUMN
-from tainan_rdec.importing.files import Table, read_table
+from tainan_rdec.importing.files import Table, count_csv_rows, read_table, too_many_rows
 from tainan_rdec.importing.problems import ImportFileError, ImportProblem
 from tainan_rdec.importing.registry import Register, get_register
 from tainan_rdec.importing.widgets import cell_text, fold
@@ -230,17 +232,33 @@ def _count_lines(source) -> int:
     return lines
 
 
-def _run_fast(fast_path, source, outcome: ImportOutcome, user, progress, cancelled):
+def row_limit(entry: Register, *, fast: bool) -> int:
+    """The most rows of data one file may hold for ``entry``: its resource's own ``max_rows``
+    when it sets one, else ``IMPORT_MAX_FAST_ROWS`` through a fast path and ``IMPORT_MAX_ROWS``
+    through the ordinary one (which checks and writes row by row)."""
+    own = getattr(entry.resource_class, "max_rows", None)
+    if own is not None:
+        return own
+    return settings.IMPORT_MAX_FAST_ROWS if fast else settings.IMPORT_MAX_ROWS
+
+
+def _run_fast(fast_path, source, outcome: ImportOutcome, user, progress, cancelled, limit):
     importer = import_string(fast_path)
     if isinstance(source, bytes):
         source = io.BytesIO(source)
     total = max(_count_lines(source) - 1, 0)  # for the progress bar: rows below the header
+    # Lines only ever outnumber rows (a cell may hold line breaks): only a file with more lines
+    # than the limit is read as CSV to count its rows, and refused before any row is checked.
+    if total > limit and count_csv_rows(source) > limit:
+        outcome.problems = too_many_rows(limit).problems
+        return outcome
     result = importer(
         source,
         user=user,
         dry_run=outcome.dry_run,
         progress=(lambda done: progress(done, total, 0)) if progress else None,
         cancelled=cancelled,
+        max_rows=limit,
     )
     outcome.total, outcome.new, outcome.unchanged = result.total, result.new, result.unchanged
     outcome.problems = list(result.problems)
@@ -280,7 +298,8 @@ def run_import(
     outcome = ImportOutcome(entry.name, str(entry.label), file_name, dry_run)
     fast_path = getattr(entry.resource_class, "fast_path", None)
     if fast and fast_path and _is_csv(source, file_name):
-        return _run_fast(fast_path, source, outcome, user, progress, cancelled)
+        limit = row_limit(entry, fast=True)
+        return _run_fast(fast_path, source, outcome, user, progress, cancelled, limit)
     resource = entry.resource(user=user)
     try:
         table = read_table(
@@ -289,6 +308,7 @@ def run_import(
             known_headers=set(header_map(resource)),
             required=[c.column_name for c in resource.import_columns() if c.required],
             name=file_name,
+            max_rows=row_limit(entry, fast=False),
         )
     except ImportFileError as error:
         outcome.problems = error.problems

@@ -5,6 +5,8 @@ The task takes the job's id, claims its phase once (a redelivered task does noth
 same ``runner.run_import`` as the admin page and the command, and stops when the job is
 cancelled (the import rolls back). Listed in ``CELERY_IMPORTS``, so every worker registers it;
 the admin pages send it by name (``jobs.RUN_TASK``).
+
+``clean_import_jobs``, run hourly by beat, removes the jobs nobody needs any more.
 """
 
 from __future__ import annotations
@@ -81,3 +83,10 @@ def run_import_job(job_id: str, phase: str) -> str:
             record_in_admin_log(user, outcome)
             job.discard_source()  # nothing more to do with the file; the report stays
     return jobs.DONE
+
+
+@shared_task
+def clean_import_jobs() -> int:
+    """Remove the import jobs unchanged for ``IMPORT_RETENTION_HOURS`` (``jobs.clean_up``);
+    scheduled hourly by migration tainan_rdec 0010. Returns how many were removed."""
+    return jobs.clean_up()

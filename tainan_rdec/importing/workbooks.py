@@ -137,10 +137,19 @@ def example_value(column):
     return "" if column.example is None else column.example
 
 
-def template_file(resource) -> ExportFile:
+def template_file(resource, *, fmt: str = "xlsx") -> ExportFile:
     """The register's import template: the data sheet (header, one example row, choice lists as
-    data validation), the explanation sheet, and the hidden sheet holding the choice lists."""
+    data validation), the explanation sheet, and the hidden sheet holding the choice lists. As
+    csv (for big files), the header and the example row only: a csv has no room for the
+    rest."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown template format {fmt!r}")
     columns = resource.import_columns()
+    if fmt == "csv":
+        handle = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+        write_csv([c.column_name for c in columns], [[example_value(c) for c in columns]], handle)
+        handle.seek(0)
+        return ExportFile(handle, _filename(resource, _("_匯入範本"), "csv"), CSV_CONTENT_TYPE)
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = resource.sheet_title()

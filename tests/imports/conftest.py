@@ -11,12 +11,6 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 
-@pytest.fixture(autouse=True)
-def _uploads_in_tmp(settings, tmp_path):
-    """Uploads kept between preview and confirm go to a throwaway media directory."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def write_xlsx(tmp_path):
     """``write_xlsx(headers, rows, sheet="列管案件", name="x.xlsx", before=None)`` writes a real
@@ -64,6 +58,23 @@ def read_xlsx(data: bytes, sheet=None) -> list[tuple]:
 
 def read_csv(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def cell_texts(data: bytes, fmt: str) -> list[str]:
+    """Every cell of an exported file as text, every sheet of a workbook: what a reader of the
+    file sees. (An xlsx is a zip: its compressed bytes never show a name.)"""
+    if fmt == "csv":
+        rows = read_csv(data)
+    else:
+        workbook = load_workbook(io.BytesIO(data), read_only=True)
+        rows = [row for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True)]
+        workbook.close()
+    return [str(value) for row in rows for value in row if value not in (None, "")]
+
+
+def carries(data: bytes, fmt: str, secret: str) -> bool:
+    """Whether any cell of the exported file holds ``secret``."""
+    return any(secret in text for text in cell_texts(data, fmt))
 
 
 def messages(outcome) -> list[str]:

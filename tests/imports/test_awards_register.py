@@ -12,7 +12,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from awards.choices import AwardState
-from awards.models import Award
+from awards.models import Award, current_roc_year
 from awards.stats import build_summary
 from tainan_rdec.importing.files import CHOICES_SHEET, EXPLANATION_SHEET
 from tainan_rdec.importing.runner import run_import
@@ -300,10 +300,38 @@ def test_an_award_already_registered_is_updated_never_doubled(write_xlsx, admin,
 
 
 def test_a_new_award_needs_its_evidence_link(write_xlsx, admin, agency_a):
-    outcome = import_awards(write_xlsx, [award(佐證連結="")], admin)
+    # Last year's awards are still new: they may be presented this year.
+    year = current_roc_year() - 1
+    row = award(獎項年度=year, 獲獎日期=f"{year}/10/05", 佐證連結="")
+    outcome = import_awards(write_xlsx, [row], admin)
     assert messages(outcome) == [
-        "第2列「佐證連結」：請上傳佐證檔案或填寫佐證連結（至少擇一）；匯入無法附檔，請填佐證連結。"
+        f"第2列「佐證連結」：{year}年的獎項須附佐證：請填佐證連結（匯入無法附檔）。"
+        f"只有{year - 1}年以前的歷史獎項可先不附，匯入後標示為「待補佐證」。"
     ]
+    assert not Award.objects.exists()
+
+
+def test_a_historical_award_may_come_without_evidence_and_awaits_it(write_xlsx, admin, agency_a):
+    year = current_roc_year() - 2
+    row = award(獎項年度=year, 獲獎日期=f"{year}/10/05", 佐證連結="")
+    outcome = import_awards(write_xlsx, [row, award(獎項名稱="有佐證的獎項")], admin)
+    assert outcome.ok, messages(outcome)
+    assert list(Award.objects.awaiting_evidence().values_list("name", flat=True)) == [
+        "國家卓越建設獎"
+    ]
+
+
+def test_the_templates_notes_say_which_awards_need_their_evidence(admin):
+    from tainan_rdec.importing import get_register
+    from tainan_rdec.importing.workbooks import template_file
+
+    made = template_file(get_register("awards").resource(user=admin))
+    with made.handle:
+        sheet = load_workbook(made.handle)[EXPLANATION_SHEET]
+        notes = {row[0]: row for row in sheet.iter_rows(values_only=True) if row}
+    _name, required, _format, _values, help_text = notes["佐證連結"]
+    assert required == "否"
+    assert "今年與去年的獎項必填" in help_text and "歷史獎項可空白" in help_text
 
 
 def test_a_link_without_scheme_is_read_as_the_form_reads_it(write_xlsx, admin, agency_a):
@@ -375,7 +403,7 @@ def test_import_records_awards_dry_run_writes_nothing(write_xlsx, agency_a):
     call_command("import_records", "awards", str(path), "--dry-run", stdout=out)
 
     assert (
-        out.getvalue().strip()
+        out.getvalue().splitlines()[-1]
         == "試算結果（尚未寫入）：共 2 列：新增 2 筆、更新 0 筆、未變更 0 筆。"
     )
     assert not Award.objects.exists()
@@ -387,5 +415,5 @@ def test_import_records_awards_as_an_admin_confirms(write_xlsx, agency_a, admin)
 
     call_command("import_records", "awards", str(path), "--user", "admin", stdout=out)
 
-    assert out.getvalue().startswith("「獎項」匯入完成：共 1 列：新增 1 筆")
+    assert out.getvalue().splitlines()[-1].startswith("「獎項」匯入完成：共 1 列：新增 1 筆")
     assert Award.objects.get().reviewed_by == admin

@@ -333,6 +333,31 @@ def test_a_tender_number_of_another_project_is_refused(write_xlsx, admin, agency
     ]
 
 
+def test_a_tender_number_given_to_two_projects_of_one_file_is_refused(write_xlsx, admin, agency_a):
+    headers = [*PROJECT_HEADERS, "標案案號"]
+    rows = [[*project_row("P113-0101"), "T1、T2"], [*project_row("P113-0102"), "T3、T2"]]
+    outcome = import_projects(write_xlsx(headers, rows), admin)
+    assert messages(outcome) == ["第3列「標案案號」：標案案號已屬於其他列管案件：T2（P113-0101）。"]
+    assert not Project.objects.exists()
+
+
+def test_a_project_may_keep_and_swap_its_tender_numbers(write_xlsx, admin, agency_a, agency_b):
+    from projects.models import TenderNumber
+
+    builders.make_projects(agency_a, agency_b)  # P113-0001 holds 1130115A01 and 1130115A02
+    headers = [*PROJECT_HEADERS, "標案案號"]
+    rows = [
+        [*project_row("P113-0001"), "1130115A02、1130115A03"],
+        [*project_row("P113-0102"), "1130115A01"],  # given up by P113-0001 just above
+    ]
+    assert import_projects(write_xlsx(headers, rows), admin).ok
+    assert dict(TenderNumber.objects.values_list("number", "project__control_number")) == {
+        "1130115A01": "P113-0102",
+        "1130115A02": "P113-0001",
+        "1130115A03": "P113-0001",
+    }
+
+
 def test_a_registered_case_with_other_content_is_refused(write_csv, admin, agency_a, agency_b):
     builders.make_cases(agency_a, agency_b)
     headers = ["案件編號", "受理管道", "受理時間", "案件類別", "細項", "案情描述", "承辦機關代碼"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from decimal import Decimal
 
@@ -16,7 +17,7 @@ from tainan_rdec.importing.runner import run_import
 from tainan_rdec.importing.workbooks import export_file
 from tainan_rdec.models import User
 from tests.imports import builders
-from tests.imports.conftest import messages, read_csv
+from tests.imports.conftest import carries, messages, read_csv
 from tests.petitions.builders import PETITIONER_EMAIL, PETITIONER_NAME, PETITIONER_PHONE, make_case
 
 pytestmark = pytest.mark.django_db
@@ -443,12 +444,28 @@ def test_the_open311_field_names_are_accepted_as_headers(write_csv, admin, agenc
 
 
 def test_case_exports_never_carry_personal_data(admin, agency_a):
-    make_case(agency_a)
+    case = make_case(agency_a)
     for fmt in ("xlsx", "csv"):
         made = export_file(get_register("cases").resource(user=admin), fmt=fmt)
         with made.handle:
             data = made.handle.read()
+        assert carries(data, fmt, case.case_number)  # the cells are read
         for secret in (PETITIONER_NAME, PETITIONER_PHONE, PETITIONER_EMAIL):
-            assert secret.encode() not in data
+            assert not carries(data, fmt, secret), (fmt, secret)
     headers = read_csv(data)[0]
     assert not {"陳情人姓名", "陳情人電話", "陳情人電子郵件"} & set(headers)
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_the_personal_data_check_sees_a_name_in_an_exported_cell(fmt, tmp_path):
+    """The check above would fail if a name were exported: it reads the cells, where a search
+    of an xlsx's (compressed) bytes finds nothing."""
+    from tainan_rdec.importing.workbooks import write_csv, write_xlsx
+
+    buffer = io.BytesIO()
+    if fmt == "xlsx":
+        write_xlsx(["案件編號", "陳情人"], [["UN1", PETITIONER_NAME]], buffer, sheet_title="案件")
+        assert PETITIONER_NAME.encode() not in buffer.getvalue()  # what the old check read
+    else:
+        write_csv(["案件編號", "陳情人"], [["UN1", PETITIONER_NAME]], buffer)
+    assert carries(buffer.getvalue(), fmt, PETITIONER_NAME)
