@@ -37,6 +37,12 @@ class AwardFilter(django_filters.FilterSet):
         empty_label=_("全部"),
         method="filter_is_top",
     )
+    evidence = django_filters.ChoiceFilter(
+        label=_("佐證資料"),
+        choices=[("awaiting", _("待補佐證")), ("attached", _("已附佐證"))],
+        empty_label=_("全部"),
+        method="filter_evidence",
+    )
     agency = django_filters.ModelChoiceFilter(
         label=_("獲獎機關"), queryset=Agency.objects.none(), empty_label=_("全部")
     )
@@ -57,6 +63,10 @@ class AwardFilter(django_filters.FilterSet):
 
     def filter_is_top(self, queryset, name, value):
         return queryset.filter(is_top=value == "yes")
+
+    def filter_evidence(self, queryset, name, value):
+        awaiting = queryset.awaiting_evidence()
+        return awaiting if value == "awaiting" else queryset.exclude(pk__in=awaiting.values("pk"))
 
     def filter_text(self, queryset, name, value):
         value = value.strip()

@@ -23,6 +23,15 @@ def current_roc_year() -> int:
     return to_roc_year(timezone.localdate().year)
 
 
+def is_historical_year(roc_year: int | None) -> bool:
+    """Whether awards of ``roc_year`` are history, registered long after the fact: the year
+    is over, and so is the next, in which its awards may still be presented (see
+    ``Award.clean``). In 114 the awards of 112 and before are history; those of 113 and 114 are
+    new. A historical award may be registered without its evidence, marked as awaiting it
+    (``AwardQuerySet.awaiting_evidence``); a new one needs it."""
+    return roc_year is not None and roc_year + 1 < current_roc_year()
+
+
 class AwardQuerySet(ScopedQuerySet):
     """Bureau users see and change their own agency's awards (other agencies' are 404); the
     commission sees every award. Only confirmed awards count in the published summary."""
@@ -32,6 +41,11 @@ class AwardQuerySet(ScopedQuerySet):
     def counted(self):
         """The awards the summary counts: confirmed by a reviewer."""
         return self.filter(state=AwardState.CONFIRMED)
+
+    def awaiting_evidence(self):
+        """Awards without an evidence file or link: historical awards imported without them
+        (``is_historical_year``) until their agency adds them on the award's page."""
+        return self.filter(evidence_file="", evidence_url="")
 
     def get_by_natural_key(self, agency_code: str, roc_year: int, name: str, awarding_body: str):
         """The award a bulk import row names (see ``Award.natural_key``)."""
@@ -159,6 +173,10 @@ class Award(models.Model):
     @property
     def has_evidence(self) -> bool:
         return bool(self.evidence_file) or bool(self.evidence_url)
+
+    @property
+    def is_historical(self) -> bool:
+        return is_historical_year(self.roc_year)
 
     def natural_key(self):
         return (self.agency.code, self.roc_year, self.name, self.awarding_body)

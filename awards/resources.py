@@ -4,8 +4,12 @@ the ROC year, the award's name and the awarding body (``Award.natural_key``).
 The rules are the awards form's and services' (``awards.forms``, ``awards.services``,
 ``Award.clean``): the year and the date must agree, a related project must be one the agency
 hosts or co-hosts, a new award names an active agency and carries its evidence — a file cannot
-travel in a spreadsheet, so a new award needs its 佐證連結 (an award that already has an uploaded
-file may leave the link blank).
+travel in a spreadsheet, so an award needs its 佐證連結 (an award that already has an uploaded
+file may leave the link blank). Historical awards (``awards.models.is_historical_year``: the
+year and the next, when its awards may still be presented, are over) are the exception: records
+brought in long after the fact, whose evidence is often still to be found. They may come
+without it and are marked as awaiting it (待補佐證: on the award's page, in the list and its
+filter) until the agency adds it on the award's page, whose form requires it.
 
 States (狀態), decided simply:
 
@@ -31,7 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from awards.choices import AwardClass, AwardState
 from awards.forms import AwardForm
-from awards.models import MAX_ROC_YEAR, MIN_ROC_YEAR, Award
+from awards.models import MAX_ROC_YEAR, MIN_ROC_YEAR, Award, current_roc_year, is_historical_year
 from projects.models import Project
 from tainan_rdec.importing import Column, RegisterResource, register
 from tainan_rdec.importing.widgets import (
@@ -130,7 +134,10 @@ class AwardResource(RegisterResource):
         ),
         example="https://www.ndc.gov.tw/",
         default="",
-        help=_("匯入無法附檔：新登錄的獎項須填佐證連結；已上傳佐證檔案的獎項可空白。"),
+        help=_(
+            "匯入無法附檔，請填佐證連結；已上傳佐證檔案的獎項可空白。今年與去年的獎項必填；"
+            "更早年度的歷史獎項可空白，匯入後標示為「待補佐證」，請再到獎項頁面補上。"
+        ),
     )
     note = Column("note", "備註")
     state = Column(
@@ -212,9 +219,17 @@ class AwardResource(RegisterResource):
         agency = instance.agency if instance.agency_id else None
         if agency is not None and instance.pk is None and not agency.active:
             errors["agency"] = _("獲獎機關「{name}」已停用。").format(name=agency.name)
-        if not instance.evidence_url and not instance.evidence_file:
+        year = instance.roc_year  # None when its cell could not be read (its own message)
+        if (
+            not instance.evidence_url
+            and not instance.evidence_file
+            and year is not None
+            and not is_historical_year(year)
+        ):
+            # (A historical award may come without: it is then awaiting its evidence.)
             errors["evidence_url"] = _(
-                "請上傳佐證檔案或填寫佐證連結（至少擇一）；匯入無法附檔，請填佐證連結。"
-            )
+                "{year}年的獎項須附佐證：請填佐證連結（匯入無法附檔）。"
+                "只有{last}年以前的歷史獎項可先不附，匯入後標示為「待補佐證」。"
+            ).format(year=year, last=current_roc_year() - 2)
         if errors:
             raise ValidationError(errors)
