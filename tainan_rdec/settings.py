@@ -14,11 +14,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from tainan_rdec.env import (
+    check_public_url,
     env_bool,
     env_choice,
     env_int,
     env_list,
     env_str,
+    example_values,
     parse_database_url,
 )
 
@@ -34,7 +36,16 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "l
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 if PRODUCTION:
-    if SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+    _new_key = "set one of your own: python -c 'import secrets; print(secrets.token_urlsafe(64))'"
+    if SECRET_KEY == _DEV_SECRET_KEY:
+        raise ImproperlyConfigured(f"SECRET_KEY is the development default: {_new_key}")
+    # The example file is public (it is in the repository): a key copied from it signs
+    # sessions and reset links that anyone could forge.
+    if SECRET_KEY in example_values(BASE_DIR / ".env.example", "SECRET_KEY"):
+        raise ImproperlyConfigured(
+            f"SECRET_KEY is the example value from .env.example, which anyone can read: {_new_key}"
+        )
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
         raise ImproperlyConfigured(
             "DJANGO_ENV=production needs SECRET_KEY: at least 50 random characters."
         )
@@ -151,6 +162,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Backups (manage.py backup / restore, tainan_rdec.backups): the folder they go to, and how
+# many of the newest are kept (older ones are removed after each backup).
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(BASE_DIR / "backups")))
+BACKUP_KEEP = env_int("BACKUP_KEEP", 14)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -176,6 +191,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "rdec",
+            # A call to a Redis that stops answering gives up after a second instead of hanging
+            # the request; tainan_rdec/caching.py then answers without the cache.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -217,8 +235,11 @@ DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL", "臺南市政府研考會管考入口網 <rdec-portal@localhost>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Absolute links in e-mails (the portal's public address).
-PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+# Absolute links in e-mails and open data (the portal's public address); production has no
+# default, as any guess would send users' links to the wrong place.
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "" if PRODUCTION else "http://127.0.0.1:8000")
+if PRODUCTION:
+    check_public_url("PORTAL_BASE_URL", PORTAL_BASE_URL)
 
 PORTAL_NAME = _("臺南市政府研考會管考入口網")
 
@@ -226,11 +247,19 @@ PORTAL_NAME = _("臺南市政府研考會管考入口網")
 # a prefix has the standard's shape, oc4ids-<code>-. The publication policy is the address of
 # the page that says what is published and how often; the package leaves it out when empty.
 OC4IDS_PREFIX = env_str("OC4IDS_PREFIX", "oc4ids-tainan-")
-if not re.fullmatch(r"oc4ids-[a-z0-9]+-", OC4IDS_PREFIX):
+# The official data review tool (libcoveoc4ids' ProjectPrefixCheck) wants every project id to
+# start oc4ids- and six lower-case letters or digits: the registered prefix's shape.
+if not re.fullmatch(r"oc4ids-[a-z0-9]{6}-", OC4IDS_PREFIX):
     raise ImproperlyConfigured(
-        f"OC4IDS_PREFIX must look like oc4ids-abc123- (lower case), got {OC4IDS_PREFIX!r}"
+        "OC4IDS_PREFIX must be oc4ids-, six lower-case letters or digits and a hyphen "
+        f"(the registered prefix, e.g. oc4ids-abc123-), got {OC4IDS_PREFIX!r}"
     )
 OC4IDS_PUBLICATION_POLICY_URL = env_str("OC4IDS_PUBLICATION_POLICY_URL", "")
+# The public open-data feeds (Open311 and OC4IDS, tainan_rdec/feeds.py): each client address
+# may make OPEN_DATA_RATE_LIMIT requests per OPEN_DATA_RATE_WINDOW seconds (0: no limit), then
+# gets 429 with Retry-After. Counted in the cache; with the cache down the feeds stay open.
+OPEN_DATA_RATE_LIMIT = env_int("OPEN_DATA_RATE_LIMIT", 120)
+OPEN_DATA_RATE_WINDOW = env_int("OPEN_DATA_RATE_WINDOW", 60)
 
 # Processes rendering meeting-packet sections at once (0: up to 2, by the cores available).
 PACKET_RENDER_WORKERS = env_int("PACKET_RENDER_WORKERS", 0)
@@ -279,6 +308,17 @@ AXES_LOCKOUT_CALLABLE = "tainan_rdec.views.locked_out"
 # can write anything into the header itself.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "tainan_rdec.middleware.client_address"
+# django-axes prints "AXES: BEGIN version ..." at every start, into every manage.py command's
+# output; the lockout settings above say the same.
+AXES_VERBOSE = False
+
+# Password-reset e-mails (tainan_rdec.views.PasswordResetView): at most this many to one e-mail
+# address, and requests from one client address, per window, counted in the cache
+# (tainan_rdec.ratelimit; a cache that is down lets them through). Without a limit the page
+# mails an inbox as often as anyone asks.
+PASSWORD_RESET_LIMIT_PER_EMAIL = env_int("PASSWORD_RESET_LIMIT_PER_EMAIL", 3)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 10)
+PASSWORD_RESET_WINDOW_MINUTES = env_int("PASSWORD_RESET_WINDOW_MINUTES", 60)
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
@@ -301,6 +341,20 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # expand to when unzipped (a zip bomb is refused before openpyxl reads it).
 IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", 200 * 1024 * 1024)
 IMPORT_MAX_XLSX_UNZIPPED_BYTES = env_int("IMPORT_MAX_XLSX_UNZIPPED_BYTES", 500 * 1024 * 1024)
+# A part of an xlsx (of 1 MB or more unzipped) that unzips to more than this many times its
+# compressed size is a zip bomb: Excel and openpyxl write 10–25 times.
+IMPORT_MAX_XLSX_RATIO = env_int("IMPORT_MAX_XLSX_RATIO", 100)
+# The most rows of data one import file may hold: checked against the size an xlsx sheet
+# declares before it is parsed, and while any file is read (the first row past it stops the
+# import, nothing written). The ordinary path checks and writes row by row, 60 to 1,100 rows/s
+# by register (tests/imports/RATES.md), so a file at the limit is checked in about two minutes
+# at most; a register's fast path (cases in CSV) streams and writes in bulk.
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 5_000)
+IMPORT_MAX_FAST_ROWS = env_int("IMPORT_MAX_FAST_ROWS", 2_000_000)
+# Uploads kept for an import (MEDIA_ROOT/imports/: the file between its check and the confirmed
+# import, the progress and the error report) are removed this many hours after the job last
+# changed, by the beat task tainan_rdec.importing.tasks.clean_import_jobs.
+IMPORT_RETENTION_HOURS = env_int("IMPORT_RETENTION_HOURS", 24)
 # The largest request body accepted at all: the largest import file and a little for the form.
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", IMPORT_MAX_FILE_BYTES + 1024 * 1024)
 # Processes that read and check rows beside a fast path (tainan_rdec/importing/workers.py) on

@@ -86,6 +86,13 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Every test's uploads (import jobs, photos, packets) go to a throwaway folder, never into
+    the checkout's media/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def load_city_agencies():
     """Run the data migration's (idempotent) loader of the city's agencies."""
     import importlib
@@ -170,6 +177,20 @@ def client_as(client, cast):
         return client
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache(settings):
+    """Each test starts with an empty cache: a key prefix of its own. With REDIS_URL the cache
+    outlives the run and the xdist workers share it, and counters left by another test or run
+    (the password-reset limit) would otherwise decide this one."""
+    import uuid
+
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = {
+        alias: {**config, "KEY_PREFIX": f"{config.get('KEY_PREFIX', '')}{prefix}"}
+        for alias, config in settings.CACHES.items()
+    }
 
 
 @pytest.fixture(autouse=True)
