@@ -209,7 +209,7 @@ def test_journey_2_a_reviewer_returns_the_report_and_accepts_the_correction(
     # The filer is told, reads the comment on the form, corrects and resubmits.
     log_in(page, live_server, "manager_a")
     page.get_by_role("link", name="通知（1）").click()
-    notice = page.get_by_role("row", name=re.compile("【退回】"))
+    notice = page.get_by_role("listitem").filter(has_text="【退回】")
     expect(notice).to_contain_text(BEHIND_NAME)
     notice.get_by_text("顯示內容").click()
     expect(notice).to_contain_text(RETURN_COMMENT)
@@ -378,7 +378,7 @@ def test_journey_5_a_bureau_user_sees_only_the_agency_cases(
     assert all(case.case_number in exported for case in own.values())
     assert not any(number in exported for number in other_numbers)
 
-    page.get_by_role("link", name="待辦案件（依處理期限）").click()
+    page.get_by_role("navigation", name="為民服務作業").get_by_role("link", name="待辦案件").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("待辦案件")
     rows = main.locator("tbody tr th")
     expect(rows).to_have_text([own["overdue"].case_number, own["due_soon"].case_number])
