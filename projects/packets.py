@@ -87,6 +87,7 @@ from projects.pdf_render import render_pdf
 from projects.reminders import notify_packet_ready
 from projects.warning import rate_many
 from tainan_rdec.dispatch import send_on_commit
+from tainan_rdec.lifeline import Lifeline, follow
 from tainan_rdec.months import month_start
 from tainan_rdec.roc import format_roc_month, to_roc_year
 from tainan_rdec.scoping import is_commission
@@ -461,14 +462,21 @@ def _render_in_pool(todo, paths, base_url, workers, on_done) -> list:
     """Render ``todo`` in ``workers`` processes; returns what is left to render."""
     left = dict(todo)
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["projects.pdf_render"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {pool.submit(render_pdf, html, base_url): i for i, html in todo}
-        for future in as_completed(futures):
-            i = futures[future]
-            _store(paths[i], future.result())
-            left.pop(i)
-            on_done()
+    context.set_forkserver_preload(["projects.pdf_render", "tainan_rdec.lifeline"])
+    # A build killed mid-render (SIGKILL, out of memory) takes its render processes with it.
+    lifeline = Lifeline(context)
+    try:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=follow, initargs=(lifeline.end,)
+        ) as pool:
+            futures = {pool.submit(render_pdf, html, base_url): i for i, html in todo}
+            for future in as_completed(futures):
+                i = futures[future]
+                _store(paths[i], future.result())
+                left.pop(i)
+                on_done()
+    finally:
+        lifeline.cut()
     return list(left.items())
 
 

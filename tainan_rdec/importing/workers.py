@@ -21,14 +21,9 @@ Where processes cannot be started (a Celery prefork child is a daemonic process,
 no children) ``Pool`` raises ``WorkersUnavailable`` at once and the import checks its rows
 itself.
 
-A worker ends when the importing process ends, however that ends (killed, out of memory):
-nothing else would end it. Every process the fork server starts holds the write end of the
-server's "alive" pipe and of its sibling workers' task queue, so when the importer dies the
-workers wait for tasks forever, keeping the fork server, the resource tracker and their
-PostgreSQL sessions alive with them. So each worker watches a pipe whose only write end the
-importer holds (the *lifeline*): the end of file that the importer's death gives it ends the
-worker at once; then the fork server and the resource tracker, whose pipes nobody holds any
-more, end too. (``PR_SET_PDEATHSIG`` would not do: a worker's parent is the fork server.)
+A worker ends when the importing process ends, however that ends (killed, out of memory): each
+follows a lifeline to the importer (``tainan_rdec.lifeline``), or it would wait for tasks
+forever, keeping the fork server, the resource tracker and its PostgreSQL session alive.
 
 This module imports nothing of Django at its top: a worker loads the functions it runs before
 Django is set up. As with any fork server or spawned process, a worker imports the program's
@@ -41,9 +36,10 @@ from __future__ import annotations
 import collections
 import multiprocessing
 import os
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+
+from tainan_rdec.lifeline import Lifeline, follow
 
 _checker: Callable | None = None
 
@@ -65,26 +61,9 @@ def can_run_workers(size: int) -> bool:
     )
 
 
-def _follow(lifeline) -> None:
-    """End this process once the importing process, which holds the only write end of
-    ``lifeline``, has ended (see the module docstring). A daemon thread blocked on the pipe: it
-    costs nothing while the importer lives."""
-
-    def wait() -> None:
-        try:
-            lifeline.recv_bytes()  # nothing is ever sent: this returns at end of file
-        except (EOFError, OSError):
-            pass
-        # No clean-up to wait for: the importer's transaction is gone with its session, and
-        # this process's own session ends with its socket.
-        os._exit(1)
-
-    threading.Thread(target=wait, name="lifeline", daemon=True).start()
-
-
 def _start(settings_module: str, database: str, language: str, factory: str, args: tuple, lifeline):
     global _checker
-    _follow(lifeline)  # first: a worker still setting Django up must end too
+    follow(lifeline)  # first: a worker still setting Django up must end too
     os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
     import django
 
@@ -118,10 +97,7 @@ class Pool:
 
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__])
-        # The write end stays here alone (its descriptor is not inherited across exec, and the
-        # workers are forked from the fork server, not from this process); each worker gets a
-        # copy of the read end.
-        self._lifeline, self._holder = context.Pipe(duplex=False)
+        self._lifeline = Lifeline(context)
         self.executor = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=context,
@@ -133,7 +109,7 @@ class Pool:
                 translation.get_language() or settings.LANGUAGE_CODE,
                 factory,
                 args,
-                self._lifeline,
+                self._lifeline.end,
             ),
         )
         self.workers = workers
@@ -145,7 +121,7 @@ class Pool:
             self.executor.submit(_ready).result()
         except AssertionError as error:  # "daemonic processes are not allowed to have children"
             self.executor.shutdown(wait=False, cancel_futures=True)
-            self._cut_lifeline()
+            self._lifeline.cut()
             raise WorkersUnavailable(str(error)) from None
 
     def submit(self, chunk) -> Iterator:
@@ -162,11 +138,7 @@ class Pool:
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)
-        self._cut_lifeline()
-
-    def _cut_lifeline(self) -> None:
-        self._holder.close()
-        self._lifeline.close()
+        self._lifeline.cut()
 
     def __enter__(self):
         return self
