@@ -15,10 +15,16 @@ class Role(models.TextChoices):
     BUREAU_MANAGER = "bureau_manager", _("局處主管")
     REVIEWER = "reviewer", _("研考會審查人員")
     ADMIN = "admin", _("系統管理者")
+    # The mayor's office and senior officials (首長／長官): read every agency's dashboards,
+    # statistics and the executive briefing; change, decide and see personal data never.
+    OFFICIAL = "official", _("長官／首長")
 
 
 # Roles that work for the commission and so read every agency's data.
 COMMISSION_ROLES = frozenset({Role.REVIEWER, Role.ADMIN})
+# Roles that read every agency's figures: the commission, and the senior officials (read only).
+# A page of figures for the whole city lets these in: ``role_required(*CITY_WIDE_READERS)``.
+CITY_WIDE_READERS = COMMISSION_ROLES | {Role.OFFICIAL}
 BUREAU_ROLES = frozenset({Role.BUREAU_STAFF, Role.BUREAU_MANAGER})
 
 

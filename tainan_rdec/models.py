@@ -11,7 +11,7 @@ from tainan_rdec.choices import (
     ReminderState,
     Role,
 )
-from tainan_rdec.scoping import ScopedQuerySet, is_admin, is_commission
+from tainan_rdec.scoping import ScopedQuerySet, is_admin, is_commission, is_official
 
 
 class AgencyQuerySet(ScopedQuerySet):
@@ -74,7 +74,8 @@ class PortalUserManager(UserManager.from_queryset(ScopedQuerySet)):
 
 
 class User(AbstractUser):
-    """A person who signs in: bureau staff, a bureau manager, an RDEC reviewer or an admin."""
+    """A person who signs in: bureau staff, a bureau manager, an RDEC reviewer, an admin or a
+    senior official (長官, read only)."""
 
     agency = models.ForeignKey(
         Agency,
@@ -105,6 +106,12 @@ class User(AbstractUser):
                 | Q(agency__isnull=False),
                 name="bureau_roles_have_agency",
             ),
+            # A senior official reads every agency and acts for none: an agency would give
+            # them that agency's own rights (its drafts, its petitioners' personal data).
+            models.CheckConstraint(
+                condition=~Q(role=Role.OFFICIAL) | Q(agency__isnull=True),
+                name="officials_have_no_agency",
+            ),
         ]
 
     def __str__(self):
@@ -122,6 +129,10 @@ class User(AbstractUser):
     @property
     def is_portal_admin(self):
         return is_admin(self)
+
+    @property
+    def is_official(self):
+        return is_official(self)
 
     @property
     def is_bureau(self):
@@ -156,6 +167,10 @@ class User(AbstractUser):
         super().clean()
         if self.role in BUREAU_ROLES and self.agency_id is None:
             raise ValidationError({"agency": _("局處填報人員與局處主管必須指定所屬機關。")})
+        if self.role == Role.OFFICIAL and self.agency_id is not None:
+            raise ValidationError(
+                {"agency": _("長官／首長閱覽全市資料，不屬於任何機關，請勿指定所屬機關。")}
+            )
 
 
 class District(models.Model):

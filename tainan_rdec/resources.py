@@ -115,7 +115,7 @@ class UserResource(RegisterResource):
         "所屬機關代碼",
         agency_widget(),
         example="B06",
-        help=_("局處填報人員與局處主管必填。"),
+        help=_("局處填報人員與局處主管必填；長官／首長不填。"),
     )
     role = Column("role", "角色", ChoiceWidget(Role), required=True, example="局處填報人員")
     title = Column("title", "職稱", example="科員")

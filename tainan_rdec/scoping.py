@@ -8,6 +8,9 @@ API and tasks all start from these, and fetch single objects with ``get_visible_
 A model says where its agency is by setting ``agency_path`` on its queryset (e.g.
 ``"project__host_agency"``); a model with a wider rule (co-agencies, commission-owned records)
 overrides ``agency_q`` or ``editable_by`` on its own queryset, nowhere else.
+
+Senior officials (``Role.OFFICIAL``) read every agency's rows and change none; a queryset whose
+rows hold personal data sets ``personal_data = True`` and they see none of its rows.
 """
 
 from __future__ import annotations
@@ -36,9 +39,23 @@ def is_admin(user) -> bool:
     return is_active_user(user) and (user.is_superuser or user.role == Role.ADMIN)
 
 
+def is_official(user) -> bool:
+    """A senior official (長官／首長): reads every agency's figures, changes nothing."""
+    return is_active_user(user) and not user.is_superuser and user.role == Role.OFFICIAL
+
+
+def reads_every_agency(user) -> bool:
+    """The commission and the senior officials: pages of city-wide figures are theirs."""
+    return is_commission(user) or is_official(user)
+
+
 class ScopedQuerySet(models.QuerySet):
     #: Lookup path from this model to the owning Agency (a ForeignKey to Agency).
     agency_path = "agency"
+    #: The rows carry personal data (個人資料保護法: a petitioner's name, phone, e-mail): the
+    #: owning agency and the commission see them, senior officials never (they read the
+    #: aggregated statistics instead).
+    personal_data = False
 
     def agency_q(self, agency_id: int) -> Q:
         """Rows owned by one agency. Override for co-ownership (e.g. co-host agencies)."""
@@ -49,6 +66,8 @@ class ScopedQuerySet(models.QuerySet):
             return self.none()
         if is_commission(user):
             return self.all()
+        if is_official(user):
+            return self.none() if self.personal_data else self.all()
         if user.agency_id is None:
             return self.none()
         return self.filter(self.agency_q(user.agency_id))
@@ -57,13 +76,13 @@ class ScopedQuerySet(models.QuerySet):
         """Bureau roles change their own agency's rows; admins change anything.
 
         Reviewers change nothing by default: a model they own (reviews, audits, directives)
-        says so by overriding this method.
+        says so by overriding this method. Senior officials change nothing, ever.
         """
         if not is_active_user(user):
             return self.none()
         if is_admin(user):
             return self.all()
-        if is_commission(user) or user.agency_id is None:
+        if is_commission(user) or is_official(user) or user.agency_id is None:
             return self.none()
         return self.filter(self.agency_q(user.agency_id))
 

@@ -2,7 +2,7 @@
 
 The cast (one per role, two bureaus) is what every permission test runs over:
 staff_a / manager_a at 工務局, staff_b / manager_b at 水利局, a reviewer and an admin at 研考會,
-and an anonymous visitor.
+a senior official (長官, read only, no agency) and an anonymous visitor.
 
 Services: under ``CI=true`` PostgreSQL (DATABASE_URL) and Redis (REDIS_URL) are required and the
 run fails at start without them. Locally, without them, the suite uses SQLite and skips only the
@@ -35,7 +35,16 @@ def subprocess_env(**overrides) -> dict:
 
 DEMO_PASSWORD = "demo-pass-2024"
 
-CAST = ["anonymous", "staff_a", "manager_a", "staff_b", "manager_b", "reviewer", "admin"]
+CAST = [
+    "anonymous",
+    "staff_a",
+    "manager_a",
+    "staff_b",
+    "manager_b",
+    "reviewer",
+    "admin",
+    "official",
+]
 
 
 def _reachable(url: str, default_port: int) -> bool:
@@ -162,6 +171,7 @@ def cast(make_user, agency_a, agency_b, rdec_agency):
             "reviewer", Role.REVIEWER, rdec_agency, email="reviewer@rdec.tainan.gov.tw"
         ),
         "admin": make_user("admin", Role.ADMIN, rdec_agency),
+        "official": make_user("official", Role.OFFICIAL, None, email="official@tainan.gov.tw"),
     }
 
 

@@ -18,8 +18,11 @@ def signed_in(status=200, anonymous=LOGIN):
     return {**{name: status for name in ALL_SIGNED_IN}, "anonymous": anonymous}
 
 
-def by_reach(own, other, commission, admin=None, anonymous=LOGIN):
-    """Agency A's object: its own staff, agency B's staff, the reviewer, the admin."""
+def by_reach(own, other, commission, admin=None, anonymous=LOGIN, official=None):
+    """Agency A's object: its own staff, agency B's staff, the reviewer, the admin, the senior
+    official (長官: reads, never acts). A row says what the official gets; left out, the
+    official is refused as another agency's user is (a new page is closed to them until its
+    row decides otherwise)."""
     return {
         "anonymous": anonymous,
         "staff_a": own,
@@ -28,6 +31,7 @@ def by_reach(own, other, commission, admin=None, anonymous=LOGIN):
         "manager_b": other,
         "reviewer": commission,
         "admin": commission if admin is None else admin,
+        "official": other if official is None else official,
     }
 
 

@@ -34,8 +34,10 @@ def test_seed_demo_creates_one_user_per_role_and_is_idempotent(city_agencies, cl
     call_command("seed_demo", stdout=out)
     assert "demo-pass-2024" in out.getvalue()
     users = User.objects.filter(username__in=[row[0] for row in DEMO_USERS])
-    assert users.count() == 6
+    assert users.count() == 7
     assert set(users.values_list("role", flat=True)) == set(Role.values)
+    # The senior official reads every agency and belongs to none.
+    assert users.get(role=Role.OFFICIAL).agency is None
     bureaus = set(
         users.filter(role__in=[Role.BUREAU_STAFF, Role.BUREAU_MANAGER]).values_list(
             "agency__short_name", flat=True
