@@ -1,7 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from projects import services
 from projects.models import (
     AnnualScore,
+    Application,
+    ApplicationStep,
     BudgetAllocation,
     ControlSettings,
     Directive,
@@ -59,6 +65,31 @@ class ProjectAdmin(RegisterAdminMixin, HistoryAdmin):
     inlines = [MilestoneInline, TenderInline, AllocationInline]
     # Status changes go through the services so that they are logged with a reason.
     readonly_fields = ["control_status", "phase", "created_by", "created_at", "updated_at"]
+    actions = ["list_projects"]
+
+    @admin.action(description=gettext_lazy("納入列管（檢查列管要件）"))
+    def list_projects(self, request, queryset):
+        """納入列管 through ``services.list_project``: the listing rules the bureaus' application
+        and the import apply, each refusal named with its project."""
+        listed = 0
+        for project in queryset.select_related("host_agency"):
+            try:
+                services.list_project(project, by=request.user, reason=_("系統管理頁面納入列管"))
+            except (ValidationError, PermissionDenied) as error:
+                reasons = error.messages if isinstance(error, ValidationError) else [str(error)]
+                self.message_user(
+                    request,
+                    _("{number}「{name}」未納入列管：{reasons}").format(
+                        number=project.control_number, name=project.name, reasons="".join(reasons)
+                    ),
+                    messages.ERROR,
+                )
+            else:
+                listed += 1
+        if listed:
+            self.message_user(
+                request, _("已納入列管 {count} 件。").format(count=listed), messages.SUCCESS
+            )
 
 
 class PlannedPointInline(admin.TabularInline):
@@ -172,3 +203,44 @@ class DirectiveAdmin(RegisterAdminMixin, HistoryAdmin):
     list_select_related = ["project", "responsible_agency"]
     raw_id_fields = ["project", "meeting", "site_visit"]
     readonly_fields = ["raised_by", "raised_at", "closed_by", "closed_at"]
+
+
+class ApplicationStepInline(admin.TabularInline):
+    model = ApplicationStep
+    extra = 0
+    can_delete = False
+    readonly_fields = ["from_state", "to_state", "by", "at", "comment"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    """Applications are made and decided on the portal's pages (with their notices); here an
+    admin reads them and their steps."""
+
+    list_display = ["project", "kind", "state", "submitted_at", "decided_at"]
+    list_filter = ["kind", "state"]
+    search_fields = ["project__control_number", "project__name"]
+    list_select_related = ["project"]
+    inlines = [ApplicationStepInline]
+    readonly_fields = [
+        "project",
+        "kind",
+        "state",
+        "reason",
+        "created_by",
+        "created_at",
+        "submitted_by",
+        "submitted_at",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

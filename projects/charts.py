@@ -152,15 +152,40 @@ def build_s_curve(baselines, reports, *, width: int = WIDTH, height: int = HEIGH
     ``baselines``: PlanBaseline rows with their ``points`` (prefetch them), in any order.
     ``reports``: MonthlyReport rows; only submitted and accepted ones are charted.
     """
+    planned = []
+    for baseline in sorted(baselines, key=lambda b: b.version):
+        rows = sorted((p.month, p.planned_percent) for p in baseline.points.all())
+        if baseline.is_current:
+            label = _("預定進度第{version}版（目前採用）").format(version=baseline.version)
+        else:
+            label = _("預定進度第{version}版").format(version=baseline.version)
+        planned.append((label, "current" if baseline.is_current else "previous", rows))
+    actual_rows = sorted((r.period, r.actual_percent) for r in reports if r.state in CHARTED_STATES)
+    return _draw(planned, actual_rows, width=width, height=height)
+
+
+def build_plan_preview(
+    months: list[date], rows, *, width: int = WIDTH, height: int = HEIGHT
+) -> SCurve:
+    """The planned curve being edited, before it is saved: the axis spans every month of the
+    planned period (``months``) whatever is filled in yet; ``rows`` are ``(month, percent, …)``
+    of the months filled in. The editor's script redraws the line as the grid is typed in."""
+    line = sorted((m, p) for m, p, *_rest in rows)
+    planned = [(_("預定進度（編輯中）"), "current", line)] if line else []
+    return _draw(planned, [], width=width, height=height, span=months)
+
+
+def _draw(planned_rows, actual_rows, *, width, height, span=()) -> SCurve:
+    """Geometry of planned lines ``[(label, kind, [(month, percent)])]`` and the actual one,
+    over the months they cover (and ``span``)."""
     plot_left, plot_right = MARGIN_LEFT, width - MARGIN_RIGHT
     plot_top, plot_bottom = MARGIN_TOP, height - MARGIN_BOTTOM
 
-    baselines = sorted(baselines, key=lambda b: b.version)
-    planned_rows = [
-        (b, sorted((p.month, p.planned_percent) for p in b.points.all())) for b in baselines
-    ]
-    actual_rows = sorted((r.period, r.actual_percent) for r in reports if r.state in CHARTED_STATES)
-    all_months = [m for _b, rows in planned_rows for m, _p in rows] + [m for m, _p in actual_rows]
+    all_months = (
+        [m for _l, _k, rows in planned_rows for m, _p in rows]
+        + [m for m, _p in actual_rows]
+        + list(span)
+    )
     if not all_months:
         return SCurve(
             width, height, plot_left, plot_right, plot_top, plot_bottom, [], [], _actual([])
@@ -183,17 +208,7 @@ def build_s_curve(baselines, reports, *, width: int = WIDTH, height: int = HEIGH
     def points(rows):
         return [Point(m, p, x(m), y(p)) for m, p in rows]
 
-    planned = []
-    for baseline, rows in planned_rows:
-        if not rows:
-            continue
-        if baseline.is_current:
-            label = _("預定進度第{version}版（目前採用）").format(version=baseline.version)
-        else:
-            label = _("預定進度第{version}版").format(version=baseline.version)
-        planned.append(
-            Series(label, "current" if baseline.is_current else "previous", points(rows))
-        )
+    planned = [Series(label, kind, points(rows)) for label, kind, rows in planned_rows if rows]
 
     label_every = max(1, math.ceil(len(months) / MAX_X_LABELS))
     x_ticks = [Tick(x(m), _short_month(m)) for i, m in enumerate(months) if i % label_every == 0]

@@ -50,6 +50,21 @@ class ControlStatus(models.TextChoices):
     DELISTED = "delisted", _("解除列管")
 
 
+class ApplicationKind(models.TextChoices):
+    """What a bureau applies to the commission for (變更申請). Each kind is one entry of
+    ``projects.applications.KINDS``: the same flow (draft → submitted → approved | returned),
+    with its own checks and its own effect on approval."""
+
+    LISTING = "listing", _("申請列管")
+
+
+class ApplicationState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("審查中")
+    APPROVED = "approved", _("同意")
+    RETURNED = "returned", _("退回")
+
+
 class MilestoneStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("預定")
     MET = "met", _("如期達成")
@@ -130,3 +145,5 @@ class ReminderKind(models.TextChoices):
     DIRECTIVE_DUE = "projects.directive_due", _("管制事項期限提醒")
     DIRECTIVE_OVERDUE = "projects.directive_overdue", _("管制事項逾期稽催")
     PACKET_READY = "projects.packet_ready", _("會議資料製作完成")
+    APPLICATION_APPROVED = "projects.application_approved", _("申請同意通知")
+    APPLICATION_RETURNED = "projects.application_returned", _("申請退回通知")

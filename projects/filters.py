@@ -4,8 +4,8 @@ import django_filters
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy
 
-from projects.choices import ForwardCategory, ProjectKind
-from projects.models import Project
+from projects.choices import ApplicationKind, ApplicationState, ForwardCategory, ProjectKind
+from projects.models import Application, Project
 from tainan_rdec.models import Agency, District
 
 
@@ -46,4 +46,29 @@ class ProjectBaseFilter(django_filters.FilterSet):
 
     class Meta:
         model = Project
+        fields = []  # all declared
+
+
+class ApplicationFilter(django_filters.FilterSet):
+    """The applications list: by state and kind, and (for the commission) by host agency."""
+
+    state = django_filters.ChoiceFilter(
+        label=gettext_lazy("狀態"),
+        choices=ApplicationState.choices,
+        empty_label=gettext_lazy("全部"),
+    )
+    kind = django_filters.ChoiceFilter(
+        label=gettext_lazy("申請類別"),
+        choices=ApplicationKind.choices,
+        empty_label=gettext_lazy("全部"),
+    )
+    agency = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("主辦機關"),
+        field_name="project__host_agency",
+        queryset=host_agencies(),
+        empty_label=gettext_lazy("全部"),
+    )
+
+    class Meta:
+        model = Application
         fields = []  # all declared

@@ -19,6 +19,8 @@ A day the beat missed can be made up by running ``daily_project_reminders`` with
 - ``notify_returned_report``: at once when a reviewer returns a report (written by
   ``services.return_report`` in its transaction); ``notify_recent_returns``, run daily, makes up
   a notice for a report returned any other way.
+- ``notify_application_decided``: at once when a reviewer approves or returns an application
+  (written by ``applications.decide_application`` in its transaction).
 
 Escalation to the head contact: a reminder is a row for a portal user (so it has a unique key
 and shows on a notifications page). When the agency's head-contact e-mail belongs to an active
@@ -34,11 +36,19 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projects.choices import DirectiveStatus, ReminderKind, ReportState
+from projects.choices import ApplicationState, DirectiveStatus, ReminderKind, ReportState
 from projects.home import current_filing_period
-from projects.models import ControlSettings, Directive, MonthlyReport, Project, ReportTransition
+from projects.models import (
+    ApplicationStep,
+    ControlSettings,
+    Directive,
+    MonthlyReport,
+    Project,
+    ReportTransition,
+)
 from tainan_rdec import workdays
 from tainan_rdec.choices import Role
 from tainan_rdec.models import Agency, Reminder, User
@@ -366,6 +376,67 @@ def notify_returned_report(report_pk: int) -> list[Reminder]:
         context=context,
         subject_obj=transition,
         period=report.period,
+        subject=subject,
+        link=link,
+    )
+
+
+# -- decisions on applications ------------------------------------------------------------------
+
+
+@in_portal_language
+def notify_application_decided(step_pk: int) -> list[Reminder]:
+    """Tell the applicant at once that the commission approved or returned an application,
+    with the reviewer's reason.
+
+    The subject object is the decision's step, so an application returned twice is notified
+    twice and a re-run for the same decision sends nothing. Recipients: whoever drafted and
+    sent the application; the agency's filers when both have left."""
+    step = (
+        ApplicationStep.objects.select_related(
+            "by",
+            "application__project__host_agency",
+            "application__created_by",
+            "application__submitted_by",
+        )
+        .filter(pk=step_pk, to_state__in=[ApplicationState.APPROVED, ApplicationState.RETURNED])
+        .first()
+    )
+    if step is None:
+        return []
+    application = step.application
+    project = application.project
+    recipients = []
+    for user in (application.created_by, application.submitted_by):
+        if user is not None and user.is_active and user not in recipients:
+            recipients.append(user)
+    if not recipients:
+        recipients = _People([project.host_agency_id]).filers(project.host_agency_id)
+    approved = step.to_state == ApplicationState.APPROVED
+    link = portal_url(reverse("projects:application_detail", args=[application.pk]))
+    kind = application.get_kind_display()
+    if approved:
+        subject = _("【同意】{project}{kind}經研考會同意").format(project=project.name, kind=kind)
+    else:
+        subject = _("【退回】{project}{kind}經研考會退回，請修正後再送").format(
+            project=project.name, kind=kind
+        )
+    context = {
+        "project": project,
+        "kind": kind,
+        "approved": approved,
+        "reason": step.comment,
+        "reviewer": step.by,
+        "decided_on": format_roc_date_long(step.at),
+        "link": link,
+    }
+    return queue_for_each(
+        recipients,
+        kind=ReminderKind.APPLICATION_APPROVED if approved else ReminderKind.APPLICATION_RETURNED,
+        template="application_decided",
+        context=context,
+        subject_obj=step,
+        period=timezone.localdate(step.at),
         subject=subject,
         link=link,
     )

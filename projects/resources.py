@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from projects import services
+from projects import registration, services
 from projects.choices import (
     ControlStatus,
     DirectiveStatus,
@@ -53,7 +53,7 @@ from tainan_rdec.importing.widgets import (
 from tainan_rdec.models import Agency, District
 from tainan_rdec.months import month_start
 from tainan_rdec.resources import agency_widget
-from tainan_rdec.roc import format_roc_date, format_roc_month
+from tainan_rdec.roc import format_roc_month
 
 IMPORT_REASON = _("批次匯入")
 
@@ -110,9 +110,17 @@ class TenderNumbersColumn(Column):
         return LIST_JOINER.join(self.get_value(instance))
 
 
-# The lifecycle a file may move an existing project along (the services' own steps); a new
-# project may arrive in any status (records brought over from the former system).
+# The lifecycle a file may move an existing project along (the services' own steps). A new
+# project arrives 新增, or 解除列管 with its final figures (a closed record from the former
+# system); 列管中 or 暫緩列管 only with what listing needs (below).
 _STEPS = {(start, end) for start_set, end in services.LIFECYCLE.values() for start in start_set}
+# Statuses a new row may not arrive in without meeting the listing rules: both mean the project
+# is (or was, until suspended) under control with its checkpoints and curve.
+_LISTED_ON_ARRIVAL = frozenset({ControlStatus.LISTED, ControlStatus.SUSPENDED})
+_NEW_PROJECT_ROUTE = _(
+    "新案件請先以「新增」匯入，再匯入檢核點及預定進度，然後改為「列管中」；"
+    "已解除列管的歷史案件可直接以「解除列管」匯入。"
+)
 
 
 @register("projects", label=_("列管案件"), order=40)
@@ -177,7 +185,11 @@ class ProjectResource(RegisterResource):
         "列管狀態",
         ChoiceWidget(ControlStatus, default=ControlStatus.NEW),
         example="新增",
-        help=_("已有的案件只能依列管流程變更（新增→列管中→暫緩列管／解除列管），並留下匯入紀錄。"),
+        help=_(
+            "已有的案件只能依列管流程變更（新增→列管中→暫緩列管／解除列管），並留下匯入紀錄。"
+            "新案件以「新增」匯入，補齊檢核點及預定進度後再改為「列管中」；"
+            "已結案的歷史案件可直接以「解除列管」匯入。"
+        ),
     )
     in_annual_evaluation = Column(
         "in_annual_evaluation", "納入年度考評", BooleanWidget(default=True), example="是"
@@ -259,14 +271,11 @@ class ProjectResource(RegisterResource):
         instance._stored_status = (instance.control_status, instance.phase) if not new else None
 
     def check_row(self, instance, row):
-        errors = {}
-        start, end = instance.planned_start, instance.planned_completion
-        if start and end and end < start:
-            errors["planned_completion"] = _(
-                "預定完工日期（{end}）不可早於預定開工日期（{start}）。"
-            ).format(end=format_roc_date(end), start=format_roc_date(start))
-        if instance.kind == ProjectKind.FORWARD and not instance.forward_category:
-            errors["forward_category"] = _("列管類別為前瞻基礎建設時，須填前瞻計畫類別。")
+        # The edit form's rules of the basic data (dates, forward-looking category).
+        errors = {
+            field: " ".join(messages)
+            for field, messages in registration.basic_data_problems(instance).items()
+        }
         stored = getattr(instance, "_stored_status", None)
         if stored is not None and instance.control_status:
             old = stored[0]
@@ -279,6 +288,13 @@ class ProjectResource(RegisterResource):
                 problems = services.listing_problems(instance)
                 if problems:
                     errors["control_status"] = " ".join(str(p) for p in problems)
+        elif stored is None and instance.control_status in _LISTED_ON_ARRIVAL:
+            # A new row that would arrive listed: the listing rules hold on this path too. It
+            # has no checkpoint or curve yet (other registers), so it is refused with the
+            # rules and the way round; a project already closed may arrive as it ended.
+            problems = services.listing_problems(instance)
+            if problems:
+                errors["control_status"] = " ".join([*problems, str(_NEW_PROJECT_ROUTE)])
         clashes = [
             f"{number}（{holder[1]}）"
             for number in getattr(instance, "_tender_numbers", [])

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from itertools import pairwise
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projects import reminders
+from projects import plans, reminders
 from projects.choices import ControlStatus, ExecutionPhase, ReportState, StatusField
 from projects.models import (
     ControlSettings,
@@ -29,7 +28,7 @@ from projects.models import (
 )
 from tainan_rdec.choices import Role
 from tainan_rdec.months import month_start
-from tainan_rdec.roc import format_roc_month
+from tainan_rdec.roc import format_roc_date, format_roc_month
 from tainan_rdec.scoping import is_admin, is_commission
 
 
@@ -43,27 +42,45 @@ def _require_commission(user):
 
 def listing_problems(project: Project) -> list[str]:
     """Why ``project`` cannot be listed yet (empty when it can): basic data, budget, at least
-    one checkpoint and a current S-curve covering the planned period."""
+    one checkpoint, each inside the planned period, and a current S-curve covering every month
+    of the planned period with no allocation above the budget.
+
+    The one statement of the listing rules: the bureau's application (申請列管), the reviewer's
+    decision, the import and the admin's action all ask it. A project not saved yet (a new
+    import row) has neither checkpoints nor a curve."""
     problems = []
     if not project.name or not project.host_agency_id:
         problems.append(_("基本資料不完整（案件名稱、主辦機關）。"))
     if not project.total_budget:
         problems.append(_("尚未填寫總核定經費。"))
-    if not project.milestones.exists():
+    saved = project.pk is not None
+    # An import row whose dates could not be read has its own message about them already.
+    dated = project.planned_start is not None and project.planned_completion is not None
+    checkpoints = list(project.milestones.values_list("name", "planned_date")) if saved else []
+    if not checkpoints:
         problems.append(_("至少需要一個檢核點。"))
-    baseline = project.current_baseline()
+    for name, planned_date in checkpoints if dated else ():
+        if not project.planned_start <= planned_date <= project.planned_completion:
+            problems.append(checkpoint_outside_message(project, name, planned_date))
+    baseline = project.current_baseline() if saved else None
     if baseline is None:
         problems.append(_("尚未建立預定進度（S曲線）。"))
-    else:
-        months = list(baseline.points.values_list("month", flat=True).order_by("month"))
-        first, last = month_start(project.planned_start), month_start(project.planned_completion)
-        if not months or months[0] > first or months[-1] < last:
-            problems.append(
-                _("預定進度須涵蓋預定期程（{start}至{end}）。").format(
-                    start=format_roc_month(first), end=format_roc_month(last)
-                )
-            )
+    elif dated:
+        rows = list(baseline.points.values_list("month", "planned_percent", "planned_allocation"))
+        if plans.missing_months(project, (m for m, _p, _a in rows)):
+            problems.append(plans.coverage_message(project))
+        if project.total_budget:  # without a budget, the message above says what to do
+            problems += [p.message for p in plans.over_budget(project, rows)]
     return problems
+
+
+def checkpoint_outside_message(project: Project, name: str, planned_date: date) -> str:
+    return _("檢核點「{name}」的預定完成日期（{date}）不在預定期程（{start}至{end}）內。").format(
+        name=name,
+        date=format_roc_date(planned_date),
+        start=format_roc_date(project.planned_start),
+        end=format_roc_date(project.planned_completion),
+    )
 
 
 # The control-status lifecycle: action -> (statuses it starts from, status it leads to).
@@ -169,26 +186,9 @@ def create_baseline(project: Project, points, *, by, reason: str = "") -> PlanBa
     may not decrease from one month to the next, and the curve ends at 100%.
     """
     rows = sorted((month_start(m), Decimal(p), int(a)) for m, p, a in points)
-    errors = []
-    if not rows:
-        errors.append(_("預定進度至少需要一個月份。"))
-    months = [m for m, _p, _a in rows]
-    if len(set(months)) != len(months):
-        errors.append(_("同一月份重複填寫。"))
-    for (_m1, p1, a1), (m2, p2, a2) in pairwise(rows):
-        if p2 < p1 or a2 < a1:
-            errors.append(_("{month}的累計數不得小於前一個月。").format(month=format_roc_month(m2)))
-    for month, percent, allocation in rows:
-        if not Decimal(0) <= percent <= Decimal(100) or allocation < 0:
-            errors.append(
-                _("{month}的預定進度須介於0至100%，分配數不得為負。").format(
-                    month=format_roc_month(month)
-                )
-            )
-    if rows and rows[-1][1] != Decimal(100):
-        errors.append(_("預定進度最後一個月須為100%。"))
-    if errors:
-        raise ValidationError(errors)
+    problems = plans.curve_problems(rows)
+    if problems:
+        raise ValidationError([p.message for p in problems])
     previous = PlanBaseline.objects.select_for_update().filter(project=project).order_by("-version")
     last = previous.first()
     if last is not None and not (reason or "").strip():

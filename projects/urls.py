@@ -5,6 +5,7 @@ the project's urls."""
 from django.urls import include, path, re_path
 
 from projects.views import (
+    applications,
     dashboard,
     evaluation,
     followup,
@@ -13,13 +14,42 @@ from projects.views import (
     pcc,
     photos,
     projects,
+    registration,
     reports,
 )
 from tainan_rdec import converters  # noqa: F401  (registers <rocyear:…>)
 
 pages = [
     path("", projects.project_list, name="index"),
+    path("new/", registration.project_create, name="create"),
     path("<int:pk>/", projects.project_detail, name="detail"),
+    path("<int:pk>/edit/", registration.project_edit, name="edit"),
+    path("<int:pk>/checkpoints/", registration.checkpoint_list, name="checkpoints"),
+    path(
+        "<int:pk>/checkpoints/<int:checkpoint_pk>/",
+        registration.checkpoint_edit,
+        name="checkpoint_edit",
+    ),
+    path(
+        "<int:pk>/checkpoints/<int:checkpoint_pk>/delete/",
+        registration.checkpoint_delete,
+        name="checkpoint_delete",
+    ),
+    path(
+        "<int:pk>/checkpoints/<int:checkpoint_pk>/move/",
+        registration.checkpoint_move,
+        name="checkpoint_move",
+    ),
+    path("<int:pk>/plan/", registration.plan_edit, name="plan_edit"),
+    path("<int:pk>/apply/<str:kind>/", applications.application_start, name="application_start"),
+    path("applications/", applications.application_list, name="application_list"),
+    path("applications/<int:pk>/", applications.application_detail, name="application_detail"),
+    path(
+        "applications/<int:pk>/decide/",
+        applications.application_decide,
+        name="application_decide",
+    ),
+    path("unlisted/", applications.unlisted_major, name="unlisted_major"),
     path("<int:pk>/status/<str:action>/", projects.project_status, name="status"),
     path("<int:pk>/reports/<int:year>/<int:month>/", reports.report_edit, name="report_edit"),
     path("reports/<int:pk>/", reports.report_detail, name="report_detail"),

@@ -1,3 +1,4 @@
+from projects.models.applications import Application, ApplicationStep
 from projects.models.core import (
     BudgetAllocation,
     ControlSettings,
@@ -26,6 +27,8 @@ from projects.models.scoring import AnnualScore
 __all__ = [
     "AgendaItem",
     "AnnualScore",
+    "Application",
+    "ApplicationStep",
     "BudgetAllocation",
     "ControlSettings",
     "Directive",

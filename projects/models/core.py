@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from projects.choices import (
+    ApplicationState,
     ControlStatus,
     ExecutionPhase,
     ForwardCategory,
@@ -137,6 +138,13 @@ class ProjectScopedQuerySet(ScopedQuerySet):
 class ProjectQuerySet(ProjectScopedQuerySet):
     def listed(self):
         return self.filter(control_status=ControlStatus.LISTED)
+
+    def drafting(self):
+        """Projects the bureau is still drafting (新增): not listed yet, and no application
+        about them waiting for the commission (what was sent is reviewed as it was sent)."""
+        return self.filter(control_status=ControlStatus.NEW).exclude(
+            applications__state=ApplicationState.SUBMITTED
+        )
 
 
 class Project(models.Model):
@@ -272,6 +280,9 @@ class Milestone(models.Model):
         Project, verbose_name=_("列管案件"), on_delete=models.CASCADE, related_name="milestones"
     )
     name = models.CharField(_("檢核點"), max_length=200)
+    # The order the bureau gives its checkpoints (序號); 0 for rows from before the drafting
+    # pages, which then keep their planned-date order.
+    position = models.PositiveSmallIntegerField(_("序號"), default=0)
     planned_date = models.DateField(_("預定完成日期"))
     actual_date = models.DateField(_("實際完成日期"), null=True, blank=True)
     status = models.CharField(
@@ -288,7 +299,7 @@ class Milestone(models.Model):
     class Meta:
         verbose_name = _("檢核點")
         verbose_name_plural = _("檢核點")
-        ordering = ["planned_date", "pk"]
+        ordering = ["position", "planned_date", "pk"]
 
     def __str__(self):
         return self.name

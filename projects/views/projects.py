@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from projects import followup, services
+from projects import followup, registration, services
+from projects.applications import may_apply
 from projects.charts import build_s_curve
 from projects.choices import (
     ControlStatus,
@@ -30,6 +31,7 @@ from projects.filters import ProjectBaseFilter
 from projects.forms import ReasonForm
 from projects.lag import assess_many
 from projects.models import (
+    Application,
     ControlSettings,
     MonthlyReport,
     PlanBaseline,
@@ -114,6 +116,7 @@ def project_list(request):
         request,
         "projects/project_list.html",
         {
+            "may_register": registration.may_register(request.user),
             "filter": filterset,
             "page": page,
             "rows": [(p, assessments[p.pk]) for p in rows],
@@ -197,9 +200,16 @@ def project_detail(request, pk):
         followup.directives_for_project(project, user=user, today=today), today
     )
 
+    applications = list(
+        Application.objects.filter(project=project).open().select_related("submitted_by")
+    )
+    pending = [a for a in applications if a.is_submitted]
     actions, problems = [], []
     if is_commission(user):
         actions = [a for a in ACTIONS.values() if project.control_status in a.allowed_from]
+        if pending:
+            # The bureau's application is decided on its own page, not listed past it.
+            actions = [a for a in actions if a.name != "list"]
         if project.control_status == ControlStatus.NEW:
             problems = services.listing_problems(project)
     can_file = (
@@ -220,6 +230,11 @@ def project_detail(request, pk):
             "status_history": StatusChange.objects.filter(project=project).select_related("by"),
             "actions": actions,
             "listing_problems": problems,
+            "open_applications": applications,
+            "may_draft": registration.drafts_editable_by(user).filter(pk=project.pk).exists(),
+            "may_apply": project.control_status == ControlStatus.NEW
+            and not pending
+            and may_apply(user, project),
             "filing_links": _filing_links(project, reports, today) if can_file else [],
             "today": today,
             "SERIOUSLY_BEHIND": LagStatus.SERIOUSLY_BEHIND,

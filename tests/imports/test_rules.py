@@ -203,7 +203,9 @@ def project_row(number="P113-0001", **changes):
 
 
 def test_a_forward_project_needs_its_category(write_xlsx, admin, agency_a):
-    path = write_xlsx(PROJECT_HEADERS, [project_row("F113-0009", 列管類別="前瞻基礎建設")])
+    path = write_xlsx(
+        PROJECT_HEADERS, [project_row("F113-0009", 列管類別="前瞻基礎建設", 列管狀態="新增")]
+    )
     assert messages(run_import("projects", path, user=admin)) == [
         "第2列「前瞻計畫類別」：列管類別為前瞻基礎建設時，須填前瞻計畫類別。"
     ]

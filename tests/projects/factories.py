@@ -97,3 +97,39 @@ def filed_report(
         state=state,
         **extra,
     )
+
+
+def draft_project(
+    user,
+    *,
+    start=date(2024, 1, 1),
+    end=date(2024, 12, 31),
+    budget=80_000_000,
+    kind=ProjectKind.MAJOR,
+    name="安南區海佃路拓寬工程",
+    checkpoint=True,
+    curve=True,
+) -> Project:
+    """A project a bureau registered in the portal (新增, a draft of ``user``'s agency), with a
+    checkpoint and a straight-line S-curve unless told otherwise."""
+    from projects import plans, registration
+
+    project = registration.register_project(
+        Project(
+            name=name,
+            kind=kind,
+            total_budget=budget,
+            planned_start=start,
+            planned_completion=end,
+        ),
+        by=user,
+    )
+    if checkpoint:
+        registration.add_checkpoint(
+            project, name="細部設計完成", planned_date=start.replace(day=28), by=user
+        )
+    if curve:
+        registration.save_draft_plan(
+            project, plans.straight_line(plans.project_months(project), budget), by=user
+        )
+    return project
