@@ -106,12 +106,23 @@ class AuditAdmin(RegisterAdminMixin, HistoryAdmin):
 
 @admin.register(ImprovementItem)
 class ImprovementItemAdmin(HistoryAdmin):
-    list_display = ["audit", "description", "due_date", "status"]
-    list_filter = ["status"]
-    list_select_related = ["audit"]
+    list_display = ["agency", "source", "description", "due_date", "status"]
+    list_filter = ["source", "status"]
+    list_select_related = ["agency", "audit"]
     raw_id_fields = ["audit"]
-    # Status changes go through the services (report back, verify, return).
-    readonly_fields = ["status", "reported_by", "reported_at", "reviewed_by", "reviewed_at"]
+    # Status changes go through the services (plan, report back, reviews, closure by figures).
+    readonly_fields = [
+        "source",
+        "period",
+        "overdue_rate",
+        "status",
+        "plan_filed_by",
+        "plan_filed_at",
+        "reported_by",
+        "reported_at",
+        "reviewed_by",
+        "reviewed_at",
+    ]
 
 
 class ResultInline(ReadOnlyInline):

@@ -45,10 +45,32 @@ GROUPS_BY_ROUTE = {
 }
 
 
+class ImprovementSource(models.TextChoices):
+    """What raised an improvement item (改善事項): a reviewer after a mystery-shopper audit, or
+    the monthly follow-through of an agency whose petitions overdue rate was above the flag."""
+
+    AUDIT = "audit", _("神秘客實地稽核")
+    TIMELINESS = "timeliness", _("陳情案件處理時效")
+
+
 class ImprovementStatus(models.TextChoices):
+    """An item's steps. An audit's item starts OPEN (the agency reports back, the reviewer
+    verifies or returns it). A petitions-timeliness item starts PLAN_DUE: the agency files an
+    improvement plan, the reviewer accepts it (→ OPEN) or returns it, the agency reports the
+    results (→ REPORTED), and the item is closed (VERIFIED) by the figures, once the agency's
+    overdue rate has stayed under the flag for the recovery period."""
+
+    PLAN_DUE = "plan_due", _("待提改善計畫")
+    PLAN_FILED = "plan_filed", _("改善計畫待審查")
     OPEN = "open", _("待機關回復")
     REPORTED = "reported", _("機關已回復，待確認")
     VERIFIED = "verified", _("已確認改善")
+
+
+# The steps at which the item waits for the agency (their due date can pass), and for the
+# commission's reviewer.
+AWAITING_AGENCY = (ImprovementStatus.PLAN_DUE, ImprovementStatus.OPEN)
+AWAITING_PLAN_REVIEW = (ImprovementStatus.PLAN_FILED,)
 
 
 class TargetBasis(models.TextChoices):
@@ -88,3 +110,11 @@ PIPELINE = (
     CoachingStage.AWARDED,
 )
 TERMINAL_STAGES = frozenset({CoachingStage.AWARDED, CoachingStage.NOT_AWARDED})
+
+
+class ReminderKind(models.TextChoices):
+    """The kinds of reminder this app sends (``Reminder.kind``)."""
+
+    IMPROVEMENT_RAISED = "evaluations.improvement_raised", _("新列管改善事項通知")
+    IMPROVEMENT_OVERDUE = "evaluations.improvement_overdue", _("改善事項逾期稽催")
+    IMPROVEMENT_RETURNED = "evaluations.improvement_returned", _("改善事項退回補正通知")

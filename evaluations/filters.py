@@ -5,7 +5,7 @@ import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from evaluations.choices import CallRoute, ImprovementStatus
+from evaluations.choices import CallRoute, ImprovementSource, ImprovementStatus
 from evaluations.models import Audit, ImprovementItem, PhoneTest
 from tainan_rdec.models import Agency
 from tainan_rdec.roc import ROC_OFFSET
@@ -62,16 +62,19 @@ class AuditFilter(AgencyScopedFilter):
 class ImprovementFilter(AgencyScopedFilter):
     agency = django_filters.ModelChoiceFilter(
         label=_("機關"),
-        field_name="audit__agency",
+        field_name="agency",
         queryset=Agency.objects.all(),
         empty_label=_("全部"),
+    )
+    source = django_filters.ChoiceFilter(
+        label=_("列管來源"), choices=ImprovementSource.choices, empty_label=_("全部")
     )
     status = django_filters.ChoiceFilter(
         label=_("辦理狀態"), choices=ImprovementStatus.choices, empty_label=_("全部")
     )
     overdue = django_filters.ChoiceFilter(
         label=_("回復期限"),
-        choices=[("1", _("逾期未回復"))],
+        choices=[("1", _("逾期未辦理"))],
         empty_label=_("全部"),
         method="filter_overdue",
     )

@@ -209,6 +209,56 @@ class ReportForm(forms.Form):
         help_text=_("請具體說明已完成的改善措施及完成日期。"),
     )
 
+    def __init__(self, *args, results=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if results:
+            self.fields["report"].label = _("執行成效")
+            self.fields["report"].help_text = _(
+                "請說明改善計畫各項措施的執行情形及成效（例如逾期件數、平均處理天數的變化）。"
+            )
+
+
+class PlanForm(forms.Form):
+    """A timeliness item's improvement plan (改善計畫)."""
+
+    causes = forms.CharField(
+        label=_("原因分析"),
+        widget=_textarea(4),
+        help_text=_("例如：案件量增加、人力不足、跨機關會勘耗時等逾期原因。"),
+        error_messages={"required": _("請填寫原因分析。")},
+    )
+    measures = forms.CharField(
+        label=_("改善措施"),
+        widget=_textarea(5),
+        help_text=_("請具體說明各項措施、負責單位及完成時程。"),
+        error_messages={"required": _("請填寫改善措施。")},
+    )
+    target_date = ROCDateField(
+        label=_("預定完成日期"),
+        help_text=_("改善措施完成、回報執行成效的日期。"),
+        error_messages={"required": _("請填寫預定完成日期。")},
+    )
+
+
+class PlanReviewForm(forms.Form):
+    """The reviewer's decision on a plan: accept it, or return it with the reason."""
+
+    ACCEPT, RETURN = "accept", "return"
+
+    decision = forms.ChoiceField(
+        label=_("審查結果"),
+        choices=[(ACCEPT, _("同意改善計畫")), (RETURN, _("退回（附理由）"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("審查意見"), widget=_textarea(3), required=False, help_text=_("退回時必填。")
+    )
+    due_date = ROCDateField(
+        label=_("重新提出期限"),
+        required=False,
+        help_text=_("退回時可另訂期限；不填則不變。"),
+    )
+
 
 class ReviewForm(forms.Form):
     """The reviewer's decision on a report-back: confirm it, or send it back with the reason."""
@@ -220,6 +270,13 @@ class ReviewForm(forms.Form):
         choices=[(VERIFY, _("確認改善，解除列管")), (RETURN, _("退回補正"))],
         widget=forms.RadioSelect,
     )
+
+    def __init__(self, *args, may_verify=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not may_verify:
+            # A timeliness item is closed by its figures: the reviewer may only send it back.
+            self.fields["decision"].choices = [(self.RETURN, _("退回補正"))]
+
     note = forms.CharField(
         label=_("審查意見"),
         widget=_textarea(3),

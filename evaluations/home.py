@@ -5,7 +5,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from evaluations.choices import ImprovementStatus
 from evaluations.models import ImprovementItem
 
 
@@ -18,10 +17,10 @@ def bureau_card(request) -> dict | None:
         return None
     return {
         "lines": [
-            _("待回復改善事項：{n} 件").format(n=f"{waiting:,}"),
+            _("待辦理改善事項：{n} 件").format(n=f"{waiting:,}"),
             _("已逾回復期限：{n} 件").format(n=f"{items.overdue(today).count():,}"),
         ],
-        "link_url": reverse("evaluations:improvement_list") + "?status=open",
+        "link_url": reverse("evaluations:improvement_list"),
         "link_label": _("前往改善事項"),
     }
 
@@ -32,14 +31,14 @@ def commission_card(request) -> dict:
     items = ImprovementItem.objects.visible_to(request.user)
     # One query for both figures; the overdue rule stays the queryset's.
     counts = items.aggregate(
-        reported=Count("pk", filter=Q(status=ImprovementStatus.REPORTED)),
+        reported=Count("pk", filter=Q(pk__in=items.awaiting_review().values("pk"))),
         overdue=Count("pk", filter=Q(pk__in=items.overdue(today).values("pk"))),
     )
     return {
         "lines": [
-            _("機關已回復待確認：{n} 件").format(n=f"{counts['reported']:,}"),
+            _("待審查（改善計畫、改善情形）：{n} 件").format(n=f"{counts['reported']:,}"),
             _("逾期未回復：{n} 件").format(n=f"{counts['overdue']:,}"),
         ],
-        "link_url": reverse("evaluations:improvement_list") + "?status=reported",
+        "link_url": reverse("evaluations:improvement_list"),
         "link_label": _("前往改善事項"),
     }

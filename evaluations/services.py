@@ -1,6 +1,8 @@
 """Recording service-quality work: telephone tests and audits scored against their year's
-rubric, audit photos, and the improvement items an audit raises (agency reports back, reviewer
-verifies or returns). Government Service Award coaching steps are in ``evaluations.coaching``,
+rubric, audit photos, and the improvement items (改善事項) — an audit's (agency reports back,
+reviewer verifies or returns) and the petitions-timeliness follow-through's (agency files a plan,
+reviewer accepts or returns it, agency reports the results; ``evaluations.timeliness`` raises
+and closes those). Government Service Award coaching steps are in ``evaluations.coaching``,
 the annual evaluation in ``evaluations.evaluation``.
 
 Every verb runs in one transaction and checks who may do it, so a page, an import and a task
@@ -31,10 +33,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from evaluations import reminders
 from evaluations.choices import (
     GROUPS_BY_KIND,
     GROUPS_BY_ROUTE,
     CallRoute,
+    ImprovementSource,
     ImprovementStatus,
     RubricKind,
 )
@@ -352,6 +356,11 @@ def add_audit_photo(audit: Audit, file, caption: str = "", *, by) -> AuditPhoto:
 
 
 # -- improvement items -------------------------------------------------------------------------
+#
+# One mechanism for every item, whatever raised it: the agency's bureau staff and managers (or
+# an admin for them) do the agency's steps (``may_report``), the commission's reviewers the
+# reviews; each step is a history row with its reason; the agency is told of a new item and of
+# a return at once, and urged after a due date (``evaluations.reminders``).
 
 
 @transaction.atomic
@@ -361,39 +370,142 @@ def raise_improvement(audit: Audit, *, by, description: str, due_date: date) -> 
     description = _required_text(description, "description", _("請填寫改善事項。"))
     if due_date < audit.visited_on:
         raise ValidationError({"due_date": _("回復期限不可早於稽核日期。")})
-    return ImprovementItem.objects.create(
-        audit=audit, description=description, due_date=due_date, raised_by=by
+    item = ImprovementItem.objects.create(
+        source=ImprovementSource.AUDIT,
+        audit=audit,
+        agency_id=audit.agency_id,
+        description=description,
+        due_date=due_date,
+        raised_by=by,
     )
+    reminders.notify_raised(item)
+    return item
 
 
 def may_report(item: ImprovementItem, user) -> bool:
-    """The audited agency's own bureau staff and managers report back; an admin may for it."""
+    """The item's agency's own bureau staff and managers do its steps; an admin may for it."""
     if not is_active_user(user):
         return False
     if is_admin(user):
         return True
-    return user.role in BUREAU_ROLES and user.agency_id == item.audit.agency_id
+    return user.role in BUREAU_ROLES and user.agency_id == item.agency_id
+
+
+def require_agency(item: ImprovementItem, user) -> None:
+    if not may_report(item, user):
+        raise PermissionDenied(_("只有被列管的機關可以辦理此改善事項。"))
 
 
 def _lock(item: ImprovementItem) -> ImprovementItem:
-    return ImprovementItem.objects.select_for_update().select_related("audit").get(pk=item.pk)
+    # Only the item's row: its audit is optional, and PostgreSQL locks no outer-joined row.
+    return (
+        ImprovementItem.objects.select_for_update(of=("self",))
+        .select_related("audit")
+        .get(pk=item.pk)
+    )
+
+
+def _earliest_due(item: ImprovementItem) -> tuple[date, str]:
+    """The earliest due date the item may be given, and the message when one is earlier."""
+    if item.audit_id:
+        return item.audit.visited_on, _("回復期限不可早於稽核日期。")
+    return timezone.localtime(item.raised_at).date(), _("回復期限不可早於列管日期。")
+
+
+def _save(item: ImprovementItem, reason: str) -> ImprovementItem:
+    item._change_reason = reason
+    item.save()
+    return item
+
+
+@transaction.atomic
+def file_plan(
+    item: ImprovementItem, *, by, causes: str, measures: str, target_date: date | None
+) -> ImprovementItem:
+    """The agency's improvement plan (改善計畫) on a timeliness item: why its cases were late,
+    what it will do, and by when; it then waits for the reviewer."""
+    item = _lock(item)
+    require_agency(item, by)
+    if item.status != ImprovementStatus.PLAN_DUE:
+        raise ValidationError(_("此改善事項目前不需提出改善計畫。"))
+    errors = {}
+    causes, measures = (causes or "").strip(), (measures or "").strip()
+    if not causes:
+        errors["causes"] = _("請填寫原因分析。")
+    if not measures:
+        errors["measures"] = _("請填寫改善措施。")
+    raised_on = timezone.localtime(item.raised_at).date()
+    if target_date is None:
+        errors["target_date"] = _("請填寫預定完成日期。")
+    elif target_date < raised_on:
+        errors["target_date"] = _("預定完成日期不可早於列管日期。")
+    if errors:
+        raise ValidationError(errors)
+    item.causes, item.measures, item.target_date = causes, measures, target_date
+    item.status = ImprovementStatus.PLAN_FILED
+    item.plan_filed_by = by
+    item.plan_filed_at = timezone.now()
+    return _save(item, _("機關提出改善計畫"))
+
+
+@transaction.atomic
+def accept_plan(item: ImprovementItem, *, by, note: str = "") -> ImprovementItem:
+    """The reviewer accepts the plan (同意): the agency carries it out and reports the results
+    by the plan's target date."""
+    require_commission(by)
+    item = _lock(item)
+    if item.status != ImprovementStatus.PLAN_FILED:
+        raise ValidationError(_("機關尚未提出改善計畫，或計畫已審查。"))
+    item.status = ImprovementStatus.OPEN
+    item.due_date = item.target_date
+    item.review_note = (note or "").strip()
+    item.reviewed_by = by
+    item.reviewed_at = timezone.now()
+    return _save(item, _("同意改善計畫"))
+
+
+@transaction.atomic
+def return_plan(
+    item: ImprovementItem, *, by, note: str, due_date: date | None = None
+) -> ImprovementItem:
+    """The reviewer returns the plan (退回，附理由); the agency files it again, by ``due_date``
+    when given."""
+    require_commission(by)
+    item = _lock(item)
+    if item.status != ImprovementStatus.PLAN_FILED:
+        raise ValidationError(_("機關尚未提出改善計畫，或計畫已審查。"))
+    item.review_note = _required_text(note, "note", _("請說明退回原因。"))
+    _set_due_date(item, due_date)
+    item.status = ImprovementStatus.PLAN_DUE
+    item.reviewed_by = by
+    item.reviewed_at = timezone.now()
+    _save(item, _("退回改善計畫"))
+    reminders.notify_returned(item)
+    return item
+
+
+def _set_due_date(item: ImprovementItem, due_date: date | None) -> None:
+    if due_date is None:
+        return
+    earliest, message = _earliest_due(item)
+    if due_date < earliest:
+        raise ValidationError({"due_date": message})
+    item.due_date = due_date
 
 
 @transaction.atomic
 def report_improvement(item: ImprovementItem, *, by, report: str) -> ImprovementItem:
-    """The agency's report-back (改善情形) on an open item; it then waits for verification."""
+    """The agency's report-back (改善情形, or a plan's results) on an open item; it then waits
+    for verification (an audit's item) or for the figures (a timeliness item)."""
     item = _lock(item)
-    if not may_report(item, by):
-        raise PermissionDenied(_("只有受稽核機關可以回復改善情形。"))
+    require_agency(item, by)
     if item.status != ImprovementStatus.OPEN:
         raise ValidationError(_("此改善事項目前不需回復。"))
     item.report = _required_text(report, "report", _("請填寫改善情形。"))
     item.status = ImprovementStatus.REPORTED
     item.reported_by = by
     item.reported_at = timezone.now()
-    item._change_reason = _("機關回復改善情形")
-    item.save()
-    return item
+    return _save(item, _("機關回復改善情形"))
 
 
 def _check_reported(item: ImprovementItem) -> None:
@@ -403,17 +515,20 @@ def _check_reported(item: ImprovementItem) -> None:
 
 @transaction.atomic
 def verify_improvement(item: ImprovementItem, *, by, note: str = "") -> ImprovementItem:
-    """The reviewer confirms the improvement (已確認改善); the item is closed."""
+    """The reviewer confirms the improvement (已確認改善); the item is closed. A timeliness
+    item is closed by its figures instead (``evaluations.timeliness``)."""
     require_commission(by)
     item = _lock(item)
     _check_reported(item)
+    if item.is_timeliness:
+        raise ValidationError(
+            _("陳情案件處理時效的改善事項，於逾期率連續達標後由系統解除列管，無須人工確認。")
+        )
     item.status = ImprovementStatus.VERIFIED
     item.review_note = (note or "").strip()
     item.reviewed_by = by
     item.reviewed_at = timezone.now()
-    item._change_reason = _("確認改善")
-    item.save()
-    return item
+    return _save(item, _("確認改善"))
 
 
 @transaction.atomic
@@ -426,13 +541,10 @@ def return_improvement(
     item = _lock(item)
     _check_reported(item)
     item.review_note = _required_text(note, "note", _("請說明退回原因。"))
-    if due_date is not None:
-        if due_date < item.audit.visited_on:
-            raise ValidationError({"due_date": _("回復期限不可早於稽核日期。")})
-        item.due_date = due_date
+    _set_due_date(item, due_date)
     item.status = ImprovementStatus.OPEN
     item.reviewed_by = by
     item.reviewed_at = timezone.now()
-    item._change_reason = _("退回補正")
-    item.save()
+    _save(item, _("退回補正"))
+    reminders.notify_returned(item)
     return item

@@ -127,6 +127,12 @@ class MyCasesFilterForm(AgencyFilterMixin, forms.Form):
             return queryset
         return self._filter_agency(queryset)
 
+    def chosen_agency(self):
+        """The agency a reviewer picked, or None (every agency)."""
+        if "agency" not in self.fields or not self.is_bound or not self.is_valid():
+            return None
+        return self.cleaned_data.get("agency")
+
 
 class PeriodForm(forms.Form):
     """The dashboard's period: from one ROC month to another (both included)."""

@@ -1,3 +1,4 @@
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from petitions.choices import OPEN_STATUSES, CaseStatus, Channel, RollupDimension
 from tainan_rdec.models import Agency, District, StatusLogEntry
 from tainan_rdec.scoping import ScopedQuerySet
+from tainan_rdec.workdays import TAIPEI
 
 
 class PetitionSettings(models.Model):
@@ -16,6 +18,34 @@ class PetitionSettings(models.Model):
     min_cases_for_ranking = models.PositiveIntegerField(_("列入排名的最低案件數"), default=30)
     overdue_flag_rate = models.DecimalField(
         _("逾期率警示門檻（%）"), max_digits=5, decimal_places=2, default=3
+    )
+    # The follow-through of an agency above the flag for a month (its improvement item is the
+    # evaluations app's): the days it has to file its plan, and the whole months in a row its
+    # rate must stay at or under the flag before the item is closed.
+    improvement_plan_days = models.PositiveSmallIntegerField(
+        _("改善計畫提出期限（日）"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_("逾期率高於門檻的機關，自列管日起於此日數內提出改善計畫。"),
+    )
+    improvement_recovery_months = models.PositiveSmallIntegerField(
+        _("解除列管所需連續達標月數"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_("機關回報改善成效後，逾期率連續此月數不高於門檻，改善事項即解除列管。"),
+    )
+    # One problem, many callers (重複陳情歸併): cases of one category this close, received
+    # within this many working days of each other (or at the same address), whose descriptions
+    # are alike, are one problem (petitions/grouping.py).
+    grouping_distance_m = models.PositiveSmallIntegerField(
+        _("歸併距離（公尺）"),
+        default=50,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+    )
+    grouping_working_days = models.PositiveSmallIntegerField(
+        _("歸併期間（工作天）"),
+        default=3,
+        validators=[MinValueValidator(0), MaxValueValidator(30)],
     )
 
     class Meta:
@@ -108,9 +138,31 @@ class Event(models.Model):
     def __str__(self):
         return self.name
 
+    def received_cases(self, cases=None):
+        """The cases **received in the event's dates and districts** (all districts when the
+        event names none), whatever their event tag: the desk may not have tagged every case
+        yet, and a citizen's report near the venue matters whether tagged or not. ``cases``
+        narrows a queryset (e.g. the ones a user may see); by default every case."""
+        cases = Case.objects.all() if cases is None else cases
+        cases = cases.filter(
+            received_at__gte=start_of_day(self.start_date),
+            received_at__lt=start_of_day(self.end_date + timedelta(days=1)),
+        )
+        district_ids = [d.pk for d in self.districts.all()]
+        if district_ids:
+            cases = cases.filter(district_id__in=district_ids)
+        return cases
+
+
+def start_of_day(day: date) -> datetime:
+    """Midnight at the start of ``day`` in Taipei."""
+    return datetime.combine(day, time.min, tzinfo=TAIPEI)
+
 
 class CaseQuerySet(ScopedQuerySet):
     agency_path = "handling_agency"
+    # A case names its petitioner: senior officials read the statistics, never the cases.
+    personal_data = True
 
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
@@ -204,6 +256,20 @@ class Case(models.Model):
         help_text=_("取消勾選則本案不出現在 Open311 開放資料（例如案情足以辨識陳情人）。"),
     )
     updated_at = models.DateTimeField(_("更新時間"), auto_now=True)
+    # The problem this case reports with other callers' cases (重複陳情歸併); empty while it is
+    # a problem of its own. Set by petitions/grouping.py, or by a reviewer's split or merge,
+    # which ``group_kept`` marks so that regrouping leaves the case where the reviewer put it.
+    # Its database default keeps the case import's COPY, which names neither, working.
+    problem_group = models.ForeignKey(
+        "ProblemGroup",
+        verbose_name=_("問題群組"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+        db_index=False,  # a partial index below: most cases belong to no group
+    )
+    group_kept = models.BooleanField(_("人工歸併"), default=False, db_default=False)
 
     objects = CaseQuerySet.as_manager()
 
@@ -222,6 +288,12 @@ class Case(models.Model):
                 fields=["due_date", "received_at", "id"],
                 condition=models.Q(status__in=sorted(OPEN_STATUSES)),
                 name="open_cases_by_due_date",
+            ),
+            # A group's cases; the import writes no entry for the many cases in no group.
+            models.Index(
+                fields=["problem_group"],
+                condition=models.Q(problem_group__isnull=False),
+                name="cases_by_problem_group",
             ),
         ]
 
@@ -295,6 +367,8 @@ class Rollup(models.Model):
     processing_days_sum = models.DecimalField(max_digits=12, decimal_places=1, default=Decimal(0))
     satisfaction_sum = models.PositiveIntegerField(default=0)
     satisfaction_count = models.PositiveIntegerField(default=0)
+    # Rated 4 or 5 (滿意、非常滿意): the share satisfied is this ÷ satisfaction_count.
+    satisfaction_satisfied = models.PositiveIntegerField(default=0)
     histogram = models.JSONField(default=dict)
 
     class Meta:
@@ -383,3 +457,44 @@ class CaseStatusChange(StatusLogEntry, models.Model):
     def to_label(self) -> str:
         """The status after."""
         return self.get_to_status_display()
+
+
+class ProblemGroupQuerySet(ScopedQuerySet):
+    agency_path = "handling_agency"
+
+
+class ProblemGroup(models.Model):
+    """One problem reported by several callers (一案多報): cases of one category, at one place,
+    within a few working days, whose descriptions say the same thing (重複陳情歸併). A case
+    alone is a problem of its own and has no group; a group has two cases or more.
+
+    Made by the grouping (petitions/grouping.py), or by a reviewer splitting or merging groups
+    (``kept``: regrouping never undoes a reviewer's decision)."""
+
+    category = models.ForeignKey(
+        Category, verbose_name=_("案件類別"), on_delete=models.PROTECT, related_name="+"
+    )
+    # The agency handling the group's first case: the group's owner for scoping.
+    handling_agency = models.ForeignKey(
+        Agency, verbose_name=_("承辦機關"), on_delete=models.PROTECT, related_name="+"
+    )
+    first_received_at = models.DateTimeField(_("首次受理時間"))
+    last_received_at = models.DateTimeField(_("最近受理時間"))
+    case_count = models.PositiveIntegerField(_("案件數"))
+    # Where the first case is.
+    latitude = models.DecimalField(_("緯度"), max_digits=9, decimal_places=6, null=True)
+    longitude = models.DecimalField(_("經度"), max_digits=9, decimal_places=6, null=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    kept = models.BooleanField(_("人工調整"), default=False)
+    created_at = models.DateTimeField(_("建立時間"), auto_now_add=True)
+
+    objects = ProblemGroupQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("問題群組")
+        verbose_name_plural = _("問題群組")
+        ordering = ["-last_received_at", "-pk"]
+        indexes = [models.Index(fields=["category", "first_received_at"])]
+
+    def __str__(self):
+        return f"{self.category}（{self.case_count}）"

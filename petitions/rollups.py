@@ -39,7 +39,15 @@ from django.db.models.functions import Cast, Coalesce, TruncDate, TruncMonth
 
 from petitions.choices import CaseStatus, RollupDimension
 from petitions.models import ALL_AGENCIES, Case, DailyRollup, MonthlyRollup
-from petitions.services import COUNTERS, GRAINS, Delta, histogram_key, roll_up, rollup_key
+from petitions.services import (
+    COUNTERS,
+    GRAINS,
+    SATISFIED_FROM,
+    Delta,
+    histogram_key,
+    roll_up,
+    rollup_key,
+)
 from tainan_rdec.workdays import TAIPEI, WorkingCalendar, processing_working_days, to_local_date
 
 # (grain, period, dimension, agency_key, value)
@@ -83,6 +91,7 @@ _COLUMNS = (
     "processing_days_sum",
     "satisfaction_sum",
     "satisfaction_count",
+    "satisfaction_satisfied",
 )
 
 
@@ -166,6 +175,7 @@ def _from_cases_sql(dimension, start, end) -> tuple[str, list]:
         on_time=Count("pk", filter=Q(closed_on_time=True)),
         satisfaction_sum=Coalesce(Sum("satisfaction"), 0),
         satisfaction_count=Count("satisfaction"),
+        satisfaction_satisfied=Count("satisfaction", filter=Q(satisfaction__gte=SATISFIED_FROM)),
     )
     sql, params = [], []
     for queryset in (received.annotate(n=Count("pk")), due, closed):
@@ -180,14 +190,14 @@ def _from_cases_sql(dimension, start, end) -> tuple[str, list]:
         SELECT {_KEYS}, n AS received, 0 AS fell_due, 0 AS fell_due_closed_on_time,
                0 AS fell_due_closed, 0 AS closed, 0 AS closed_on_time,
                0 AS processing_days_sum, 0 AS satisfaction_sum, 0 AS satisfaction_count,
-               NULL AS h_key, 0 AS h_n
+               0 AS satisfaction_satisfied, NULL AS h_key, 0 AS h_n
         FROM ({sql[0]}) received_rows
         UNION ALL
-        SELECT {_KEYS}, 0, n, on_time, closed, 0, 0, 0, 0, 0, NULL, 0
+        SELECT {_KEYS}, 0, n, on_time, closed, 0, 0, 0, 0, 0, 0, NULL, 0
         FROM ({sql[1]}) due_rows
         UNION ALL
         SELECT {_KEYS}, 0, 0, 0, 0, n, on_time, k_days * n, satisfaction_sum,
-               satisfaction_count, {h_key}, n
+               satisfaction_count, satisfaction_satisfied, {h_key}, n
         FROM ({sql[2]}) closed_rows
     """
     return _rows_sql(contributions), params
@@ -370,6 +380,7 @@ def direct_stats(
             if case.satisfaction is not None:
                 row.satisfaction_sum += case.satisfaction
                 row.satisfaction_count += 1
+                row.satisfaction_satisfied += int(case.satisfaction >= SATISFIED_FROM)
     return _as_table(roll_up(contributions))
 
 

@@ -59,7 +59,12 @@ COUNTERS = (
     "processing_days_sum",
     "satisfaction_sum",
     "satisfaction_count",
+    "satisfaction_satisfied",
 )
+
+
+# A rating of 4 (滿意) or 5 (非常滿意) counts as satisfied (DOMAIN.md, 滿意度).
+SATISFIED_FROM = 4
 
 
 def histogram_key(days: Decimal) -> str:
@@ -83,6 +88,7 @@ class Delta:
     processing_days_sum: Decimal = Decimal(0)
     satisfaction_sum: int = 0
     satisfaction_count: int = 0
+    satisfaction_satisfied: int = 0
     histogram: Counter = field(default_factory=Counter)
 
     def add(self, other: Delta, sign: int = 1) -> None:
@@ -125,6 +131,7 @@ def outcome_contributions(case: Case) -> dict[tuple, Delta]:
         if case.satisfaction is not None:
             row.satisfaction_sum += case.satisfaction
             row.satisfaction_count += 1
+            row.satisfaction_satisfied += int(case.satisfaction >= SATISFIED_FROM)
     return result
 
 

@@ -18,7 +18,9 @@ Definitions (DOMAIN.md "Citizen service"), for the days in [start, end]:
   percentile is the **nearest-rank** one: the smallest value v such that at least 90% of the
   closed cases took v days or fewer (the ⌈0.9·N⌉-th smallest). The histograms hold every value
   (0.5 or whole days), so it is exact;
-- mean satisfaction over the closed cases that were rated;
+- satisfaction (滿意度, 1–5, 5 = 非常滿意), over the cases closed in the period that were rated:
+  the number answered, the mean, and the share satisfied (rated 4 or 5) — reported together, as
+  a mean of three answers is no figure to rank by;
 - ``ranked``: the row has at least ``PetitionSettings.min_cases_for_ranking`` closed cases
   (the rates are computed on them); ``flagged``: overdue rate above
   ``PetitionSettings.overdue_flag_rate`` (% — agencies above it owe an improvement plan).
@@ -98,6 +100,7 @@ class TimelinessRow:
     satisfaction_count: int
     histogram: dict[str, int]
     overdue_open: int
+    satisfaction_satisfied: int = 0
     ranked: bool = False
     flagged: bool = False
 
@@ -133,6 +136,16 @@ class TimelinessRow:
         if not self.satisfaction_count:
             return None
         return _round(Decimal(self.satisfaction_sum) / self.satisfaction_count, HUNDREDTH)
+
+    @property
+    def satisfied_pct(self) -> Decimal | None:
+        """Share satisfied: rated 4 or 5 ÷ rated, in %."""
+        return _percent(self.satisfaction_satisfied, self.satisfaction_count)
+
+    @property
+    def owes_improvement_plan(self) -> bool:
+        """應提改善計畫: enough closed cases to be ranked, and an overdue rate above the flag."""
+        return self.ranked and self.flagged
 
 
 def _month_end(month: date) -> date:
@@ -265,6 +278,7 @@ def timeliness_by(
         processing_days_sum="processing_days_sum",
         satisfaction_sum="satisfaction_sum",
         satisfaction_count="satisfaction_count",
+        satisfaction_satisfied="satisfaction_satisfied",
     )
     histograms = breakdown.histograms()
     rows = {}
@@ -281,6 +295,7 @@ def timeliness_by(
             processing_days_sum=Decimal(str(t["processing_days_sum"])),
             satisfaction_sum=t["satisfaction_sum"],
             satisfaction_count=t["satisfaction_count"],
+            satisfaction_satisfied=t["satisfaction_satisfied"],
             histogram=dict(histograms.get(raw_key, {})),
             overdue_open=t["past_fell_due"] - t["past_fell_due_closed"],
         )
@@ -291,6 +306,42 @@ def timeliness_by(
         row.ranked = row.closed >= settings.min_cases_for_ranking
         row.flagged = row.overdue_rate is not None and row.overdue_rate > threshold
     return [rows[k] for k in sorted(rows, key=lambda k: (k is None, k))]
+
+
+def total_row(rows: list[TimelinessRow], label: str) -> TimelinessRow:
+    """The rows of one breakdown added up (every case counts in one row of a breakdown, so the
+    sum is the whole): the 合計 line under a table."""
+    histogram: Counter = Counter()
+    for row in rows:
+        histogram.update(row.histogram)
+    summed = {
+        name: sum((getattr(row, name) for row in rows), start)
+        for name, start in (
+            ("received", 0),
+            ("closed", 0),
+            ("closed_on_time", 0),
+            ("fell_due", 0),
+            ("fell_due_closed_on_time", 0),
+            ("processing_days_sum", Decimal(0)),
+            ("satisfaction_sum", 0),
+            ("satisfaction_count", 0),
+            ("satisfaction_satisfied", 0),
+            ("overdue_open", 0),
+        )
+    }
+    return TimelinessRow(key=None, label=label, histogram=dict(histogram), **summed)
+
+
+def satisfaction_tables(by_category, by_agency=()) -> dict:
+    """What a page shows of satisfaction: the categories and (for the commission) the agencies
+    with rated cases, and the total; every rated case has one category, so the categories add
+    up to it."""
+    rated = [row for row in by_category if row.satisfaction_count]
+    return {
+        "agencies": [row for row in by_agency if row.satisfaction_count],
+        "categories": rated,
+        "total": total_row(rated, str(_("合計"))),
+    }
 
 
 def _key(dimension: str, raw):

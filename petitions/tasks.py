@@ -8,6 +8,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from petitions.grouping import group_all
 from petitions.reminders import daily_overdue_digest
 from petitions.rollups import rebuild_rollups
 
@@ -35,3 +36,23 @@ def send_overdue_digests(day: str | None = None) -> int:
     second run, or two at once, send nothing new. Returns how many reminders were queued."""
     today = date.fromisoformat(day) if day else timezone.localdate()
     return len(daily_overdue_digest(today))
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=15,
+    retry_backoff_max=300,
+    max_retries=3,
+)
+def group_cases_task() -> dict:
+    """Regroup every case into problems (重複陳情歸併, petitions/grouping.py), keeping what
+    reviewers decided. Idempotent: the groups are replaced in one transaction, so a retried or
+    duplicated run leaves the same groups. Returns the run's figures."""
+    outcome = group_all()
+    return {
+        "cases": outcome.cases,
+        "groups": outcome.groups,
+        "grouped_cases": outcome.grouped_cases,
+        "seconds": round(outcome.seconds, 1),
+    }

@@ -4,7 +4,7 @@
 
 from django.urls import include, path, re_path, register_converter
 
-from petitions.views import cases, dashboard, open311
+from petitions.views import cases, dashboard, maps, open311
 from tainan_rdec.feeds import FormatConverter
 
 # Every Open311 resource in both of the spec's formats, by extension: services.xml, .json.
@@ -17,6 +17,7 @@ pages = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("events/", dashboard.event_list, name="event_list"),
     path("events/<int:pk>/", dashboard.event_detail, name="event_detail"),
+    path("map/cases.json", maps.case_points, name="map_cases"),
 ]
 
 open311_api = [

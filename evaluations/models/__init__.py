@@ -5,11 +5,11 @@ from evaluations.models.annual import (
     EvaluationSettings,
 )
 from evaluations.models.coaching import AwardCoaching, CoachingStageChange
+from evaluations.models.improvements import ImprovementItem
 from evaluations.models.records import (
     Audit,
     AuditPhoto,
     AuditScore,
-    ImprovementItem,
     PhoneTest,
     PhoneTestScore,
 )

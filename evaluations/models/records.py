@@ -1,5 +1,5 @@
-"""Service-quality records: telephone courtesy tests, mystery-shopper audits with their photos,
-and the improvement items an audit leaves the agency to report back on."""
+"""Service-quality records: telephone courtesy tests and mystery-shopper audits with their photos.
+The improvement items an audit raises are in ``evaluations.models.improvements``."""
 
 from datetime import date
 
@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from evaluations.choices import CallRoute, ImprovementStatus
+from evaluations.choices import CallRoute
 from evaluations.models.rubrics import Rubric, RubricItem
 from tainan_rdec.models import Agency
 from tainan_rdec.roc import ROC_OFFSET
@@ -233,73 +233,3 @@ class AuditPhoto(models.Model):
 
     def __str__(self):
         return self.caption or self.image.name
-
-
-class ImprovementQuerySet(AuditChildQuerySet):
-    def open(self):
-        return self.exclude(status=ImprovementStatus.VERIFIED)
-
-    def awaiting_report(self):
-        return self.filter(status=ImprovementStatus.OPEN)
-
-    def overdue(self, today: date):
-        return self.filter(status=ImprovementStatus.OPEN, due_date__lt=today)
-
-
-class ImprovementItem(models.Model):
-    """Something an audit found that the agency must fix (改善事項): the agency reports back by
-    the due date, the commission's reviewer verifies it or sends it back."""
-
-    audit = models.ForeignKey(
-        Audit,
-        verbose_name=_("神秘客實地稽核"),
-        on_delete=models.PROTECT,
-        related_name="improvements",
-    )
-    description = models.TextField(_("改善事項"))
-    due_date = models.DateField(_("回復期限"))
-    status = models.CharField(
-        _("辦理狀態"),
-        max_length=10,
-        choices=ImprovementStatus.choices,
-        default=ImprovementStatus.OPEN,
-    )
-    report = models.TextField(_("改善情形"), blank=True)
-    reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("回復者"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    reported_at = models.DateTimeField(_("回復時間"), null=True, blank=True)
-    review_note = models.TextField(_("審查意見"), blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("審查者"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    reviewed_at = models.DateTimeField(_("審查時間"), null=True, blank=True)
-    raised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    raised_at = models.DateTimeField(_("列管時間"), auto_now_add=True)
-
-    objects = ImprovementQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["raised_at"])
-
-    class Meta:
-        verbose_name = _("稽核改善事項")
-        verbose_name_plural = _("稽核改善事項")
-        ordering = ["due_date", "pk"]
-        indexes = [models.Index(fields=["status", "due_date"])]
-
-    def __str__(self):
-        return self.description[:40]
-
-    def is_overdue(self, today: date) -> bool:
-        return self.status == ImprovementStatus.OPEN and self.due_date < today

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
-from evaluations.choices import ImprovementStatus, RubricKind
+from evaluations.choices import RubricKind
 from evaluations.models import (
     AnnualEvaluation,
     Audit,
@@ -21,7 +21,7 @@ from evaluations.models import (
 from evaluations.rubrics import groups_of
 from evaluations.views.common import roc, this_year, year_param
 from tainan_rdec.models import Agency
-from tainan_rdec.scoping import get_visible_or_404, is_commission
+from tainan_rdec.scoping import get_visible_or_404, is_commission, reads_every_agency
 
 
 def _years_with_records(model, user) -> list[int]:
@@ -31,8 +31,8 @@ def _years_with_records(model, user) -> list[int]:
 
 
 def _year_card(model, user, year: int) -> dict:
-    figures = model.objects.visible_to(user).in_year(year).aggregate(
-        n=Count("pk"), mean=Avg("score")
+    figures = (
+        model.objects.visible_to(user).in_year(year).aggregate(n=Count("pk"), mean=Avg("score"))
     )
     return {**figures, "year": year, "roc_year": roc(year)}
 
@@ -67,7 +67,7 @@ def index(request):
             "audit": _year_card(Audit, user, audit_year),
             "open_items": items.awaiting_report().count(),
             "overdue_items": items.overdue(today).count(),
-            "reported_items": items.filter(status=ImprovementStatus.REPORTED).count(),
+            "reported_items": items.awaiting_review().count(),
             "latest": latest,
             "own_result": own_result,
             "commission": is_commission(user),
@@ -79,7 +79,7 @@ def index(request):
 def agency_for_code(user, code: str) -> Agency:
     """The agency of ``code`` if the user may see its service-quality history, else 404."""
     agency = Agency.objects.filter(code=code).first()
-    if agency is None or not (is_commission(user) or user.agency_id == agency.pk):
+    if agency is None or not (reads_every_agency(user) or user.agency_id == agency.pk):
         raise Http404
     return agency
 
@@ -93,9 +93,9 @@ def agency_history(request, code):
     today = timezone.localdate()
     improvements = list(
         ImprovementItem.objects.visible_to(user)
-        .filter(audit__agency=agency)
+        .filter(agency=agency)
         .select_related("audit")
-        .order_by("-audit__visited_on", "due_date", "pk")
+        .order_by("-raised_at", "due_date", "pk")
     )
     for item in improvements:
         item.overdue = item.is_overdue(today)

@@ -8,17 +8,23 @@ from dataclasses import dataclass
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
+from petitions import stats
 from petitions.forms import CaseFilterForm, MyCasesFilterForm
+from petitions.map import page_map
 from petitions.models import Case, CaseTransfer
 from tainan_rdec.choices import BUREAU_ROLES, COMMISSION_ROLES
 from tainan_rdec.importing.exports import export_response
+from tainan_rdec.months import add_months
 from tainan_rdec.pagination import CappedPaginator
 from tainan_rdec.scoping import get_visible_or_404, is_commission, role_required
 from tainan_rdec.workdays import WorkingCalendar, get_calendar
 
 PAGE_SIZE = 50
+# The agency view's satisfaction table covers this many months up to today.
+SATISFACTION_MONTHS = 12
 
 # What a case row on the list pages needs: the related names are joined, not fetched per row.
 LIST_RELATED = ("category", "subcategory", "handling_agency", "district")
@@ -66,7 +72,8 @@ def _query_without_page(request) -> str:
     return query.urlencode()
 
 
-@login_required
+# The agencies' and the commission's: a senior official reads the statistics, not the cases.
+@role_required(*BUREAU_ROLES, *COMMISSION_ROLES)
 def case_list(request):
     user = request.user
     form = CaseFilterForm(request.GET or None, user=user)
@@ -76,6 +83,7 @@ def case_list(request):
     if exported is not None:
         return exported
     page = CappedPaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = _query_without_page(request)
     return render(
         request,
         "petitions/case_list.html",
@@ -83,7 +91,9 @@ def case_list(request):
             "form": form,
             "page": page,
             "rows": _rows(page.object_list, timezone.localdate()),
-            "query": _query_without_page(request),
+            "query": query,
+            # The map draws the cases of the same filters (all pages of them).
+            "case_map": page_map(reverse("petitions:map_cases") + (f"?{query}" if query else "")),
         },
     )
 
@@ -124,14 +134,31 @@ def my_cases(request):
         .order_by("due_date", "received_at", "pk")
     )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    agency = None if is_commission(user) else user.agency
+    # Satisfaction of the cases this agency closed (a reviewer: of the agency picked, or the
+    # city's), by category, over the last months: read from the rollups.
+    shown = agency or form.chosen_agency()
+    first = add_months(today.replace(day=1), -(SATISFACTION_MONTHS - 1))
+    by_category = stats.timeliness_by(
+        "category",
+        start=first,
+        end=today,
+        agency_ids=None if shown is None else [shown.pk],
+        today=today,
+    )
     return render(
         request,
         "petitions/my_cases.html",
         {
             "form": form,
             "page": page,
-            "rows": _rows(page.object_list, timezone.localdate()),
+            "rows": _rows(page.object_list, today),
             "query": _query_without_page(request),
-            "agency": None if is_commission(user) else user.agency,
+            "agency": agency,
+            "satisfaction": stats.satisfaction_tables(by_category),
+            "satisfaction_agency": shown,
+            "satisfaction_from": first,
+            "today": today,
         },
     )

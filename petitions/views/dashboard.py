@@ -28,10 +28,11 @@ from petitions.charts import volume_chart
 from petitions.choices import CaseStatus
 from petitions.formatting import format_case_count
 from petitions.forms import PeriodForm
-from petitions.models import Case, Event, PetitionSettings
-from tainan_rdec.choices import AgencyKind, Role
+from petitions.map import may_map_cases, page_map
+from petitions.models import Event, PetitionSettings
+from tainan_rdec.choices import CITY_WIDE_READERS, AgencyKind
 from tainan_rdec.roc import format_roc_date
-from tainan_rdec.scoping import is_active_user, is_commission, role_required
+from tainan_rdec.scoping import is_active_user, reads_every_agency, role_required
 from tainan_rdec.workdays import TAIPEI
 
 # ?sort= → (row attribute, worst first is the largest value)
@@ -71,7 +72,7 @@ def sort_rows(rows: list[stats.TimelinessRow], sort: str) -> list[stats.Timeline
     return sorted(rows, key=key)
 
 
-@role_required(Role.REVIEWER, Role.ADMIN)
+@role_required(*CITY_WIDE_READERS)
 def dashboard(request):
     today = timezone.localdate()
     form = PeriodForm(request.GET or None)
@@ -80,7 +81,9 @@ def dashboard(request):
     settings = PetitionSettings.get()
     received_from, received_to = format_roc_date(first), format_roc_date(last)
 
-    rows = sort_rows(stats.timeliness_by("agency", start=first, end=last, today=today), sort)
+    by_agency = stats.timeliness_by("agency", start=first, end=last, today=today)
+    by_category = stats.timeliness_by("category", start=first, end=last, today=today)
+    rows = sort_rows(by_agency, sort)
     for row in rows:
         row.urls = {
             "received": _case_list_url(
@@ -123,15 +126,17 @@ def dashboard(request):
             },
             "settings": settings,
             "all_cases_url": _case_list_url(received_from=received_from, received_to=received_to),
+            "satisfaction": stats.satisfaction_tables(by_category, by_agency),
         },
     )
 
 
 def may_watch_events(user) -> bool:
-    """The commission and the 1999 centre's own staff (agency kind hotline)."""
+    """The commission, the senior officials and the 1999 centre's own staff (agency kind
+    hotline): the view counts cases, it names no petitioner."""
     if not is_active_user(user):
         return False
-    if is_commission(user):
+    if reads_every_agency(user):
         return True
     return user.agency_id is not None and user.agency.kind == AgencyKind.HOTLINE_1999
 
@@ -172,10 +177,6 @@ def event_list(request):
     )
 
 
-def _start_of_day(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=TAIPEI)
-
-
 @dataclass
 class EventTable:
     """Cases per day (rows) and category (columns) for an event; watched categories first."""
@@ -187,17 +188,9 @@ class EventTable:
 
 
 def event_counts(event: Event) -> EventTable:
-    """Count the cases **received in the event's dates and districts** (all districts when the
-    event names none), whatever their event tag: the desk may not have tagged every case yet,
-    and a citizen's report near the venue matters whether tagged or not. One aggregate query
-    grouped by day and category, so it costs the same however many cases there are."""
-    cases = Case.objects.filter(
-        received_at__gte=_start_of_day(event.start_date),
-        received_at__lt=_start_of_day(event.end_date + datetime.timedelta(days=1)),
-    )
-    district_ids = [d.pk for d in event.districts.all()]
-    if district_ids:
-        cases = cases.filter(district_id__in=district_ids)
+    """Count the cases of the event (``Event.received_cases``). One aggregate query grouped by
+    day and category, so it costs the same however many cases there are."""
+    cases = event.received_cases()
     counts = (
         cases.annotate(day=TruncDate("received_at", tzinfo=TAIPEI))
         .values("day", "category_id", "category__name")
@@ -236,6 +229,14 @@ def event_detail(request, pk):
         {
             "event": event,
             "table": event_counts(event),
+            # Open at once: the desk watches the map during the event. Not for those who may
+            # not open the cases (senior officials: the counts are theirs, the cases are not).
+            "case_map": page_map(
+                reverse("petitions:map_cases") + "?" + urlencode({"event": event.pk}),
+                open_at_start=True,
+            )
+            if may_map_cases(request.user)
+            else None,
             "running": is_running(event, today),
             "state": event_state(event, today),
             "today": today,

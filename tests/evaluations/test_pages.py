@@ -289,8 +289,8 @@ def test_the_reviewer_has_no_report_form_and_the_agency_no_review_form(client_as
 
 def test_the_bureau_home_card_counts_items_to_report(client_as, item):
     page = client_as("staff_a").get("/").text
-    assert "待回復改善事項：1 件" in page
-    assert "待回復改善事項" not in client_as("staff_b").get("/").text
+    assert "待辦理改善事項：1 件" in page
+    assert "待辦理改善事項" not in client_as("staff_b").get("/").text
 
 
 # -- photos ------------------------------------------------------------------------------------
@@ -399,7 +399,7 @@ def test_an_entry_form_for_an_implausible_year_is_404(client_as, year):
 def test_the_commission_home_card_counts_report_backs_to_verify(client_as, item, cast):
     services.report_improvement(item, by=cast["staff_a"], report="已改善")
     page = client_as("reviewer").get("/").text
-    assert "機關已回復待確認：1 件" in page
+    assert "待審查（改善計畫、改善情形）：1 件" in page
 
 
 def test_the_commission_home_card_counts_open_items_past_their_due_date(client_as, item, cast):
@@ -412,7 +412,7 @@ def test_the_commission_home_card_counts_open_items_past_their_due_date(client_a
         item.audit, by=reviewer, description="更新服務指南", due_date=date(2099, 12, 31)
     )
     page = client_as("reviewer").get("/").text
-    assert "機關已回復待確認：1 件" in page
+    assert "待審查（改善計畫、改善情形）：1 件" in page
     assert "逾期未回復：1 件" in page  # ``item``: open and past 113.4.26
 
 

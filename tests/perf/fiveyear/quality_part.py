@@ -384,7 +384,11 @@ class QualityWriter:
             for _code, finding, remedy in weak:
                 due = audit.visited_on + timedelta(days=30)
                 item = ImprovementItem(
-                    audit=audit, description=finding, due_date=due, raised_by=self.reviewer
+                    audit=audit,
+                    agency_id=audit.agency_id,
+                    description=finding,
+                    due_date=due,
+                    raised_by=self.reviewer,
                 )
                 item._raised = _moment(audit.visited_on, 17)
                 roll = rng.random()
