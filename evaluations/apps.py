@@ -8,9 +8,11 @@ class EvaluationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from evaluations import home
+        from evaluations import briefing, home
+        from tainan_rdec.briefing.content import BriefingSection
         from tainan_rdec.choices import Role
         from tainan_rdec.registry import (
+            register_briefing_part,
             register_demo_seeder,
             register_home_card,
             register_nav_item,
@@ -42,6 +44,9 @@ class EvaluationsConfig(AppConfig):
         # Seeders run in key order; this key sorts after "petitions", so the demo evaluation
         # finds the demo cases' timeliness (the registry has no other ordering).
         register_demo_seeder("service-quality", _seed_service_quality, after=["petitions"])
+        register_briefing_part(
+            "evaluations", section=BriefingSection.SERVICE, build=briefing.build, order=20
+        )
 
 
 def _seed_service_quality(stdout, **options):

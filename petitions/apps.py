@@ -8,9 +8,11 @@ class PetitionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from petitions import home
-        from tainan_rdec.choices import Role
+        from petitions import briefing, home
+        from tainan_rdec.briefing.content import BriefingSection
+        from tainan_rdec.choices import BUREAU_ROLES, COMMISSION_ROLES, Role
         from tainan_rdec.registry import (
+            register_briefing_part,
             register_demo_seeder,
             register_home_card,
             register_nav_item,
@@ -20,7 +22,8 @@ class PetitionsConfig(AppConfig):
             "petitions",
             label=_("陳情及1999案件"),
             url_name="petitions:index",
-            roles=Role.values,
+            # Not the senior officials': they read the statistics, never the cases.
+            roles=[*BUREAU_ROLES, *COMMISSION_ROLES],
             order=20,
         )
         register_home_card(
@@ -32,6 +35,10 @@ class PetitionsConfig(AppConfig):
             order=20,
         )
         register_demo_seeder("petitions", _seed_cases)
+        # The cases open the 為民服務 chapter; the service-quality parts follow (order 20).
+        register_briefing_part(
+            "petitions", section=BriefingSection.SERVICE, build=briefing.build, order=10
+        )
 
 
 # Cases a plain ``seed_demo`` writes, so the demo portal has data to show.

@@ -8,9 +8,11 @@ class ProjectsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from projects import home
-        from tainan_rdec.choices import Role
+        from projects import briefing, home
+        from tainan_rdec.briefing.content import BriefingSection
+        from tainan_rdec.choices import CITY_WIDE_READERS, Role
         from tainan_rdec.registry import (
+            register_briefing_part,
             register_demo_seeder,
             register_home_card,
             register_nav_item,
@@ -46,7 +48,7 @@ class ProjectsConfig(AppConfig):
             "projects-dashboard",
             label=_("列管總覽"),
             url_name="projects:dashboard",
-            roles=[Role.REVIEWER, Role.ADMIN],
+            roles=CITY_WIDE_READERS,
             order=12,
         )
         register_nav_item(
@@ -57,6 +59,12 @@ class ProjectsConfig(AppConfig):
             order=13,
         )
         register_demo_seeder("projects", _seed_projects)
+        register_briefing_part(
+            "projects-control", section=BriefingSection.CONTROL, build=briefing.build_control
+        )
+        register_briefing_part(
+            "projects-forward", section=BriefingSection.FORWARD, build=briefing.build_forward
+        )
 
 
 def _seed_projects(stdout, **options):

@@ -13,6 +13,16 @@ class KernelConfig(AppConfig):
 
     def ready(self):
         from tainan_rdec import signals  # noqa: F401  (calendar cache invalidation)
+        from tainan_rdec.choices import CITY_WIDE_READERS
+        from tainan_rdec.registry import register_nav_item
+
+        register_nav_item(
+            "briefing",
+            label=_("業務簡報"),
+            url_name="briefing:page",
+            roles=CITY_WIDE_READERS,
+            order=5,
+        )
 
 
 # The admin's sidebar names two libraries' apps in English (axes has no verbose name; the

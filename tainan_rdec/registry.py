@@ -1,4 +1,5 @@
-"""Home-page cards that the domain apps contribute, without the kernel importing them.
+"""What the domain apps contribute to the kernel, without the kernel importing them: home-page
+cards, menu items, demo seeders and the parts of the executive briefing.
 
 Each app registers its cards in ``AppConfig.ready()``; the home view asks the registry for the
 cards a user's role should see. A card is a function ``(request) -> dict | None`` returning the
@@ -97,3 +98,26 @@ def demo_seeders() -> list[tuple[str, Callable]]:
     for key in sorted(_demo_seeders):
         visit(key)
     return ordered
+
+
+@dataclass(frozen=True)
+class BriefingPart:
+    key: str
+    section: str
+    build: Callable
+    order: int = 100
+
+
+_briefing_parts: dict[str, BriefingPart] = {}
+
+
+def register_briefing_part(key: str, *, section: str, build: Callable, order: int = 100) -> None:
+    """An app's contribution to a chapter of the executive briefing (業務簡報):
+    ``build(span) -> list[tainan_rdec.briefing.content.Part]`` for the ROC years of ``span``,
+    computed with the functions the app's dashboards use. ``section`` is a
+    ``BriefingSection`` value; within a section, parts come in ``order``."""
+    _briefing_parts[key] = BriefingPart(key, section, build, order)
+
+
+def briefing_parts() -> list[BriefingPart]:
+    return sorted(_briefing_parts.values(), key=lambda p: (p.order, p.key))

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("notifications/", notifications.notification_list, name="notifications"),
+    path("briefing/", include("tainan_rdec.briefing.urls")),
     path("notifications/<int:pk>/read/", notifications.notification_read, name="notification_read"),
     path(
         "accounts/login/",

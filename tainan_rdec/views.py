@@ -9,15 +9,20 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from tainan_rdec import throttle
+from tainan_rdec.briefing.views import official_home
 from tainan_rdec.middleware import client_address
 from tainan_rdec.registry import cards_for
+from tainan_rdec.scoping import is_official
 
 logger = logging.getLogger(__name__)
 
 
 @login_required
 def home(request):
-    """Each role's landing page: the cards the apps registered for that role."""
+    """Each role's landing page: the cards the apps registered for that role; a senior
+    official's is the briefing of this year."""
+    if is_official(request.user):
+        return official_home(request)
     return render(request, "tainan_rdec/home.html", {"cards": cards_for(request)})
 
 

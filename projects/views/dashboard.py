@@ -1,7 +1,8 @@
 """The reviewers' pages: the overview dashboard (列管總覽) and the early-warning list (預警).
 
-Commission only (reviewers and admins; bureau users get 403). Thin: parse the filters, call
-``projects.dashboard.build_dashboard`` / ``projects.warning.rate_many``, render.
+For the commission and the senior officials (reviewers, admins, 長官; bureau users get 403).
+Thin: parse the filters, call ``projects.dashboard.build_dashboard`` /
+``projects.warning.rate_many``, render.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from projects.filters import ProjectBaseFilter
 from projects.forms.packets import FIRST_ROC_YEAR
 from projects.models import ControlSettings, Project
 from projects.warning import warning_list
-from tainan_rdec.choices import Role
+from tainan_rdec.choices import CITY_WIDE_READERS
 from tainan_rdec.roc import ROC_OFFSET
 from tainan_rdec.scoping import role_required
 
@@ -91,7 +92,7 @@ def _attach_links(board, filterset) -> None:
         row.url = _list_url(params, kind=ProjectKind.FORWARD, forward_category=row.category)
 
 
-@role_required(Role.REVIEWER, Role.ADMIN)
+@role_required(*CITY_WIDE_READERS)
 def overview(request):
     today = timezone.localdate()
     filterset, projects = _filtered(request, today)
@@ -108,7 +109,7 @@ def overview(request):
     )
 
 
-@role_required(Role.REVIEWER, Role.ADMIN)
+@role_required(*CITY_WIDE_READERS)
 def early_warning(request):
     today = timezone.localdate()
     rules = ControlSettings.get()

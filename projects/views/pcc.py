@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 from projects import pcc
 from projects.forms.pcc import PccUploadForm
 from projects.models import ControlSettings, PccImport, PccOutcome
-from tainan_rdec.choices import Role
+from tainan_rdec.choices import CITY_WIDE_READERS, Role
 from tainan_rdec.importing.problems import ImportFileError
 from tainan_rdec.scoping import is_admin, role_required
 
@@ -87,7 +87,7 @@ def pcc_detail(request, pk):
     )
 
 
-@commission_only
+@role_required(*CITY_WIDE_READERS)  # a figure of the briefing: the officials read it too
 def pcc_hours(request):
     return render(
         request,
