@@ -8,6 +8,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
@@ -261,6 +262,27 @@ OC4IDS_PUBLICATION_POLICY_URL = env_str("OC4IDS_PUBLICATION_POLICY_URL", "")
 OPEN_DATA_RATE_LIMIT = env_int("OPEN_DATA_RATE_LIMIT", 120)
 OPEN_DATA_RATE_WINDOW = env_int("OPEN_DATA_RATE_WINDOW", 60)
 
+# The case maps' base layer (petitions/map.py): a tile address with Leaflet's {z}, {x} and {y},
+# by default the NLSC 臺灣通用電子地圖 (EMAP) WMTS that Taiwanese government sites use (its
+# path has y before x), with its attribution; empty: no base layer, the cases on a blank map (a
+# network that cannot reach the tile server). Its origin is allowed in the CSP's img-src below.
+MAP_TILE_URL = env_str(
+    "MAP_TILE_URL",
+    "https://wmts.nlsc.gov.tw/wmts/EMAP/default/GoogleMapsCompatible/{z}/{y}/{x}",
+)
+MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "國土測繪中心")
+_map_tiles = urlsplit(MAP_TILE_URL)
+_map_tiles_where = MAP_TILE_URL.startswith("/") or (
+    _map_tiles.scheme in ("http", "https") and bool(_map_tiles.netloc)
+)
+if MAP_TILE_URL and not (
+    _map_tiles_where and all(part in MAP_TILE_URL for part in ("{z}", "{x}", "{y}"))
+):
+    raise ImproperlyConfigured(
+        "MAP_TILE_URL must be empty or a tile address (https://… or /…) with {z}, {x} and {y}, "
+        f"got {MAP_TILE_URL!r}"
+    )
+
 # Processes rendering meeting-packet sections at once (0: up to 2, by the cores available).
 PACKET_RENDER_WORKERS = env_int("PACKET_RENDER_WORKERS", 0)
 
@@ -292,6 +314,11 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+if _map_tiles.netloc:
+    # The map tiles are images from the tile server (MAP_TILE_URL above).
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(
+        f"{_map_tiles.scheme}://{_map_tiles.netloc}"
+    )
 
 # Login throttling (django-axes): after LOGIN_FAILURE_LIMIT failed attempts for one user name
 # from one address, that pair is refused for LOGIN_LOCKOUT_MINUTES, counted from the latest

@@ -14,9 +14,10 @@ from tests.conftest import CAST
 from tests.evaluations import permission_rows as evaluations_rows
 from tests.imports import permission_rows as imports_rows
 from tests.permission_helpers import ADMIN_LOGIN, LOGIN, by_reach, signed_in, stored_state
+from tests.projects import permission_rows as projects_rows
 
 # Each area keeps its rows in tests/<area>/permission_rows.py; they are merged below.
-AREAS = (evaluations_rows, awards_rows, imports_rows)
+AREAS = (evaluations_rows, awards_rows, imports_rows, projects_rows)
 
 # url name -> (path to request, {cast member: expected status})
 MATRIX = {
@@ -24,6 +25,12 @@ MATRIX = {
     "healthz": ("/healthz", {name: 200 for name in CAST}),
     "notifications": ("/notifications/", signed_in()),
     "notification_read": ("/notifications/{reminder}/read/", signed_in(405)),
+    # The executive briefing (業務簡報), on the page and as PDF and PowerPoint: the commission's
+    # and the senior officials' (長官: every page of city-wide figures, no form, no petition
+    # case; their home page is the briefing of this year).
+    "briefing:page": ("/briefing/", by_reach(403, 403, 200, official=200)),
+    "briefing:pdf": ("/briefing/download.pdf", by_reach(403, 403, 200, official=200)),
+    "briefing:pptx": ("/briefing/download.pptx", by_reach(403, 403, 200, official=200)),
     "login": ("/accounts/login/", {**signed_in(302), "anonymous": 200}),
     "logout": ("/accounts/logout/", {name: 405 for name in CAST}),  # POST only
     "password_change": ("/accounts/password/change/", signed_in()),
@@ -36,14 +43,17 @@ MATRIX = {
     ),
     "password_reset_complete": ("/accounts/reset/done/", {name: 200 for name in CAST}),
     "projects:index": ("/projects/", signed_in()),
-    "petitions:index": ("/petitions/", signed_in()),
+    "petitions:index": ("/petitions/", {**signed_in(), "official": 403}),
     # Citizen cases: an agency sees its own; the Open311 API is public and carries no
     # personal data.
-    "petitions:my_cases": ("/petitions/mine/", signed_in()),
-    "petitions:dashboard": ("/petitions/dashboard/", by_reach(403, 403, 200)),
-    "petitions:event_list": ("/petitions/events/", by_reach(403, 403, 200)),
-    "petitions:event_detail": ("/petitions/events/{event}/", by_reach(403, 403, 200)),
-    "petitions:case_detail": ("/petitions/cases/{case}/", by_reach(200, 404, 200)),
+    "petitions:my_cases": ("/petitions/mine/", {**signed_in(), "official": 403}),
+    "petitions:dashboard": ("/petitions/dashboard/", by_reach(403, 403, 200, official=200)),
+    "petitions:event_list": ("/petitions/events/", by_reach(403, 403, 200, official=200)),
+    "petitions:event_detail": ("/petitions/events/{event}/", by_reach(403, 403, 200, official=200)),
+    "petitions:case_detail": ("/petitions/cases/{case}/", by_reach(200, 404, 200, official=404)),
+    # The case maps' points: what the case list shows each user (visible_to), so every agency
+    # and the commission get 200 (agency B an empty map); officials read statistics only.
+    "petitions:map_cases": ("/petitions/map/cases.json", {**signed_in(), "official": 403}),
     "open311:services": ("/open311/v2/services.json", {n: 200 for n in CAST}),
     "open311:requests": ("/open311/v2/requests.json", {n: 200 for n in CAST}),
     "open311:request_detail": ("/open311/v2/requests/{case}.json", {n: 200 for n in CAST}),
@@ -59,71 +69,92 @@ MATRIX = {
         {n: 200 for n in CAST},
     ),
     # Project control: a listed project of agency A with one submitted report.
-    "projects:detail": ("/projects/{project}/", by_reach(200, 404, 200)),
-    "projects:status": ("/projects/{project}/status/suspend/", by_reach(403, 404, 200)),
+    "projects:detail": ("/projects/{project}/", by_reach(200, 404, 200, official=200)),
+    "projects:status": (
+        "/projects/{project}/status/suspend/",
+        by_reach(403, 404, 200, official=403),
+    ),
     "projects:report_edit": (
         "/projects/{project}/reports/{year}/{month}/",
-        by_reach(200, 404, 403, admin=200),
+        by_reach(200, 404, 403, admin=200, official=403),
     ),
-    "projects:report_detail": ("/projects/reports/{report}/", by_reach(200, 404, 200)),
+    "projects:report_detail": (
+        "/projects/reports/{report}/",
+        by_reach(200, 404, 200, official=200),
+    ),
     # POST-only actions: a GET is refused before anything else, for anonymous visitors too.
     "projects:report_submit": (
         "/projects/reports/{report}/submit/",
-        by_reach(405, 405, 405, anonymous=405),
+        by_reach(405, 405, 405, anonymous=405, official=405),
     ),
     "projects:report_review": (
         "/projects/reports/{report}/review/",
-        by_reach(405, 405, 405, anonymous=405),
+        by_reach(405, 405, 405, anonymous=405, official=405),
     ),
-    "projects:review_queue": ("/projects/review/", by_reach(403, 403, 200)),
-    "projects:dashboard": ("/projects/dashboard/", by_reach(403, 403, 200)),
-    "projects:early_warning": ("/projects/warnings/", by_reach(403, 403, 200)),
+    "projects:review_queue": ("/projects/review/", by_reach(403, 403, 200, official=403)),
+    "projects:dashboard": ("/projects/dashboard/", by_reach(403, 403, 200, official=200)),
+    "projects:early_warning": ("/projects/warnings/", by_reach(403, 403, 200, official=200)),
     # Meetings are city-wide records; a bureau sees only its own projects' agenda items.
     "projects:meeting_list": ("/projects/meetings/", signed_in()),
-    "projects:meeting_create": ("/projects/meetings/new/", by_reach(403, 403, 200)),
+    "projects:meeting_create": ("/projects/meetings/new/", by_reach(403, 403, 200, official=403)),
     "projects:meeting_detail": ("/projects/meetings/{meeting}/", signed_in()),
     "projects:meeting_agenda": (
         "/projects/meetings/{meeting}/agenda/",
-        by_reach(405, 405, 405, anonymous=405),
+        by_reach(405, 405, 405, anonymous=405, official=405),
     ),
-    "projects:visit_create": ("/projects/{project}/visits/new/", by_reach(403, 403, 200)),
-    "projects:visit_detail": ("/projects/visits/{visit}/", by_reach(200, 404, 200)),
+    "projects:visit_create": (
+        "/projects/{project}/visits/new/",
+        by_reach(403, 403, 200, official=403),
+    ),
+    "projects:visit_detail": ("/projects/visits/{visit}/", by_reach(200, 404, 200, official=200)),
     "projects:directive_list": ("/projects/directives/", signed_in()),
-    "projects:directive_create": ("/projects/directives/new/", by_reach(403, 403, 200)),
-    "projects:directive_detail": ("/projects/directives/{directive}/", by_reach(200, 404, 200)),
+    "projects:directive_create": (
+        "/projects/directives/new/",
+        by_reach(403, 403, 200, official=403),
+    ),
+    "projects:directive_detail": (
+        "/projects/directives/{directive}/",
+        by_reach(200, 404, 200, official=200),
+    ),
     "projects:evaluation_index": ("/projects/evaluation/", signed_in(302)),
     "projects:evaluation_year": ("/projects/evaluation/{score_year}/", signed_in()),
     "projects:report_photo_add": (
         "/projects/reports/{draft}/photos/",
-        by_reach(405, 405, 405, anonymous=405),
+        by_reach(405, 405, 405, anonymous=405, official=405),
     ),
     "projects:report_photo_delete": (
         "/projects/reports/photos/{report_photo}/delete/",
-        by_reach(405, 405, 405, anonymous=405),
+        by_reach(405, 405, 405, anonymous=405, official=405),
     ),
     "projects:visit_photo_add": (
         "/projects/visits/{visit}/photos/",
-        by_reach(405, 405, 405, anonymous=405),
+        by_reach(405, 405, 405, anonymous=405, official=405),
     ),
     "projects:report_photo_file": (
         "/projects/reports/photos/{report_photo}/",
-        by_reach(200, 404, 200),
+        by_reach(200, 404, 200, official=200),
     ),
     "projects:visit_photo_file": (
         "/projects/visits/photos/{visit_photo}/",
-        by_reach(200, 404, 200),
+        by_reach(200, 404, 200, official=200),
     ),
     # The PCC tender-system feed: the commission's pages (an admin uploads).
-    "projects:pcc_list": ("/projects/pcc/", by_reach(403, 403, 200)),
-    "projects:pcc_detail": ("/projects/pcc/{pcc_import}/", by_reach(403, 403, 200)),
-    "projects:pcc_hours": ("/projects/pcc/hours/", by_reach(403, 403, 200)),
-    "projects:pcc_template": ("/projects/pcc/template.xlsx", by_reach(403, 403, 200)),
-    "projects:packet_list": ("/projects/packets/", by_reach(403, 403, 200)),
-    "projects:packet_detail": ("/projects/packets/{packet}/", by_reach(403, 403, 200)),
-    "projects:packet_download": ("/projects/packets/{packet}/download/", by_reach(403, 403, 200)),
+    "projects:pcc_list": ("/projects/pcc/", by_reach(403, 403, 200, official=403)),
+    "projects:pcc_detail": ("/projects/pcc/{pcc_import}/", by_reach(403, 403, 200, official=403)),
+    "projects:pcc_hours": ("/projects/pcc/hours/", by_reach(403, 403, 200, official=200)),
+    "projects:pcc_template": ("/projects/pcc/template.xlsx", by_reach(403, 403, 200, official=403)),
+    "projects:packet_list": ("/projects/packets/", by_reach(403, 403, 200, official=403)),
+    "projects:packet_detail": (
+        "/projects/packets/{packet}/",
+        by_reach(403, 403, 200, official=403),
+    ),
+    "projects:packet_download": (
+        "/projects/packets/{packet}/download/",
+        by_reach(403, 403, 200, official=403),
+    ),
     "projects:score_detail": (
         "/projects/evaluation/{score_year}/{project}/",
-        by_reach(200, 404, 200),
+        by_reach(200, 404, 200, official=200),
     ),
     # The admin site: system administrators only; everyone else is sent to its login.
     "admin:index": (
@@ -309,12 +340,12 @@ POSTS = {
     "suspend a project": (
         "/projects/{project}/status/suspend/",
         {"reason": "用地取得延宕，暫緩列管"},
-        by_reach(403, 404, 302),
+        by_reach(403, 404, 302, official=403),
     ),
     "accept a report": (
         "/projects/reports/{report}/review/",
         {"action": "accept", "comment": "請持續追蹤"},
-        by_reach(403, 404, 302),
+        by_reach(403, 404, 302, official=403),
     ),
     "read my notification": (
         "/notifications/{reminder}/read/",
@@ -326,38 +357,38 @@ POSTS = {
         "/projects/directives/{directive}/",
         {"action": "respond", "text": "已完成用地協調"},
         # The responsible agency answers (an admin may for it); reviewers close, not answer.
-        by_reach(302, 404, 403, admin=302),
+        by_reach(302, 404, 403, admin=302, official=403),
     ),
     "close a directive": (
         "/projects/directives/{directive}/",
         {"action": "close", "note": "已辦竣"},
-        by_reach(403, 404, 302),
+        by_reach(403, 404, 302, official=403),
     ),
     "record a site visit": (
         "/projects/{project}/visits/new/",
         {"date": "113.3.26", "participants": "研考會、工務局", "findings": "工區整潔"},
-        by_reach(403, 403, 302),
+        by_reach(403, 403, 302, official=403),
     ),
     "add a photo to a draft": (
         "/projects/reports/{draft}/photos/",
         lambda: {"image": SimpleUploadedFile("site.png", _png(), "image/png"), "caption": "工區"},
-        by_reach(302, 404, 403, admin=302),
+        by_reach(302, 404, 403, admin=302, official=403),
     ),
     "add a photo to a site visit": (
         "/projects/visits/{visit}/photos/",
         lambda: {"image": SimpleUploadedFile("site.png", _png(), "image/png"), "caption": "工區"},
-        by_reach(403, 404, 302),
+        by_reach(403, 404, 302, official=403),
     ),
     "import a PCC file": (
         "/projects/pcc/",
         lambda: {"file": SimpleUploadedFile("pcc.xlsx", _pcc_file())},
-        by_reach(403, 403, 403, admin=302),
+        by_reach(403, 403, 403, admin=302, official=403),
     ),
     "submit a draft": (
         "/projects/reports/{draft}/submit/",
         {},
         # Only the agency's manager (or an admin) sends a report; reviewers never file.
-        {**by_reach(403, 404, 403, admin=302), "manager_a": 302},
+        {**by_reach(403, 404, 403, admin=302, official=403), "manager_a": 302},
     ),
 }
 

@@ -8,27 +8,29 @@ The helpers ``signed_in`` and ``by_reach`` and the LOGIN / ADMIN_LOGIN markers c
 The awards of agency A: ``award`` waits for confirmation and has an evidence file. Agency B's
 users get 404 for it (individual awards of other agencies are never shown to bureau users);
 agency A's users may change it but not confirm it (403); reviewers confirm and return but do
-not change an agency's registration (403); the admin does everything. The summary and its
-export are the city's published figures: every signed-in user reads them.
+not change an agency's registration (403); the admin does everything; a senior official (長官)
+reads every award and registers, changes and decides nothing (403). The summary and its export
+are the city's published figures: every signed-in user reads them.
 """
 
 from tests.permission_helpers import LOGIN, by_reach, signed_in  # noqa: F401
 
 # Every action page refuses a GET before anything else, for anonymous visitors too.
-POST_ONLY = by_reach(405, 405, 405, anonymous=405)
+POST_ONLY = by_reach(405, 405, 405, anonymous=405, official=405)
 
 MATRIX: dict = {
     "awards:index": ("/awards/", signed_in()),
-    "awards:create": ("/awards/new/", signed_in()),
+    # A senior official registers nothing.
+    "awards:create": ("/awards/new/", {**signed_in(), "official": 403}),
     "awards:summary": ("/awards/summary/", signed_in()),
     "awards:summary_xlsx": ("/awards/summary/export/", signed_in()),
     "awards:confirm_many": ("/awards/confirm/", POST_ONLY),
-    "awards:detail": ("/awards/{award}/", by_reach(200, 404, 200)),
-    "awards:edit": ("/awards/{award}/edit/", by_reach(200, 404, 403, admin=200)),
+    "awards:detail": ("/awards/{award}/", by_reach(200, 404, 200, official=200)),
+    "awards:edit": ("/awards/{award}/edit/", by_reach(200, 404, 403, admin=200, official=403)),
     "awards:confirm": ("/awards/{award}/confirm/", POST_ONLY),
     "awards:return": ("/awards/{award}/return/", POST_ONLY),
     "awards:delete": ("/awards/{award}/delete/", POST_ONLY),
-    "awards:evidence": ("/awards/{award}/evidence/", by_reach(200, 404, 200)),
+    "awards:evidence": ("/awards/{award}/evidence/", by_reach(200, 404, 200, official=200)),
 }
 
 
@@ -58,16 +60,28 @@ def _waiting_awards():
 
 
 POSTS: dict = {
-    "register an award": ("/awards/new/", _register_data, {**signed_in(302)}),
-    "correct an award": ("/awards/{award}/edit/", _edit_data, by_reach(302, 404, 403, admin=302)),
-    "confirm an award": ("/awards/{award}/confirm/", {}, by_reach(403, 404, 302)),
+    "register an award": ("/awards/new/", _register_data, {**signed_in(302), "official": 403}),
+    "correct an award": (
+        "/awards/{award}/edit/",
+        _edit_data,
+        by_reach(302, 404, 403, admin=302, official=403),
+    ),
+    "confirm an award": ("/awards/{award}/confirm/", {}, by_reach(403, 404, 302, official=403)),
     "return an award": (
         "/awards/{award}/return/",
         {"reason": "佐證文件不足，請補上傳證書。"},
-        by_reach(403, 404, 302),
+        by_reach(403, 404, 302, official=403),
     ),
-    "delete an award": ("/awards/{award}/delete/", {}, by_reach(302, 404, 403, admin=302)),
-    "confirm awards in bulk": ("/awards/confirm/", _waiting_awards, by_reach(403, 403, 302)),
+    "delete an award": (
+        "/awards/{award}/delete/",
+        {},
+        by_reach(302, 404, 403, admin=302, official=403),
+    ),
+    "confirm awards in bulk": (
+        "/awards/confirm/",
+        _waiting_awards,
+        by_reach(403, 403, 302, official=403),
+    ),
 }
 
 
