@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from awards.choices import AwardClass, AwardState
 from awards.models import Award
 from tainan_rdec.models import Agency
-from tainan_rdec.scoping import is_commission
+from tainan_rdec.scoping import reads_every_agency
 
 
 class AwardFilter(django_filters.FilterSet):
@@ -56,7 +56,7 @@ class AwardFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        if is_commission(user):
+        if reads_every_agency(user):
             self.filters["agency"].queryset = Agency.objects.filter(awards__isnull=False).distinct()
         else:
             del self.filters["agency"]

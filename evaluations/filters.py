@@ -9,7 +9,7 @@ from evaluations.choices import CallRoute, ImprovementSource, ImprovementStatus
 from evaluations.models import Audit, ImprovementItem, PhoneTest
 from tainan_rdec.models import Agency
 from tainan_rdec.roc import ROC_OFFSET
-from tainan_rdec.scoping import is_commission
+from tainan_rdec.scoping import reads_every_agency
 
 
 def _roc_year_filter(date_field: str):
@@ -34,7 +34,7 @@ class AgencyScopedFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        if not is_commission(user):
+        if not reads_every_agency(user):
             del self.filters["agency"]
 
 

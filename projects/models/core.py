@@ -23,7 +23,7 @@ from projects.choices import (
 )
 from tainan_rdec import workdays
 from tainan_rdec.models import Agency, District, StatusLogEntry
-from tainan_rdec.scoping import ScopedQuerySet, is_active_user, is_commission
+from tainan_rdec.scoping import ScopedQuerySet, is_active_user, is_commission, is_official
 
 PERCENT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 # A monthly report's narrative boxes: enough for a page of text each, and a bound on what the
@@ -130,7 +130,13 @@ class ProjectScopedQuerySet(ScopedQuerySet):
         return qs if is_commission(user) or not is_active_user(user) else qs.distinct()
 
     def editable_by(self, user):
-        if not is_active_user(user) or is_commission(user) or user.agency_id is None:
+        # Officials have no agency; the check says so here too rather than lean on that.
+        if (
+            not is_active_user(user)
+            or is_commission(user)
+            or is_official(user)
+            or user.agency_id is None
+        ):
             return super().editable_by(user)
         return self.filter(**{f"{self.project_path}host_agency": user.agency_id})
 

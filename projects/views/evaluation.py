@@ -32,7 +32,7 @@ from projects.filters import host_agencies
 from projects.forms.scoring import AdjustmentForm
 from projects.models import AnnualScore, ControlSettings
 from tainan_rdec.roc import ROC_OFFSET
-from tainan_rdec.scoping import get_visible_or_404, is_commission
+from tainan_rdec.scoping import get_visible_or_404, is_commission, reads_every_agency
 
 # ?sort= key -> (column label, ordering). A leading "-" on the key sorts descending.
 SORTS = {
@@ -87,7 +87,7 @@ class ScoreFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        if not is_commission(user):
+        if not reads_every_agency(user):
             del self.filters["agency"]
 
 

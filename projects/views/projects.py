@@ -42,7 +42,7 @@ from projects.models import (
 from projects.warning import rate_many
 from tainan_rdec.importing.exports import export_response
 from tainan_rdec.months import add_months, month_start
-from tainan_rdec.scoping import get_visible_or_404, is_commission
+from tainan_rdec.scoping import get_visible_or_404, is_commission, reads_every_agency
 
 PAGE_SIZE = 50
 
@@ -69,7 +69,7 @@ class ProjectFilter(ProjectBaseFilter):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        if not is_commission(user):
+        if not reads_every_agency(user):
             del self.filters["agency"]
         self.form.fields["q"].help_text = _("案件名稱或列管編號")
 

@@ -139,3 +139,22 @@ def test_an_officials_menu_leads_to_the_briefing_and_the_dashboards_not_the_case
     # A bureau's menu has no briefing.
     staff = client_as("staff_a").get("/").context["nav_items"]
     assert "業務簡報" not in [item["label"] for item in staff]
+
+
+@pytest.mark.parametrize(
+    "path", ["/projects/", "/projects/evaluation/2024/", "/awards/", "/evaluations/phone-tests/"]
+)
+def test_an_official_narrows_a_city_wide_list_by_agency_as_a_reviewer_does(client_as, path):
+    for who in ("official", "reviewer"):
+        html = client_as(who).get(path).content.decode()
+        assert 'name="agency"' in html, (who, path)
+    assert 'name="agency"' not in client_as("staff_a").get(path).content.decode()
+
+
+def test_an_official_with_an_agency_by_mistake_still_edits_no_project(cast, agency_a):
+    """Defence in depth: the no-agency rule is a constraint, but the projects' own editing rule
+    says officials change nothing whatever their row holds."""
+    project = make_project(agency_a)
+    official = cast["official"]
+    official.agency_id = agency_a.pk  # in memory only: the database would refuse it
+    assert not Project.objects.editable_by(official).filter(pk=project.pk).exists()
