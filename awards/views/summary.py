@@ -1,5 +1,6 @@
-"""The awards summary (獎項統計) and its xlsx export. The summary is the city-wide published
-figure: every signed-in user reads it; its 獎項明細 sheet lists only the rows the user may see.
+"""The awards summary (獎項統計), each of its tables as Excel (``?format=xlsx&table=``), and the
+whole workbook. The summary is the city-wide published figure: every signed-in user reads it;
+the workbook's 獎項明細 sheet lists only the rows the user may see.
 """
 
 from __future__ import annotations
@@ -7,25 +8,26 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from awards import charts, stats
+from awards import tables as award_tables
 from awards.choices import AwardState
 from awards.forms import SummaryRangeForm
 from awards.models import Award, current_roc_year
-from awards.workbook import build_summary_workbook
+from tainan_rdec import tables
 from tainan_rdec.scoping import is_commission
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _summary_range(request) -> tuple[SummaryRangeForm, int, int]:
     first, last = stats.default_range(current_roc_year())
-    form = SummaryRangeForm(request.GET or None, initial={"start_year": first, "end_year": last})
+    form = SummaryRangeForm(
+        tables.form_data(request, SummaryRangeForm),
+        initial={"start_year": first, "end_year": last},
+    )
     if form.is_bound and form.is_valid():
         first, last = form.cleaned_data["start_year"], form.cleaned_data["end_year"]
     return form, first, last
@@ -61,12 +63,18 @@ def summary(request):
     form, first, last = _summary_range(request)
     result = stats.build_summary(first, last)
     _add_drilldown(result, request.user)
+    page_tables = award_tables.page_tables(result)
+    if not form.errors:
+        response = tables.download(request, *page_tables)
+        if response is not None:
+            return response
     return render(
         request,
         "awards/summary.html",
         {
             "form": form,
             "summary": result,
+            "tables": {table.key: table for table in page_tables},
             "class_chart": charts.class_chart(result),
             "year_chart": charts.year_chart(result),
             "export_query": f"start_year={first}&end_year={last}",
@@ -89,8 +97,10 @@ def summary_xlsx(request):
         .in_years(first, last)
         .select_related("agency", "project")
         .order_by("roc_year", "agency__sort_order", "agency__code", "award_date", "pk")
+        .iterator(chunk_size=2000)  # written row by row into the sheet
     )
-    content = build_summary_workbook(result, details, today=timezone.localdate())
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="awards-{first}-{last}.xlsx"'
-    return response
+    return tables.xlsx_response(
+        award_tables.workbook_tables(result, details),
+        title=_("臺南市政府{period}獲獎統計").format(period=result.period_label),
+        filename=f"awards-{first}-{last}.xlsx",
+    )

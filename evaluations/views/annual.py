@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from evaluations import evaluation as annual
+from evaluations import tables as evaluation_tables
 from evaluations.choices import TargetBasis
 from evaluations.forms import TargetForm, add_service_errors
 from evaluations.models import (
@@ -30,6 +31,7 @@ from evaluations.models import (
     PhoneTest,
 )
 from evaluations.views.common import flash_errors, reviewers_only, roc, this_year
+from tainan_rdec import tables
 from tainan_rdec.scoping import get_visible_or_404, is_commission
 
 COMPUTE = "compute"
@@ -93,6 +95,10 @@ def ranking(request, year):
         )
         for row in rows:
             row.evaluation = evaluation  # components() reads the weights without a query each
+    table = evaluation_tables.ranking_table(rows, year=year, roc_year=roc(year))
+    response = tables.download(request, table)
+    if response is not None:
+        return response
     years = list(
         AnnualEvaluation.objects.visible_to(user).order_by("-year").values_list("year", flat=True)
     )
@@ -104,6 +110,7 @@ def ranking(request, year):
             "roc_year": roc(year),
             "evaluation": evaluation,
             "rows": rows,
+            "table": table,
             "flagged": sum(1 for r in rows if r.needs_improvement),
             "years": [{"year": y, "roc": roc(y)} for y in years],
             "settings": EvaluationSettings.get(),

@@ -15,10 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from evaluations import coaching
+from evaluations import tables as evaluation_tables
 from evaluations.charts import funnel_chart
 from evaluations.forms import AdvanceForm, CoachingForm, add_service_errors
 from evaluations.models import AwardCoaching
 from evaluations.views.common import reviewers_only, roc, this_year
+from tainan_rdec import tables
 from tainan_rdec.scoping import get_visible_or_404, is_commission
 
 
@@ -37,6 +39,11 @@ def coaching_year(request, year):
         .select_related("agency")
         .order_by("-reached_level", "agency__sort_order", "title")
     )
+    chart = funnel_chart(coaching.funnel(year))
+    table = evaluation_tables.funnel_table(chart, roc_year=roc(year))
+    response = tables.download(request, table)
+    if response is not None:
+        return response
     years = list(AwardCoaching.objects.order_by("-year").values_list("year", flat=True).distinct())
     return render(
         request,
@@ -44,7 +51,8 @@ def coaching_year(request, year):
         {
             "year": year,
             "roc_year": roc(year),
-            "chart": funnel_chart(coaching.funnel(year)),
+            "chart": chart,
+            "funnel_table": table,
             "entries": entries,
             "years": [{"year": y, "roc": roc(y)} for y in years],
             "may_manage": is_commission(user),

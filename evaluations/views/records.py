@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from evaluations import services
+from evaluations import tables as evaluation_tables
 from evaluations.choices import CallRoute, RubricKind
 from evaluations.filters import AuditFilter, PhoneTestFilter
 from evaluations.forms import (
@@ -37,7 +38,7 @@ from evaluations.views.common import (
     roc,
     this_year,
 )
-from tainan_rdec import photos
+from tainan_rdec import photos, tables
 from tainan_rdec.scoping import get_editable_or_404, get_visible_or_404, is_commission
 
 PHOTO_CACHE_CONTROL = "private, max-age=3600"
@@ -65,9 +66,20 @@ def _record_list(request, model, filter_class, template: str):
     says which columns it shows."""
     user = request.user
     records = model.objects.visible_to(user).select_related("agency")
-    filterset = filter_class(request.GET or None, queryset=records, user=user)
+    filterset = filter_class(tables.form_data(request, filter_class), queryset=records, user=user)
     context = list_context(request, filterset)
-    return render(request, template, {**context, "may_record": is_commission(user)})
+    summary = evaluation_tables.record_summary_table(
+        filterset.qs,
+        key="summary",
+        title=_("{register}統計（依機關）").format(register=model._meta.verbose_name),
+        filters=tables.describe_form(filterset.form),
+    )
+    response = tables.download(request, summary)
+    if response is not None:
+        return response
+    return render(
+        request, template, {**context, "summary": summary, "may_record": is_commission(user)}
+    )
 
 
 # -- telephone tests ---------------------------------------------------------------------------

@@ -23,17 +23,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from petitions import stats
+from petitions import problems, stats
+from petitions import tables as petition_tables
 from petitions.charts import volume_chart
-from petitions.choices import CaseStatus
 from petitions.formatting import format_case_count
 from petitions.forms import PeriodForm
 from petitions.map import may_map_cases, page_map
-from petitions.models import Event, PetitionSettings
+from petitions.models import Event, PetitionSettings, ProblemGroup
+from tainan_rdec import tables
 from tainan_rdec.choices import CITY_WIDE_READERS, AgencyKind
 from tainan_rdec.roc import format_roc_date
-from tainan_rdec.scoping import is_active_user, reads_every_agency, role_required
+from tainan_rdec.scoping import is_active_user, is_official, reads_every_agency, role_required
 from tainan_rdec.workdays import TAIPEI
+
+# The event view lists this many of its largest open problem groups.
+EVENT_GROUPS = 10
 
 # ?sort= → (row attribute, worst first is the largest value)
 SORTS = {
@@ -74,36 +78,66 @@ def sort_rows(rows: list[stats.TimelinessRow], sort: str) -> list[stats.Timeline
 
 @role_required(*CITY_WIDE_READERS)
 def dashboard(request):
+    """The figures of the chosen months; each table also downloads as Excel
+    (``?format=xlsx&table=KEY`` with the filters in force). Numbers link to the case list
+    they count, for the users who may open it (not senior officials: figures, not cases)."""
     today = timezone.localdate()
-    form = PeriodForm(request.GET or None)
+    form = PeriodForm(tables.form_data(request, PeriodForm))
     first, last = form.period(today)
     sort = request.GET.get("sort", "")
+    by = request.GET.get("by", "")
+    by = by if by in petition_tables.BREAKDOWNS else petition_tables.DEFAULT_BREAKDOWN
     settings = PetitionSettings.get()
+    links = not is_official(request.user)
     received_from, received_to = format_roc_date(first), format_roc_date(last)
 
     by_agency = stats.timeliness_by("agency", start=first, end=last, today=today)
     by_category = stats.timeliness_by("category", start=first, end=last, today=today)
+    breakdown = (
+        by_category
+        if by == "category"
+        else stats.timeliness_by(by, start=first, end=last, today=today)
+    )
     rows = sort_rows(by_agency, sort)
-    for row in rows:
-        row.urls = {
-            "received": _case_list_url(
-                agency=row.key, received_from=received_from, received_to=received_to
-            ),
-            "open": _case_list_url(agency=row.key, status="open"),
-            "closed": _case_list_url(
-                agency=row.key,
-                status=CaseStatus.CLOSED,
-                received_from=received_from,
-                received_to=received_to,
-            ),
-        }
     categories = stats.top_categories(first, last, n=10)
-    for category in categories:
-        category["url"] = _case_list_url(
-            category=category["category_id"],
-            received_from=received_from,
-            received_to=received_to,
-        )
+    chart = volume_chart(stats.volume_by_month_and_channel(first, last), first, last)
+    satisfaction = stats.satisfaction_tables(by_category, by_agency)
+    page_tables = {
+        "volume": petition_tables.volume_table(chart, first, last),
+        "categories": petition_tables.category_table(categories, first, last, links=links),
+        "satisfaction_categories": petition_tables.satisfaction_table(
+            satisfaction["categories"],
+            satisfaction["total"],
+            key="satisfaction_categories",
+            html_id="satisfaction-by-category",
+            title=gettext("各案件類別滿意度"),
+            first_label=gettext("案件類別"),
+            first=first,
+            last=last,
+        ),
+        "satisfaction_agencies": petition_tables.satisfaction_table(
+            satisfaction["agencies"],
+            satisfaction["total"],
+            key="satisfaction_agencies",
+            html_id="satisfaction-by-agency",
+            title=gettext("各機關滿意度"),
+            first_label=gettext("承辦機關"),
+            first=first,
+            last=last,
+        ),
+        "agencies": petition_tables.agency_table(
+            rows,
+            first,
+            last,
+            overdue_flag_rate=settings.overdue_flag_rate,
+            links=links,
+            sort=sort,
+        ),
+        "breakdown": petition_tables.breakdown_table(by, breakdown, first, last, links=links),
+    }
+    response = tables.download(request, *page_tables.values())
+    if response is not None:
+        return response
     total = stats.total_received(first, last)
     period_query = {k: request.GET[k] for k in ("start", "end") if request.GET.get(k)}
     return render(
@@ -116,17 +150,31 @@ def dashboard(request):
             "today": today,
             "total": total,
             "total_text": format_case_count(total),
-            "chart": volume_chart(stats.volume_by_month_and_channel(first, last), first, last),
+            "chart": chart,
             "categories": categories,
             "rows": rows,
+            "tables": page_tables,
             "sort": sort if sort in SORTS else "",
+            "by": by,
             "sort_links": {
-                key: "?" + urlencode({**period_query, "sort": key}) + "#agency-heading"
+                key: "?" + urlencode({**period_query, "by": by, "sort": key}) + "#agency-heading"
                 for key in SORTS
             },
+            "breakdown_links": [
+                (
+                    key,
+                    label,
+                    "?"
+                    + urlencode({**period_query, **({"sort": sort} if sort else {}), "by": key})
+                    + "#breakdown-heading",
+                )
+                for key, label in petition_tables.BREAKDOWNS.items()
+            ],
             "settings": settings,
-            "all_cases_url": _case_list_url(received_from=received_from, received_to=received_to),
-            "satisfaction": stats.satisfaction_tables(by_category, by_agency),
+            "all_cases_url": _case_list_url(received_from=received_from, received_to=received_to)
+            if links
+            else "",
+            "satisfaction": satisfaction,
         },
     )
 
@@ -239,6 +287,13 @@ def event_detail(request, pk):
             else None,
             "running": is_running(event, today),
             "state": event_state(event, today),
+            # Calls and problems (重複陳情歸併) of the event's cases, as the table counts them,
+            # and the largest open groups the user may see (not senior officials: the groups
+            # list cases).
+            "calls": problems.event_rows([event])[0],
+            "largest_groups": problems.largest_open(
+                problems.in_event(ProblemGroup.objects.visible_to(request.user), event)
+            ).select_related("category", "handling_agency")[:EVENT_GROUPS],
             "today": today,
             "now": timezone.localtime(),
         },

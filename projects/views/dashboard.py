@@ -18,12 +18,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
+from projects import tables as project_tables
 from projects.choices import ControlStatus, ProjectKind, RiskLevel
 from projects.dashboard import build_dashboard
 from projects.filters import ProjectBaseFilter
 from projects.forms.packets import FIRST_ROC_YEAR
 from projects.models import ControlSettings, Project
 from projects.warning import warning_list
+from tainan_rdec import tables
 from tainan_rdec.choices import CITY_WIDE_READERS
 from tainan_rdec.roc import ROC_OFFSET
 from tainan_rdec.scoping import role_required
@@ -64,7 +66,10 @@ class DashboardFilter(ProjectBaseFilter):
 
 def _filtered(request, today):
     visible = Project.objects.visible_to(request.user)
-    filterset = DashboardFilter(request.GET or None, queryset=visible, today=today)
+    # The filters in the query, or none: ?format=xlsx&table= alone binds nothing.
+    filters_given = any(name in request.GET for name in DashboardFilter.base_filters)
+    data = request.GET if filters_given else None
+    filterset = DashboardFilter(data, queryset=visible, today=today)
     return filterset, filterset.qs
 
 
@@ -98,12 +103,17 @@ def overview(request):
     filterset, projects = _filtered(request, today)
     board = build_dashboard(projects, today=today)
     _attach_links(board, filterset)
+    page_tables = project_tables.dashboard_tables(board, tables.describe_form(filterset.form))
+    response = tables.download(request, *page_tables.values())
+    if response is not None:
+        return response
     return render(
         request,
         "projects/dashboard.html",
         {
             "filter": filterset,
             "board": board,
+            "tables": page_tables,
             "year_selected": bool(filterset.is_bound and filterset.form.cleaned_data.get("year")),
         },
     )
@@ -116,6 +126,33 @@ def early_warning(request):
     filterset, projects = _filtered(request, today)
     found = warning_list(projects, today=today, rules=rules)
     high, medium = found.high, found.medium
+    filters = tables.describe_form(filterset.form)
+    sections = [
+        {
+            "level": RiskLevel.HIGH.value,
+            "heading": gettext("高風險案件"),
+            "rows": high,
+            "empty_text": gettext("本月沒有高風險案件。"),
+        },
+        {
+            "level": RiskLevel.MEDIUM.value,
+            "heading": gettext("中風險案件"),
+            "rows": medium,
+            "empty_text": gettext("本月沒有中風險案件。"),
+        },
+    ]
+    for section in sections:
+        section["table"] = project_tables.warning_table(
+            section["rows"],
+            key=section["level"],
+            title=section["heading"],
+            empty=section["empty_text"],
+            filters=filters,
+            today=today,
+        )
+    response = tables.download(request, *(section["table"] for section in sections))
+    if response is not None:
+        return response
     return render(
         request,
         "projects/early_warning.html",
@@ -126,19 +163,6 @@ def early_warning(request):
             "high": high,
             "medium": medium,
             "low_count": found.low_count,
-            "sections": [
-                {
-                    "level": RiskLevel.HIGH.value,
-                    "heading": gettext("高風險案件"),
-                    "rows": high,
-                    "empty_text": gettext("本月沒有高風險案件。"),
-                },
-                {
-                    "level": RiskLevel.MEDIUM.value,
-                    "heading": gettext("中風險案件"),
-                    "rows": medium,
-                    "empty_text": gettext("本月沒有中風險案件。"),
-                },
-            ],
+            "sections": sections,
         },
     )

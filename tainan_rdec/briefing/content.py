@@ -25,6 +25,14 @@ from django.utils.translation import gettext_lazy as _
 
 from tainan_rdec.roc import ROC_OFFSET, format_money
 
+# A briefing's tables are the portal's statistics tables (one definition of a table, its
+# formats and how a value reads): re-exported for the apps' briefing parts.
+from tainan_rdec.tables import EMPTY as EMPTY
+from tainan_rdec.tables import Column as Column
+from tainan_rdec.tables import Format as Format
+from tainan_rdec.tables import Table as Table
+from tainan_rdec.tables import cell_text as cell_text
+
 
 class BriefingSection(models.TextChoices):
     """The briefing's chapters, in the order the commission presents them."""
@@ -35,29 +43,8 @@ class BriefingSection(models.TextChoices):
     AWARDS = "awards", _("獎項")
 
 
-class Format(StrEnum):
-    TEXT = "text"
-    COUNT = "count"  # a whole number: 1,234
-    NUMBER = "number"  # a Decimal as rounded by its source: 85.25, 1,234.5
-    PERCENT = "percent"  # a Decimal in %, the column's label says "（%）"
-    YI = "yi"  # an amount in 元, shown in 億元 with two decimals
-
-
-EMPTY = "—"
 # Beyond this many columns a table takes the page's (or slide's) whole width.
 WIDE_TABLE_COLUMNS = 6
-
-
-def cell_text(value, fmt: Format = Format.COUNT) -> str:
-    """How a value reads in a table cell or a headline: thousands separators, 億元 for money,
-    "—" for a figure that cannot be computed (a rate over nothing)."""
-    if value is None or value == "":
-        return EMPTY
-    if fmt == Format.TEXT or isinstance(value, str):
-        return str(value)
-    if fmt == Format.YI:
-        return format_money(value, "億元", with_unit=False)
-    return f"{value:,}"
 
 
 def chart_number(value, fmt: Format = Format.COUNT) -> float | int:
@@ -85,32 +72,6 @@ class Headline:
     @property
     def display(self) -> str:
         return self.text or f"{cell_text(self.value, self.fmt)}{self.unit}"
-
-
-@dataclass(frozen=True)
-class Column:
-    label: str
-    fmt: Format = Format.COUNT
-
-
-@dataclass
-class Table:
-    """Rows of raw values under ``columns``; the first column is the row's label. ``unit`` is
-    the table's unit line (單位：件); a column's own unit is in its label."""
-
-    title: str
-    columns: list[Column]
-    rows: list[list]
-    unit: str = ""
-    total: list | None = None
-
-    def text_rows(self) -> list[list[str]]:
-        """Every row, the total last, as the cells read."""
-        rows = [*self.rows, *([self.total] if self.total else [])]
-        return [
-            [cell_text(value, column.fmt) for value, column in zip(row, self.columns, strict=True)]
-            for row in rows
-        ]
 
 
 class ChartKind(StrEnum):

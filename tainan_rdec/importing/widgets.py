@@ -30,10 +30,9 @@ from tainan_rdec.roc import (
     parse_roc_date,
     parse_roc_month,
 )
+from tainan_rdec.tables import FORMULA_PREFIXES  # a cell starting so is a formula to Excel
 from tainan_rdec.workdays import TAIPEI
 
-# A cell starting with one of these is a formula to a spreadsheet program (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
 # Dates outside this span are typing mistakes (民國24年 for 2024, 3935 for 2024 + 1911), not

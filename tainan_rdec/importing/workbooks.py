@@ -18,7 +18,6 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -28,6 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from tainan_rdec.importing.files import CHOICES_SHEET, EXPLANATION_SHEET
 from tainan_rdec.importing.widgets import DateWidget, cell_text, needs_formula_escape
 from tainan_rdec.roc import format_roc_date_export
+from tainan_rdec.tables import Column, Format, Table, write_workbook
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -63,28 +63,17 @@ def _plain(value):
     return ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", str(value))
 
 
-def _xlsx_cell(sheet, value, *, font=None):
-    value = _plain(value)
-    cell = WriteOnlyCell(sheet, value)
-    if isinstance(value, str) and (needs_formula_escape(value) or cell.data_type == "f"):
-        cell.data_type = "s"  # text, never a formula
-        cell.quotePrefix = True
-    if font is not None:
-        cell.font = font
-    return cell
-
-
 def write_xlsx(headers, rows, out, *, sheet_title: str) -> None:
-    """Write a one-sheet workbook to the binary stream ``out`` (streaming, flat memory)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_title)
-    sheet.freeze_panes = "A2"
-    for index, header in enumerate(headers, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(12, len(header) * 2 + 4)
-    sheet.append([_xlsx_cell(sheet, h, font=_HEADER_FONT) for h in headers])
-    for row in rows:
-        sheet.append([_xlsx_cell(sheet, v) for v in row])
-    workbook.save(out)
+    """Write a one-sheet workbook to the binary stream ``out`` (streaming, flat memory), the
+    header in the first row as the import reads it back: the statistics tables' writer
+    (``tainan_rdec.tables``), which keeps formula-like text as text."""
+    table = Table(
+        sheet_title,
+        [Column(header, Format.PLAIN) for header in headers],
+        ([_plain(value) for value in row] for row in rows),
+        row_header=None,
+    )
+    write_workbook([table], out, heading=False)
 
 
 def _csv_text(value) -> str:

@@ -24,6 +24,14 @@ MATRIX: dict = {
     "awards:create": ("/awards/new/", {**signed_in(), "official": 403}),
     "awards:summary": ("/awards/summary/", signed_in()),
     "awards:summary_xlsx": ("/awards/summary/export/", signed_in()),
+    # Each table of the summary as Excel: the page's address with ?format=xlsx&table=KEY.
+    **{
+        f"awards:summary?format=xlsx&table={key}": (
+            f"/awards/summary/?format=xlsx&table={key}",
+            signed_in(),
+        )
+        for key in ("classes", "years", "agencies")
+    },
     "awards:confirm_many": ("/awards/confirm/", POST_ONLY),
     "awards:detail": ("/awards/{award}/", by_reach(200, 404, 200, official=200)),
     "awards:edit": ("/awards/{award}/edit/", by_reach(200, 404, 403, admin=200, official=403)),

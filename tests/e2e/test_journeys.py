@@ -184,8 +184,9 @@ def test_journey_2_a_reviewer_returns_the_report_and_accepts_the_correction(
     screenshots(page, "home-reviewer")
     open_from_menu(page, "列管總覽")
     filings = page.locator("#compliance-table tbody tr", has_text="工務局").locator("td")
-    # 列管中, then this month's 應填報 / 已填報 / 尚未填報.
-    for column, count in enumerate(["1 件", "1 件", "1 件", "0 件"]):
+    # 列管中, then this month's 應填報 / 已填報 / 尚未填報 (the unit, 件, is in the header).
+    expect(page.locator("#compliance-table thead")).to_contain_text("列管中（件）")
+    for column, count in enumerate(["1", "1", "1", "0"]):
         expect(filings.nth(column)).to_have_text(count)
     expect(page.locator("#serious-table")).to_have_count(0)  # nothing accepted yet
     screenshots(page, "dashboard")

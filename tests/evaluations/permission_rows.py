@@ -70,6 +70,15 @@ MATRIX: dict = {
     ),
     "evaluations:rubric_detail": ("/evaluations/rubrics/{eval_open_year}/phone/", signed_in()),
     "evaluations:phone_list": ("/evaluations/phone-tests/", signed_in()),
+    # The registers summed up by agency, as Excel (each user's own records, as the list).
+    "evaluations:phone_list?format=xlsx&table=summary": (
+        "/evaluations/phone-tests/?format=xlsx&table=summary",
+        signed_in(),
+    ),
+    "evaluations:audit_list?format=xlsx&table=summary": (
+        "/evaluations/audits/?format=xlsx&table=summary",
+        signed_in(),
+    ),
     "evaluations:phone_create": (
         "/evaluations/phone-tests/new/",
         by_reach(403, 403, 200, official=403),
@@ -112,6 +121,12 @@ MATRIX: dict = {
     ),
     "evaluations:ranking_index": ("/evaluations/ranking/", signed_in(302)),
     "evaluations:ranking": ("/evaluations/ranking/{eval_final_year}/", signed_in()),
+    # The statistics tables as Excel: the page's address with ?format=xlsx&table=KEY, for
+    # whoever reads the page (each sees the lines the page shows them).
+    "evaluations:ranking?format=xlsx&table=ranking": (
+        "/evaluations/ranking/{eval_final_year}/?format=xlsx&table=ranking",
+        signed_in(),
+    ),
     "evaluations:result_detail": (
         "/evaluations/ranking/{eval_final_year}/B06/",
         by_reach(200, 404, 200, official=200),
@@ -127,6 +142,10 @@ MATRIX: dict = {
         by_reach(403, 403, 200, official=403),
     ),
     "evaluations:coaching_year": ("/evaluations/service-award/{coaching_year}/", signed_in()),
+    "evaluations:coaching_year?format=xlsx&table=funnel": (
+        "/evaluations/service-award/{coaching_year}/?format=xlsx&table=funnel",
+        signed_in(),
+    ),
     "evaluations:coaching_detail": (
         "/evaluations/service-award/entries/{coaching}/",
         by_reach(200, 404, 200, official=200),

@@ -196,8 +196,9 @@ def test_anonymous_visitors_are_sent_to_log_in(client_as, path):
 def test_dashboard_shows_the_figures_in_yi_yuan_with_links_to_the_list(client_as, data):
     page = client_as("reviewer").get("/projects/dashboard/").content.decode()
     assert "6.80億元" in page  # total
-    assert "4.80億元" in page  # 重大建設
-    assert "1.10億元" in page  # 前瞻基礎建設
+    assert "總核定經費（億元）" in page  # the tables' unit is in their header
+    assert ">4.80<" in page  # 重大建設
+    assert ">1.10<" in page  # 前瞻基礎建設
     assert 'href="/projects/?kind=major"' in page
     assert 'href="/projects/?control_status=listed&amp;lag=seriously_behind"' in page
     assert 'href="/projects/?kind=forward&amp;forward_category=water"' in page
