@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from petitions.choices import OPEN_STATUSES, CaseStatus, Channel
-from petitions.models import Category
+from petitions.models import Category, Event
 from tainan_rdec.forms import ROCDateField, ROCMonthField
 from tainan_rdec.models import Agency, District
 from tainan_rdec.months import add_months, month_end
@@ -157,3 +157,52 @@ class PeriodForm(forms.Form):
         last = last or today.replace(day=1)
         first = data.get("start") or add_months(last, -(DEFAULT_MONTHS - 1))
         return first, month_end(last)
+
+
+class GroupFilterForm(AgencyFilterMixin, forms.Form):
+    """The problem groups' filters (問題群組): agency (the commission's), category, event, and
+    open groups only (the default) or every group."""
+
+    agency = forms.ModelChoiceField(
+        label=_("承辦機關"),
+        queryset=Agency.objects.filter(active=True),
+        required=False,
+        empty_label=_("全部"),
+    )
+    category = forms.ModelChoiceField(
+        label=_("案件類別"),
+        queryset=Category.objects.filter(active=True),
+        required=False,
+        empty_label=_("全部"),
+    )
+    event = forms.ModelChoiceField(
+        label=_("專案"), queryset=Event.objects.all(), required=False, empty_label=_("全部")
+    )
+    state = forms.ChoiceField(
+        label=_("處理狀態"),
+        choices=[("open", _("尚有未結案件")), ("all", _("全部"))],
+        required=False,
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._drop_agency_unless_commission(user)
+
+    def values(self) -> dict:
+        return self.cleaned_data if self.is_bound and self.is_valid() else {}
+
+    def chosen_event(self):
+        return self.values().get("event")
+
+    def open_only(self) -> bool:
+        return self.values().get("state", "open") != "all"
+
+    def filter(self, groups):
+        """Narrow ``groups`` (already ``visible_to`` the user) by the agency and category; the
+        event's filter is ``petitions.problems.in_event``."""
+        data = self.values()
+        if data.get("agency"):
+            groups = groups.filter(handling_agency=data["agency"])
+        if data.get("category"):
+            groups = groups.filter(category=data["category"])
+        return groups

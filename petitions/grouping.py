@@ -6,24 +6,45 @@ received within ``PetitionSettings.grouping_working_days`` working days of each 
 and their descriptions are alike (``similar``: the share of two-character pieces they have in
 common, at least ``SIMILARITY``). The relation is chained: a case like any case of a group joins
 it, so a problem reported over a week by callers a few days apart stays one problem. A group has
-two cases or more; a case in no group is a problem of its own.
+two cases or more; a case in no group is a problem of its own. The groups are therefore the
+connected pieces of the graph whose edges are the pairs the rule links (``linked``), whatever
+the order the cases arrive in.
 
 *The same address* counts only with a house number (``normalise_address``: full-width to
 half-width, 台 → 臺, spaces and the city's name dropped, floors and rooms after the 號 cut off):
 a road alone is no place. The working-day span applies to both ways of being at one place, so a
 pothole reported at one address in two different years is two problems.
 
+**The first call.** A group's ``first_case`` is its earliest received case (of two received at
+one moment, the one registered first); the others are repeat calls, counted in the rollups'
+``repeat_calls`` so that statistics show calls and problems side by side. Every change of a
+group here returns the cases whose mark changed (``RepeatChange``) for the caller to put into
+the rollups (``petitions.services.apply_repeat_changes``, or a rebuild of their days).
+
 **A reviewer's decision stays.** Cases a reviewer moved (a split or a merge: ``Case.group_kept``)
 keep their group, and groups a reviewer made or changed (``ProblemGroup.kept``) are never
-dissolved by regrouping; the grouping works on the other cases only.
+dissolved by regrouping; the grouping works on the other cases only (a kept group's cases are
+all marked, so a later caller of a kept problem starts a group of its own).
 
-**The full run** (``group_all``, the task ``petitions.tasks.group_cases_task``) reads the cases of
-one category at a time in the order received, as a stream (the database hands them over in
-chunks), keeping only the cases of the last few working days in memory: a window indexed by a
-grid of ``distance``-sized cells (a case's neighbours are in its own and the eight cells around)
-and by address. Memory therefore grows with the busiest few days of one category, not with the
-table; the union-find of the groups keeps one entry per case of the category. The groups are
-then written in bulk.
+**The full run** (``group_all``, the task ``petitions.tasks.group_cases_task``, nightly) reads the
+cases of one category at a time in the order received, as a stream, keeping only the cases of
+the last few working days in memory: a window indexed by a grid of ``distance``-sized cells (a
+case's neighbours are in its own and the eight cells around) and by address. Memory therefore
+grows with the busiest few days of one category, not with the table. The groups are then
+written in bulk.
+
+**As cases arrive** (``Arrivals``: each chunk of an import, ``register_case``), the new cases are
+linked to the cases of their category already registered within the working-day window — the
+open groups and the recent cases — and to each other; a new case that links two groups merges
+them. Adding a case with its links to the graph joins exactly the pieces it touches, so the
+groups after each chunk are the groups the full run gives on the same cases (tested). The
+cases of the days a chunk needs are read once per import and kept while memory allows
+(``CACHE_LIMIT``): a file in the order received, as the city's systems export it, reads each day
+once; a file in random order reads days back again (slower, never wrong).
+
+Grouping writes take one lock (``hold_lock``, a PostgreSQL transaction lock): an import, a full
+run and a reviewer's split or merge never interleave; ``register_case`` does not wait for it and
+leaves the case to the nightly run when another grouping holds it.
 """
 
 from __future__ import annotations
@@ -33,13 +54,15 @@ import re
 import time as clock
 import unicodedata
 from collections import deque
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from hashlib import blake2b
 
 from django.db import connection, transaction
+from django.db.models import Q
 
 from petitions.models import Case, Category, PetitionSettings, ProblemGroup
-from tainan_rdec.workdays import WorkingCalendar, to_local_date
+from tainan_rdec.workdays import TAIPEI, WorkingCalendar, to_local_date
 
 # Two descriptions are alike when at least this share of their two-character pieces (of the
 # pieces of both) is shared: "中華路一段路面坑洞，機車危險" and "中華路一段有坑洞很危險"
@@ -48,11 +71,21 @@ SIMILARITY = 0.3
 # Only the start of a description is compared: callers say what is wrong first.
 DESCRIPTION_CHARS = 120
 METRES_PER_DEGREE = 111_320.0
+# Tainan's latitude: the grid's cells are ``distance`` metres wide there.
+LATITUDE = 23.0
 READ_CHUNK = 5_000
 WRITE_BATCH = 2_000
+# Cases kept in memory between chunks of one import (about 600 bytes each).
+CACHE_LIMIT = 200_000
+# The calendar days of registered cases read in one query when a chunk needs them.
+DAYS_PER_READ = 31
 
 _NOT_TEXT = re.compile(r"[\W_]+")
 _HOUSE_NUMBER = re.compile(r"^(.*?\d+號(?:之\d+)?)")
+# The lock every grouping write takes (a 64-bit advisory lock key).
+LOCK_KEY = int.from_bytes(
+    blake2b(b"petitions.grouping", digest_size=8).digest(), "big", signed=True
+)
 
 
 def normalise_address(address: str) -> str:
@@ -64,12 +97,21 @@ def normalise_address(address: str) -> str:
     return match.group(1) if match else ""
 
 
-def pieces(description: str) -> frozenset[str]:
-    """The two-character pieces of a description's text (punctuation and spaces dropped)."""
-    text = _NOT_TEXT.sub("", unicodedata.normalize("NFKC", description or ""))[:DESCRIPTION_CHARS]
+def description_text(description: str) -> str:
+    """The part of a description the rule compares: its start, punctuation and spaces dropped."""
+    return _NOT_TEXT.sub("", unicodedata.normalize("NFKC", description or ""))[:DESCRIPTION_CHARS]
+
+
+def text_pieces(text: str) -> frozenset[str]:
+    """The two-character pieces of a ``description_text``."""
     if len(text) < 2:
         return frozenset([text]) if text else frozenset()
     return frozenset(text[i : i + 2] for i in range(len(text) - 1))
+
+
+def pieces(description: str) -> frozenset[str]:
+    """The two-character pieces of a description's text (punctuation and spaces dropped)."""
+    return text_pieces(description_text(description))
 
 
 def similar(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -98,40 +140,70 @@ class Rules:
         return cls(float(settings.grouping_distance_m), settings.grouping_working_days)
 
 
-@dataclass
 class _Case:
-    pk: int
-    day: int  # working days since the calendar's start
-    lat: float | None
-    lng: float | None
-    cell: tuple[int, int] | None
-    address: str
-    pieces: frozenset[str]
+    """A case as the rule sees it. The pieces of its description are made when first compared
+    (most cases have nobody at their place to be compared with)."""
+
+    __slots__ = (
+        "_pieces",
+        "address",
+        "agency",
+        "category",
+        "cell",
+        "day",
+        "group",
+        "lat",
+        "lng",
+        "pk",
+        "text",
+    )
+
+    def __init__(self, pk, category, agency, day, lat, lng, cell, address, text, group=None):
+        self.pk = pk
+        self.category = category
+        self.agency = agency
+        self.day = day  # working days since the day index's start
+        self.lat = lat
+        self.lng = lng
+        self.cell = cell
+        self.address = address
+        self.text = text
+        self.group = group  # its ProblemGroup pk while grouped (Arrivals only)
+        self._pieces = None
+
+    @property
+    def pieces(self) -> frozenset[str]:
+        if self._pieces is None:
+            self._pieces = text_pieces(self.text)
+        return self._pieces
 
 
-class _Window:
-    """The cases of one category received in the last few working days, by grid cell and by
-    address, oldest first."""
+class _Places:
+    """Cases of one category by grid cell and by address: who is at the same place as a case."""
 
-    def __init__(self, rules: Rules, latitude: float):
-        self.span = rules.working_days
+    def __init__(self, rules: Rules):
         self.distance = rules.distance_m
         self.lat_step = rules.distance_m / METRES_PER_DEGREE
-        self.lng_step = self.lat_step / math.cos(math.radians(latitude))
-        self.cases: deque[_Case] = deque()
+        self.lng_step = self.lat_step / math.cos(math.radians(LATITUDE))
         self.cells: dict[tuple[int, int], list[_Case]] = {}
         self.addresses: dict[str, list[_Case]] = {}
 
-    def cell(self, lat: float, lng: float) -> tuple[int, int]:
+    def cell(self, lat: float | None, lng: float | None) -> tuple[int, int] | None:
+        if lat is None or lng is None:
+            return None
         return (math.floor(lat / self.lat_step), math.floor(lng / self.lng_step))
 
-    def forget_before(self, day: int) -> None:
-        while self.cases and self.cases[0].day < day - self.span:
-            old = self.cases.popleft()
-            if old.cell is not None:
-                self._drop(self.cells, old.cell, old)
-            if old.address:
-                self._drop(self.addresses, old.address, old)
+    def add(self, case: _Case) -> None:
+        if case.cell is not None:
+            self.cells.setdefault(case.cell, []).append(case)
+        if case.address:
+            self.addresses.setdefault(case.address, []).append(case)
+
+    def remove(self, case: _Case) -> None:
+        if case.cell is not None:
+            self._drop(self.cells, case.cell, case)
+        if case.address:
+            self._drop(self.addresses, case.address, case)
 
     @staticmethod
     def _drop(index: dict, key, case: _Case) -> None:
@@ -141,7 +213,8 @@ class _Window:
             del index[key]
 
     def neighbours(self, case: _Case):
-        """The cases in the window at the same place as ``case``."""
+        """The cases held at the same place as ``case`` (within the distance, or at the same
+        address), each once."""
         seen = set()
         if case.cell is not None:
             row, column = case.cell
@@ -156,175 +229,388 @@ class _Window:
                 if other.pk not in seen:
                     yield other
 
+
+def linked(case: _Case, other: _Case, span: int) -> bool:
+    """The rule, for two cases already known to be of one category at one place."""
+    return abs(case.day - other.day) <= span and similar(case.pieces, other.pieces)
+
+
+class _Window(_Places):
+    """The cases of one category received in the last few working days, oldest first."""
+
+    def __init__(self, rules: Rules):
+        super().__init__(rules)
+        self.span = rules.working_days
+        self.cases: deque[_Case] = deque()
+
+    def forget_before(self, day: int) -> None:
+        while self.cases and self.cases[0].day < day - self.span:
+            self.remove(self.cases.popleft())
+
     def add(self, case: _Case) -> None:
         self.cases.append(case)
-        if case.cell is not None:
-            self.cells.setdefault(case.cell, []).append(case)
-        if case.address:
-            self.addresses.setdefault(case.address, []).append(case)
+        super().add(case)
 
 
 class _Groups:
-    """Union-find over case primary keys."""
+    """Union-find over integer nodes (case primary keys; ``Arrivals`` adds groups as negative
+    numbers). The smaller node stays the root."""
 
     def __init__(self):
         self.parent: dict[int, int] = {}
 
-    def find(self, pk: int) -> int:
+    def find(self, node: int) -> int:
         parent = self.parent
-        root = pk
+        root = node
         while parent.get(root, root) != root:
             root = parent[root]
-        while parent.get(pk, pk) != root:  # path compression
-            parent[pk], pk = root, parent[pk]
+        while parent.get(node, node) != root:  # path compression
+            parent[node], node = root, parent[node]
         return root
 
     def union(self, a: int, b: int) -> None:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
-            # The earlier case's root stays the root: a group is named by its first case.
             self.parent[max(ra, rb)] = min(ra, rb)
 
     def members(self) -> dict[int, list[int]]:
         groups: dict[int, list[int]] = {}
-        for pk in list(self.parent):
-            groups.setdefault(self.find(pk), []).append(pk)
-        for root, pks in groups.items():
-            if root not in pks:
-                pks.append(root)
-            pks.sort()
+        for node in list(self.parent):
+            groups.setdefault(self.find(node), []).append(node)
+        for root, nodes in groups.items():
+            if root not in nodes:
+                nodes.append(root)
+            nodes.sort()
         return groups
 
 
-class _WorkingDayIndex:
-    """Working days since a start date, for any received date, from one calendar."""
+class _DayIndex:
+    """Working days since ``start`` for any date, from one calendar; negative before it. Only
+    differences matter: the number of working days in (a, b] is ``index(b) − index(a)``."""
 
-    def __init__(self, first: date, last: date):
-        self.start = first
-        self.calendar = WorkingCalendar.for_years(first.year, last.year + 1)
+    def __init__(self, start: date, calendar: WorkingCalendar | None = None):
+        self.start = start
+        self.calendar = calendar or WorkingCalendar.for_years(start.year, start.year)
         self.known: dict[date, int] = {}
 
     def __call__(self, day: date) -> int:
         index = self.known.get(day)
         if index is None:
-            index = self.known[day] = self.calendar.working_days_between(self.start, day)
+            between = self.calendar.working_days_between
+            index = between(self.start, day) if day >= self.start else -between(day, self.start)
+            self.known[day] = index
         return index
 
+    def dates_within(self, day: date, span: int) -> tuple[date, date]:
+        """The first and last calendar dates whose index is within ``span`` of ``day``'s."""
+        index, one = self(day), timedelta(days=1)
+        first = last = day
+        while self(first - one) >= index - span:
+            first -= one
+        while self(last + one) <= index + span:
+            last += one
+        return first, last
 
-def _group_category(category_id: int, rules: Rules, days: _WorkingDayIndex) -> dict[int, list]:
+
+def _case_of(row, places: _Places, days: _DayIndex) -> _Case:
+    pk, category, received_at, latitude, longitude, address, description, agency, *group = row
+    located = latitude is not None and longitude is not None
+    lat = float(latitude) if located else None
+    lng = float(longitude) if located else None
+    return _Case(
+        pk,
+        category,
+        agency,
+        days(to_local_date(received_at)),
+        lat,
+        lng,
+        places.cell(lat, lng),
+        normalise_address(address),
+        description_text(description),
+        group[0] if group else None,
+    )
+
+
+# What a case is read as: ``_case_of`` takes these, then its group.
+FIELDS = (
+    "pk",
+    "category_id",
+    "received_at",
+    "latitude",
+    "longitude",
+    "address",
+    "description",
+    "handling_agency_id",
+)
+
+
+# -- the first call and the rollups' repeat calls ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class RepeatChange:
+    """A case that became a repeat call of a problem (``repeat``) or stopped being one."""
+
+    pk: int
+    repeat: bool
+    received_at: datetime
+
+
+def repeat_marks(group_ids) -> dict[int, tuple[bool, datetime]]:
+    """{case pk: (is a repeat call, received at)} for every case of the groups."""
+    marks = {}
+    ids = list(group_ids)
+    for start in range(0, len(ids), WRITE_BATCH):
+        rows = Case.objects.filter(problem_group__in=ids[start : start + WRITE_BATCH]).values_list(
+            "pk", "problem_group__first_case_id", "received_at"
+        )
+        for pk, first, received_at in rows:
+            marks[pk] = (first != pk, received_at)
+    return marks
+
+
+def changes_between(before: dict, after: dict) -> list[RepeatChange]:
+    """The cases whose mark differs between two ``repeat_marks`` (a case missing from one is
+    no repeat call there: alone, or new)."""
+    changes = []
+    for pk in before.keys() | after.keys():
+        was, at = before.get(pk, (False, None))
+        now, at_now = after.get(pk, (False, None))
+        if was != now:
+            changes.append(RepeatChange(pk, now, at or at_now))
+    return sorted(changes, key=lambda c: c.pk)
+
+
+def refresh_groups(group_ids) -> set[int]:
+    """Recount groups from their cases: count, first and last receipt, the first call and its
+    agency and place. A group left with fewer than two cases is dissolved (its case is alone
+    again). Returns the ids of the groups dissolved."""
+    members: dict[int, list[tuple]] = {}
+    ids = list(group_ids)
+    for start in range(0, len(ids), WRITE_BATCH):
+        rows = (
+            Case.objects.filter(problem_group__in=ids[start : start + WRITE_BATCH])
+            .order_by("received_at", "pk")
+            .values_list(
+                "problem_group_id",
+                "pk",
+                "received_at",
+                "handling_agency_id",
+                "latitude",
+                "longitude",
+                "address",
+            )
+        )
+        for group_id, *row in rows:
+            members.setdefault(group_id, []).append(row)
+    groups = list(ProblemGroup.objects.filter(pk__in=ids))
+    dissolved = {group.pk for group in groups if len(members.get(group.pk, ())) < 2}
+    for group in groups:
+        rows = members.get(group.pk)
+        if group.pk in dissolved:
+            continue
+        first_pk, first_at, agency, latitude, longitude, address = rows[0]
+        group.first_case_id = first_pk
+        group.handling_agency_id = agency
+        group.latitude, group.longitude, group.address = latitude, longitude, address
+        group.first_received_at = first_at
+        group.last_received_at = max(row[1] for row in rows)
+        group.case_count = len(rows)
+    ProblemGroup.objects.bulk_update(
+        [g for g in groups if g.pk not in dissolved],
+        [
+            "first_case",
+            "handling_agency",
+            "latitude",
+            "longitude",
+            "address",
+            "first_received_at",
+            "last_received_at",
+            "case_count",
+        ],
+        batch_size=WRITE_BATCH,
+    )
+    if dissolved:
+        Case.objects.filter(problem_group__in=dissolved).update(problem_group=None)
+        ProblemGroup.objects.filter(pk__in=dissolved).delete()
+    return dissolved
+
+
+def regroup_members(group: ProblemGroup) -> list[int]:
+    """Regroup a group the grouping made after a case left it: its cases may now be several
+    problems (the case that left linked them). The largest piece keeps the group, each other
+    piece of two or more cases becomes a new group, and a case linked to none is alone. Returns
+    the new groups' ids; the caller refreshes them and the group (``refresh_groups``)."""
+    rules = Rules.current()
+    rows = list(
+        Case.objects.filter(problem_group=group).order_by("received_at", "pk").values_list(*FIELDS)
+    )
+    if not rows:
+        return []
+    days = _DayIndex(to_local_date(rows[0][2]))
+    places = _Places(rules)
+    links = _Groups()
+    for row in rows:
+        case = _case_of(row, places, days)
+        for other in places.neighbours(case):
+            if linked(case, other, rules.working_days):
+                links.union(other.pk, case.pk)
+        places.add(case)
+    pieces = sorted(links.members().values(), key=lambda pks: (-len(pks), pks[0]))
+    grouped = {pk for pks in pieces for pk in pks}
+    alone = [row[0] for row in rows if row[0] not in grouped]
+    made = [
+        ProblemGroup(
+            category_id=group.category_id,
+            handling_agency_id=group.handling_agency_id,
+            first_received_at=_EPOCH,
+            last_received_at=_EPOCH,
+            case_count=len(pks),
+        )
+        for pks in pieces[1:]
+    ]
+    ProblemGroup.objects.bulk_create(made)
+    assign([(pk, new.pk) for new, pks in zip(made, pieces[1:], strict=True) for pk in pks])
+    Case.objects.filter(pk__in=alone).update(problem_group=None)
+    return [new.pk for new in made]
+
+
+def hold_lock(*, wait: bool = True) -> bool:
+    """Take the grouping lock until the end of the current transaction; False when ``wait``
+    is off and another transaction holds it. Always True where there is no such lock (SQLite
+    writes one transaction at a time anyway)."""
+    if connection.vendor != "postgresql":
+        return True
+    if not connection.in_atomic_block:
+        raise RuntimeError("the grouping lock is held for a transaction: call it inside one")
+    with connection.cursor() as cursor:
+        if wait:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+            return True
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
+        return bool(cursor.fetchone()[0])
+
+
+# -- the full run ------------------------------------------------------------------------------
+
+
+def _group_category(category_id: int, rules: Rules, days: _DayIndex) -> dict[int, list]:
     """The groups of one category's cases left to the grouping: {first case pk: [case pks]}."""
-    window = _Window(rules, latitude=23.0)
+    window = _Window(rules)
     groups = _Groups()
     rows = (
         Case.objects.filter(category_id=category_id, group_kept=False)
         .order_by("received_at", "pk")
-        .values_list("pk", "received_at", "latitude", "longitude", "address", "description")
+        .values_list(*FIELDS)
         .iterator(chunk_size=READ_CHUNK)
     )
-    for pk, received_at, latitude, longitude, address, description in rows:
-        located = latitude is not None and longitude is not None
-        lat = float(latitude) if located else None
-        lng = float(longitude) if located else None
-        case = _Case(
-            pk=pk,
-            day=days(to_local_date(received_at)),
-            lat=lat,
-            lng=lng,
-            cell=window.cell(lat, lng) if located else None,
-            address=normalise_address(address),
-            pieces=pieces(description),
-        )
+    for row in rows:
+        case = _case_of(row, window, days)
         window.forget_before(case.day)
         for other in window.neighbours(case):
-            if similar(case.pieces, other.pieces):
-                groups.union(other.pk, pk)
+            if linked(case, other, rules.working_days):
+                groups.union(other.pk, case.pk)
         window.add(case)
     return {root: pks for root, pks in groups.members().items() if len(pks) > 1}
 
 
 @dataclass
 class Outcome:
-    """What a full run did."""
+    """What a run did, and the cases whose repeat-call mark it changed."""
 
     cases: int
     groups: int
     grouped_cases: int
     seconds: float
+    changes: list[RepeatChange] = field(default_factory=list)
 
 
+@transaction.atomic
 def group_all(rules: Rules | None = None) -> Outcome:
     """Regroup every case left to the grouping (not placed by a reviewer), replacing the
-    groups the grouping made before. Idempotent: the same cases give the same groups."""
+    groups the grouping made before. Idempotent: the same cases give the same groups. Holds
+    the grouping lock throughout, so no import groups cases meanwhile."""
     started = clock.monotonic()
+    hold_lock()
     rules = rules or Rules.current()
-    bounds = Case.objects.order_by("received_at").values_list("received_at", flat=True)
-    first, last = bounds.first(), bounds.last()
+    first = Case.objects.order_by("received_at").values_list("received_at", flat=True).first()
     if first is None:
         return Outcome(0, 0, 0, 0.0)
-    days = _WorkingDayIndex(to_local_date(first), to_local_date(last))
+    start = to_local_date(first)
+    days = _DayIndex(start, WorkingCalendar.for_years(start.year, start.year))
     found: list[tuple[int, list[int]]] = []
     for category_id in Category.objects.order_by("pk").values_list("pk", flat=True):
         found += [(category_id, pks) for pks in _group_category(category_id, rules, days).values()]
-    with transaction.atomic():
-        _replace_groups(found)
+    before = repeat_marks(
+        list(ProblemGroup.objects.filter(kept=False).values_list("pk", flat=True))
+    )
+    new_ids = _replace_groups(found)
+    after = repeat_marks(new_ids)
     return Outcome(
         cases=Case.objects.count(),
         groups=len(found),
         grouped_cases=sum(len(pks) for _c, pks in found),
         seconds=clock.monotonic() - started,
+        changes=changes_between(before, after),
     )
 
 
-def _replace_groups(found: list[tuple[int, list[int]]]) -> None:
+def _replace_groups(found: list[tuple[int, list[int]]]) -> list[int]:
     """Drop the grouping's own groups and write ``found`` in their place; a reviewer's groups
-    and the cases a reviewer placed stay."""
+    and the cases a reviewer placed stay. Returns the new groups' ids."""
     Case.objects.filter(problem_group__isnull=False, group_kept=False).update(problem_group=None)
     ProblemGroup.objects.filter(kept=False).delete()
-    firsts = {
-        pk: row
-        for pk, *row in Case.objects.filter(pk__in=[pks[0] for _c, pks in found]).values_list(
-            "pk", "handling_agency_id", "latitude", "longitude", "address"
-        )
-    }
-    spans = _received_spans(found)
+    firsts = _first_calls(found)
     groups = [
         ProblemGroup(
             category_id=category_id,
-            handling_agency_id=firsts[pks[0]][0],
-            latitude=firsts[pks[0]][1],
-            longitude=firsts[pks[0]][2],
-            address=firsts[pks[0]][3],
-            first_received_at=spans[pks[0]][0],
-            last_received_at=spans[pks[0]][1],
+            first_case_id=firsts[pks[0]][0],
+            handling_agency_id=firsts[pks[0]][2],
+            latitude=firsts[pks[0]][3],
+            longitude=firsts[pks[0]][4],
+            address=firsts[pks[0]][5],
+            first_received_at=firsts[pks[0]][1],
+            last_received_at=firsts[pks[0]][6],
             case_count=len(pks),
         )
         for category_id, pks in found
     ]
     ProblemGroup.objects.bulk_create(groups, batch_size=WRITE_BATCH)
-    _assign(
+    assign(
         [
             (case_pk, group.pk)
             for group, (_c, pks) in zip(groups, found, strict=True)
             for case_pk in pks
         ]
     )
+    return [group.pk for group in groups]
 
 
-def _received_spans(found) -> dict[int, tuple]:
-    """{first case pk: (first, last received_at)} for each group, read in batches."""
+def _first_calls(found) -> dict[int, tuple]:
+    """{a group's smallest pk: (first call's pk, its receipt, agency, latitude, longitude,
+    address, the group's last receipt)}: the first call is the earliest received (then the
+    smallest pk). Read in batches."""
     owner = {case_pk: pks[0] for _c, pks in found for case_pk in pks}
-    spans: dict[int, list] = {}
+    firsts: dict[int, list] = {}
     pks = list(owner)
     for start in range(0, len(pks), WRITE_BATCH * 5):
-        for pk, received_at in Case.objects.filter(
-            pk__in=pks[start : start + WRITE_BATCH * 5]
-        ).values_list("pk", "received_at"):
-            span = spans.setdefault(owner[pk], [received_at, received_at])
-            span[0], span[1] = min(span[0], received_at), max(span[1], received_at)
-    return {key: (low, high) for key, (low, high) in spans.items()}
+        rows = Case.objects.filter(pk__in=pks[start : start + WRITE_BATCH * 5]).values_list(
+            "pk", "received_at", "handling_agency_id", "latitude", "longitude", "address"
+        )
+        for row in rows:
+            key = owner[row[0]]
+            first = firsts.get(key)
+            if first is None:
+                firsts[key] = [*row, row[1]]
+                continue
+            if (row[1], row[0]) < (first[1], first[0]):
+                firsts[key] = [*row, max(first[6], row[1])]
+            else:
+                first[6] = max(first[6], row[1])
+    return {key: tuple(value) for key, value in firsts.items()}
 
 
-def _assign(pairs: list[tuple[int, int]]) -> None:
+def assign(pairs: list[tuple[int, int | None]]) -> None:
     """Set each case's group, in bulk: one UPDATE … FROM (VALUES …) per batch on PostgreSQL,
     a batch of UPDATEs elsewhere."""
     table = Case._meta.db_table
@@ -332,7 +618,7 @@ def _assign(pairs: list[tuple[int, int]]) -> None:
         for start in range(0, len(pairs), WRITE_BATCH):
             batch = pairs[start : start + WRITE_BATCH]
             if connection.vendor == "postgresql":
-                values = ", ".join(["(%s, %s)"] * len(batch))
+                values = ", ".join(["(%s::bigint, %s::bigint)"] * len(batch))
                 cursor.execute(
                     f"UPDATE {table} AS c SET problem_group_id = v.group_id "
                     f"FROM (VALUES {values}) AS v(case_id, group_id) WHERE c.id = v.case_id",
@@ -343,3 +629,210 @@ def _assign(pairs: list[tuple[int, int]]) -> None:
                     f"UPDATE {table} SET problem_group_id = %s WHERE id = %s",
                     [(group_id, case_id) for case_id, group_id in batch],
                 )
+
+
+# -- as cases arrive ---------------------------------------------------------------------------
+
+
+@dataclass
+class Arrived:
+    """What grouping a batch of new cases did."""
+
+    grouped: int = 0  # new cases now in a group
+    groups_made: int = 0
+    groups_merged: int = 0
+    changes: list[RepeatChange] = field(default_factory=list)
+
+
+class Arrivals:
+    """Groups new cases as they arrive, against the cases already registered: one instance
+    for one import (its memory of the days read serves every chunk) or one registration.
+
+    ``add(rows)`` takes the new cases (``FIELDS`` of each, in any order; already written, in
+    no group), links each to the cases of its category within the working-day window at the
+    same place and to each other, and writes the groups: a new case linked to a group joins
+    it, a case that links two groups merges them (into the older), cases linked to cases in no
+    group make a new group. The caller holds the grouping lock (``hold_lock``)."""
+
+    def __init__(self, rules: Rules | None = None, *, cache_limit: int = CACHE_LIMIT):
+        self.rules = rules or Rules.current()
+        self.cache_limit = cache_limit
+        self.days: _DayIndex | None = None
+        self.places: dict[int, _Places] = {}
+        self.known: dict[int, _Case] = {}  # the cases held, by pk
+        self.by_day: dict[date, list[_Case]] = {}  # the dates read, with the cases held
+        self.by_group: dict[int, set[int]] = {}  # the cases held, by group
+        self.windows: dict[date, tuple[date, date]] = {}
+        self.reads = 0  # queries of registered cases, for the benchmark
+        self.arrived: set[int] = set()  # the new cases of every ``add``
+        self.grouped: set[int] = set()  # of those, the ones now in a group
+
+    def add(self, rows) -> Arrived:
+        result = Arrived()
+        rows = sorted(rows, key=lambda row: (row[2], row[0]))  # in the order received
+        if not rows:
+            return result
+        if self.days is None:
+            self.days = _DayIndex(to_local_date(rows[0][2]))
+        arriving = {row[0] for row in rows}
+        self.arrived |= arriving
+        batch, low = [], None
+        for row in rows:
+            day = to_local_date(row[2])
+            first, last = self._window(day)
+            if batch and (last - low).days > DAYS_PER_READ:
+                self._group(batch, arriving, result)
+                batch = []
+            if not batch:
+                low = first
+            batch.append((row, day, first, last))
+        self._group(batch, arriving, result)
+        return result
+
+    def _window(self, day: date) -> tuple[date, date]:
+        window = self.windows.get(day)
+        if window is None:
+            window = self.windows[day] = self.days.dates_within(day, self.rules.working_days)
+        return window
+
+    def _places(self, category: int) -> _Places:
+        places = self.places.get(category)
+        if places is None:
+            places = self.places[category] = _Places(self.rules)
+        return places
+
+    def _group(self, batch, arriving: set[int], result: Arrived) -> None:
+        """Link a run of new cases (in the order received) and write what they joined."""
+        needed = set()
+        for _row, _day, first, last in batch:
+            needed.update(first + timedelta(days=i) for i in range((last - first).days + 1))
+        self._read(needed, arriving)
+        span = self.rules.working_days
+        links = _Groups()
+        for row, day, _first, _last in batch:
+            places = self._places(row[1])
+            case = _case_of(row, places, self.days)
+            for other in places.neighbours(case):
+                if linked(case, other, span):
+                    links.union(_node(other), case.pk)
+            self._hold(case, day)
+        pieces = [nodes for nodes in links.members().values() if len(nodes) > 1]
+        if pieces:
+            self._write(pieces, arriving, result)
+
+    def _read(self, needed: set[date], arriving: set[int]) -> None:
+        """Hold the registered cases of the needed dates not yet held, reading them in runs of
+        consecutive dates; first let go of the other dates when memory is full. The cases
+        arriving are left out: they are held as they are linked."""
+        if len(self.known) > self.cache_limit:
+            for day in [d for d in self.by_day if d not in needed]:
+                for case in self.by_day.pop(day):
+                    self._let_go(case)
+        runs: list[list[date]] = []
+        for day in sorted(needed - self.by_day.keys()):
+            if runs and (day - runs[-1][-1]).days == 1:
+                runs[-1].append(day)
+            else:
+                runs.append([day])
+        for start in range(0, len(runs), 50):
+            some = runs[start : start + 50]
+            dates = Q()
+            for run in some:
+                dates |= Q(
+                    received_at__gte=_midnight(run[0]),
+                    received_at__lt=_midnight(run[-1] + timedelta(days=1)),
+                )
+            for run in some:
+                for day in run:
+                    self.by_day[day] = []
+            self.reads += 1
+            rows = (
+                Case.objects.filter(dates, group_kept=False)
+                .values_list(*FIELDS, "problem_group_id")
+                .iterator(chunk_size=READ_CHUNK)
+            )
+            for row in rows:
+                if row[0] in self.known or row[0] in arriving:
+                    continue
+                self._hold(_case_of(row, self._places(row[1]), self.days), to_local_date(row[2]))
+
+    def _hold(self, case: _Case, day: date) -> None:
+        self.known[case.pk] = case
+        self.by_day.setdefault(day, []).append(case)
+        self._places(case.category).add(case)
+        if case.group is not None:
+            self.by_group.setdefault(case.group, set()).add(case.pk)
+
+    def _let_go(self, case: _Case) -> None:
+        del self.known[case.pk]
+        self._places(case.category).remove(case)
+        if case.group is not None:
+            held = self.by_group.get(case.group)
+            if held is not None:
+                held.discard(case.pk)
+                if not held:
+                    del self.by_group[case.group]
+
+    def _write(self, pieces: list[list[int]], arriving: set[int], result: Arrived) -> None:
+        """Each linked piece becomes one group: the oldest group in it, or a new one."""
+        plans = [
+            (sorted(-node for node in nodes if node < 0), [node for node in nodes if node > 0])
+            for nodes in pieces
+        ]
+        before = repeat_marks({group for groups, _cases in plans for group in groups})
+        made = [
+            # Placeholders until ``refresh_groups`` counts the group from its cases.
+            ProblemGroup(
+                category_id=self.known[cases[0]].category,
+                handling_agency_id=self.known[cases[0]].agency,
+                first_received_at=_EPOCH,
+                last_received_at=_EPOCH,
+                case_count=len(cases),
+            )
+            for groups, cases in plans
+            if not groups
+        ]
+        ProblemGroup.objects.bulk_create(made)
+        new_groups = iter(made)
+        pairs, targets, merged = [], [], []
+        for groups, cases in plans:
+            target = groups[0] if groups else next(new_groups).pk
+            targets.append(target)
+            merged += [(other, target) for other in groups[1:]]
+            pairs += [(pk, target) for pk in cases]
+        for other, target in merged:
+            Case.objects.filter(problem_group=other).update(problem_group=target)
+        if merged:
+            ProblemGroup.objects.filter(pk__in=[other for other, _t in merged]).delete()
+        assign(pairs)
+        refresh_groups(targets)
+        after = repeat_marks(targets)
+        # What is held follows what was written.
+        for other, target in merged:
+            for pk in self.by_group.pop(other, ()):
+                self.known[pk].group = target
+                self.by_group.setdefault(target, set()).add(pk)
+        for pk, target in pairs:
+            case = self.known.get(pk)
+            if case is not None:
+                case.group = target
+                self.by_group.setdefault(target, set()).add(pk)
+        # A new case counts once, in the batch that grouped it (maybe a later one's call).
+        joined = {pk for pk in after if pk in self.arrived} - self.grouped
+        self.grouped |= joined
+        result.grouped += len(joined)
+        result.groups_made += len(made)
+        result.groups_merged += len(merged)
+        result.changes += changes_between(before, after)
+
+
+def _node(case: _Case) -> int:
+    """A held case's node in the links: its group (negative) while grouped, else itself."""
+    return -case.group if case.group is not None else case.pk
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, TAIPEI)
+
+
+_EPOCH = datetime(2000, 1, 1, tzinfo=TAIPEI)

@@ -44,6 +44,7 @@ from petitions.services import (
     GRAINS,
     SATISFIED_FROM,
     Delta,
+    apply_repeat_changes,
     histogram_key,
     roll_up,
     rollup_key,
@@ -83,6 +84,7 @@ def _received_agency():
 # The figures of a row in the order the SQL below gives them.
 _COLUMNS = (
     "received",
+    "repeat_calls",
     "fell_due",
     "fell_due_closed_on_time",
     "fell_due_closed",
@@ -178,7 +180,10 @@ def _from_cases_sql(dimension, start, end) -> tuple[str, list]:
         satisfaction_satisfied=Count("satisfaction", filter=Q(satisfaction__gte=SATISFIED_FROM)),
     )
     sql, params = [], []
-    for queryset in (received.annotate(n=Count("pk")), due, closed):
+    # A repeat call: a case of a group that is not its first call (``ProblemGroup.first_case``).
+    repeats = Q(problem_group__isnull=False) & ~Q(problem_group__first_case=F("pk"))
+    received = received.annotate(n=Count("pk"), repeats=Count("pk", filter=repeats))
+    for queryset in (received, due, closed):
         q_sql, q_params = queryset.query.sql_with_params()
         sql.append(q_sql)
         params.extend(q_params)
@@ -187,16 +192,17 @@ def _from_cases_sql(dimension, start, end) -> tuple[str, list]:
         "CASE WHEN k_days = 0.5 THEN '0.5' ELSE CAST(CAST(k_days AS INTEGER) AS VARCHAR(10)) END"
     )
     contributions = f"""
-        SELECT {_KEYS}, n AS received, 0 AS fell_due, 0 AS fell_due_closed_on_time,
+        SELECT {_KEYS}, n AS received, repeats AS repeat_calls, 0 AS fell_due,
+               0 AS fell_due_closed_on_time,
                0 AS fell_due_closed, 0 AS closed, 0 AS closed_on_time,
                0 AS processing_days_sum, 0 AS satisfaction_sum, 0 AS satisfaction_count,
                0 AS satisfaction_satisfied, NULL AS h_key, 0 AS h_n
         FROM ({sql[0]}) received_rows
         UNION ALL
-        SELECT {_KEYS}, 0, n, on_time, closed, 0, 0, 0, 0, 0, 0, NULL, 0
+        SELECT {_KEYS}, 0, 0, n, on_time, closed, 0, 0, 0, 0, 0, 0, NULL, 0
         FROM ({sql[1]}) due_rows
         UNION ALL
-        SELECT {_KEYS}, 0, 0, 0, 0, n, on_time, k_days * n, satisfaction_sum,
+        SELECT {_KEYS}, 0, 0, 0, 0, 0, n, on_time, k_days * n, satisfaction_sum,
                satisfaction_count, satisfaction_satisfied, {h_key}, n
         FROM ({sql[2]}) closed_rows
     """
@@ -304,6 +310,20 @@ def rebuild_rollups(start: date | None = None, end: date | None = None) -> int:
     return written
 
 
+# Up to this many cases whose repeat-call mark changed are put into the rollups one by one;
+# more (a first full regrouping) rebuild the rollups of their months instead.
+DELTA_LIMIT = 500
+
+
+def settle_repeat_changes(changes) -> None:
+    """Put the cases whose repeat-call mark a regrouping changed into the rollups."""
+    if len(changes) <= DELTA_LIMIT:
+        apply_repeat_changes(changes)
+        return
+    days = [to_local_date(change.received_at) for change in changes]
+    rebuild_rollups(min(days), max(days))
+
+
 def _as_table(rows: dict[tuple, Delta]) -> dict[Key, dict]:
     return {
         key: {
@@ -351,6 +371,15 @@ def direct_stats(
     if calendar is None and cases:
         years = [c.received_at.astimezone(TAIPEI).year for c in cases]
         calendar = WorkingCalendar.for_years(min(years), max(years) + 1)
+    # Each group's first call, from its cases (not from ``ProblemGroup.first_case``, which
+    # the tests check against this).
+    first_calls: dict[int, tuple] = {}
+    for case in cases:
+        if case.problem_group_id is not None:
+            key = (case.received_at, case.pk)
+            first_calls[case.problem_group_id] = min(
+                first_calls.get(case.problem_group_id, key), key
+            )
     contributions: dict[tuple, Delta] = {}
     for case in cases:
 
@@ -361,7 +390,12 @@ def direct_stats(
         received_by = transfers[0].from_agency_id if transfers else case.handling_agency_id
         received_on = to_local_date(case.received_at)
         if _in_range(received_on, start, end):
-            at(received_on, received_by).received += 1
+            row = at(received_on, received_by)
+            row.received += 1
+            row.repeat_calls += int(
+                case.problem_group_id is not None
+                and first_calls[case.problem_group_id] != (case.received_at, case.pk)
+            )
 
         closed = case.status == CaseStatus.CLOSED
         on_time = closed and to_local_date(case.closed_at) <= case.due_date

@@ -36,6 +36,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from petitions import grouping
 from petitions.choices import CaseStatus, RollupDimension
 from petitions.models import (
     ALL_AGENCIES,
@@ -44,6 +45,7 @@ from petitions.models import (
     CaseTransfer,
     DailyRollup,
     MonthlyRollup,
+    ProblemGroup,
 )
 from tainan_rdec.scoping import is_active_user, is_commission
 from tainan_rdec.workdays import due_date as working_due_date
@@ -51,6 +53,7 @@ from tainan_rdec.workdays import processing_working_days, to_local_date
 
 COUNTERS = (
     "received",
+    "repeat_calls",
     "closed",
     "closed_on_time",
     "fell_due",
@@ -80,6 +83,7 @@ class Delta:
     """A change to one DailyRollup row."""
 
     received: int = 0
+    repeat_calls: int = 0
     closed: int = 0
     closed_on_time: int = 0
     fell_due: int = 0
@@ -188,12 +192,14 @@ def apply_deltas(deltas: dict[tuple, Delta]) -> None:
             for (g, period, dimension, agency_key, value), delta in rolled.items()
             if g == grain
         }
-        if changes:
-            while not _apply_grain(model, period_field, changes):
-                pass
+        # A row another transaction created meanwhile is locked on the next try; an insert
+        # that fails again (a counter below zero: rollups out of step with the cases) raises.
+        attempt = 1
+        while changes and not _apply_grain(model, period_field, changes, last=attempt == 3):
+            attempt += 1
 
 
-def _apply_grain(model, period_field: str, changes: dict[tuple, Delta]) -> bool:
+def _apply_grain(model, period_field: str, changes: dict[tuple, Delta], *, last=False) -> bool:
     def key_of(row) -> tuple:
         return (row.dimension, row.agency_key, row.value, getattr(row, period_field))
 
@@ -226,6 +232,8 @@ def _apply_grain(model, period_field: str, changes: dict[tuple, Delta]) -> bool:
             with transaction.atomic():
                 model.objects.bulk_create(new_rows)
         except IntegrityError:
+            if last:
+                raise
             return False  # created meanwhile by another transaction: lock it and start over
     if existing:
         model.objects.bulk_update(existing.values(), [*COUNTERS, "histogram"])
@@ -292,7 +300,96 @@ def register_case(*, by=None, **fields) -> Case:
     )
     received.received += 1
     apply_deltas(deltas)
+    _group_arrival(case)
     return case
+
+
+def _group_arrival(case: Case) -> None:
+    """Group a new case with the calls of its problem (重複陳情歸併) as it arrives. While an
+    import or the full regrouping holds the grouping, the case is left to the nightly run
+    rather than keep the desk waiting."""
+    if not grouping.hold_lock(wait=False):
+        return
+    row = [getattr(case, name) for name in grouping.FIELDS]
+    apply_repeat_changes(grouping.Arrivals().add([row]).changes)
+
+
+def apply_repeat_changes(changes: list[grouping.RepeatChange]) -> None:
+    """Put the cases whose repeat-call mark changed into the rollups: ``repeat_calls`` on each
+    one's receipt day, for the agency that received it (as ``received`` counts it)."""
+    if not changes:
+        return
+    marks = {change.pk: change.repeat for change in changes}
+    deltas: dict[tuple, Delta] = {}
+    for case in Case.objects.filter(pk__in=marks).select_related("district"):
+        agency = case.receiving_agency_id or case.handling_agency_id
+        key = rollup_key(case, to_local_date(case.received_at), agency)
+        deltas.setdefault(key, Delta()).repeat_calls += 1 if marks[case.pk] else -1
+    apply_deltas({key: delta for key, delta in deltas.items() if not delta.is_zero()})
+
+
+def _check_may_regroup(group: ProblemGroup, by) -> None:
+    if not ProblemGroup.objects.editable_by(by).filter(pk=group.pk).exists():
+        raise PermissionDenied(_("只有研考會可以調整問題群組"))
+    if not grouping.hold_lock(wait=False):
+        raise ValidationError(_("問題群組正在重新歸併（案件匯入或每日重新歸併），請稍後再試。"))
+
+
+@transaction.atomic
+def take_case_out_of_group(case: Case, *, by) -> ProblemGroup | None:
+    """A reviewer says a case is not the group's problem (拆分): the case leaves the group and
+    stays alone on regrouping (``group_kept``). The rest of a group the grouping made is
+    regrouped by the rule (without the case, its callers may be two problems); a reviewer's
+    group keeps its other cases. Returns the group the case was in, None when that group was
+    left with one case and dissolved."""
+    locked = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
+    group = ProblemGroup.objects.filter(pk=locked.problem_group_id).first()
+    if group is None:
+        raise ValidationError(_("本案不屬於任何問題群組"))
+    _check_may_regroup(group, by)
+    before = grouping.repeat_marks([group.pk])
+    locked.problem_group = None
+    locked.group_kept = True
+    locked.save(update_fields=["problem_group", "group_kept", "updated_at"])
+    groups = [group.pk]
+    if not group.kept:
+        groups += grouping.regroup_members(group)
+    dissolved = grouping.refresh_groups(groups)
+    released = []
+    if group.kept and group.pk in dissolved:
+        # The one case left of a reviewer's group goes back to the grouping.
+        released = list(Case.objects.filter(pk__in=before, group_kept=True).exclude(pk=case.pk))
+        Case.objects.filter(pk__in=[c.pk for c in released]).update(group_kept=False)
+    after = grouping.repeat_marks([g for g in groups if g not in dissolved])
+    changes = grouping.changes_between(before, after)
+    if released:
+        rows = Case.objects.filter(pk__in=[c.pk for c in released]).values_list(*grouping.FIELDS)
+        changes += grouping.Arrivals().add(list(rows)).changes
+    apply_repeat_changes(changes)
+    _copy_back(locked, case)
+    return None if group.pk in dissolved else ProblemGroup.objects.get(pk=group.pk)
+
+
+@transaction.atomic
+def merge_groups(group: ProblemGroup, other: ProblemGroup, *, by) -> ProblemGroup:
+    """A reviewer says two groups are one problem (合併): ``other``'s cases join ``group``,
+    and the group and all its cases are the reviewer's from now on (``kept``: regrouping
+    leaves them together)."""
+    if group.pk == other.pk:
+        raise ValidationError(_("不能與同一個群組合併"))
+    _check_may_regroup(group, by)
+    _check_may_regroup(other, by)
+    if group.category_id != other.category_id:
+        raise ValidationError(_("只能合併同一案件類別的問題群組"))
+    before = grouping.repeat_marks([group.pk, other.pk])
+    Case.objects.filter(problem_group__in=[group.pk, other.pk]).update(
+        problem_group=group, group_kept=True
+    )
+    ProblemGroup.objects.filter(pk=other.pk).delete()
+    ProblemGroup.objects.filter(pk=group.pk).update(kept=True)
+    grouping.refresh_groups([group.pk])
+    apply_repeat_changes(grouping.changes_between(before, grouping.repeat_marks([group.pk])))
+    return ProblemGroup.objects.get(pk=group.pk)
 
 
 @transaction.atomic

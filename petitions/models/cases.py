@@ -1,117 +1,17 @@
+"""Cases (案件), their transfers and status history, and the events the 1999 desk watches."""
+
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from petitions.choices import OPEN_STATUSES, CaseStatus, Channel, RollupDimension
+from petitions.choices import OPEN_STATUSES, CaseStatus, Channel
+from petitions.models.catalogue import Category, Subcategory
 from tainan_rdec.models import Agency, District, StatusLogEntry
 from tainan_rdec.scoping import ScopedQuerySet
 from tainan_rdec.workdays import TAIPEI
-
-
-class PetitionSettings(models.Model):
-    """The commission's adjustable rules for case statistics (one row; DOMAIN.md *defaults*)."""
-
-    min_cases_for_ranking = models.PositiveIntegerField(_("列入排名的最低案件數"), default=30)
-    overdue_flag_rate = models.DecimalField(
-        _("逾期率警示門檻（%）"), max_digits=5, decimal_places=2, default=3
-    )
-    # The follow-through of an agency above the flag for a month (its improvement item is the
-    # evaluations app's): the days it has to file its plan, and the whole months in a row its
-    # rate must stay at or under the flag before the item is closed.
-    improvement_plan_days = models.PositiveSmallIntegerField(
-        _("改善計畫提出期限（日）"),
-        default=30,
-        validators=[MinValueValidator(1), MaxValueValidator(120)],
-        help_text=_("逾期率高於門檻的機關，自列管日起於此日數內提出改善計畫。"),
-    )
-    improvement_recovery_months = models.PositiveSmallIntegerField(
-        _("解除列管所需連續達標月數"),
-        default=3,
-        validators=[MinValueValidator(1), MaxValueValidator(12)],
-        help_text=_("機關回報改善成效後，逾期率連續此月數不高於門檻，改善事項即解除列管。"),
-    )
-    # One problem, many callers (重複陳情歸併): cases of one category this close, received
-    # within this many working days of each other (or at the same address), whose descriptions
-    # are alike, are one problem (petitions/grouping.py).
-    grouping_distance_m = models.PositiveSmallIntegerField(
-        _("歸併距離（公尺）"),
-        default=50,
-        validators=[MinValueValidator(1), MaxValueValidator(1000)],
-    )
-    grouping_working_days = models.PositiveSmallIntegerField(
-        _("歸併期間（工作天）"),
-        default=3,
-        validators=[MinValueValidator(0), MaxValueValidator(30)],
-    )
-
-    class Meta:
-        verbose_name = _("陳情統計參數")
-        verbose_name_plural = _("陳情統計參數")
-
-    def __str__(self):
-        return str(_("陳情統計參數"))
-
-    @classmethod
-    def get(cls) -> "PetitionSettings":
-        obj, _created = cls.objects.get_or_create(pk=1)
-        return obj
-
-
-class Category(models.Model):
-    """A service category (e.g. 道路維修), the OPEN1999 ``service_name``."""
-
-    name = models.CharField(_("案件類別"), max_length=50, unique=True)
-    time_limit_days = models.PositiveSmallIntegerField(
-        _("處理期限（工作天）"), default=6, validators=[MinValueValidator(1), MaxValueValidator(30)]
-    )
-    active = models.BooleanField(_("使用中"), default=True)
-    sort_order = models.PositiveIntegerField(_("排序"), default=0)
-
-    class Meta:
-        verbose_name = _("案件類別")
-        verbose_name_plural = _("案件類別")
-        ordering = ["sort_order", "name"]
-
-    def __str__(self):
-        return self.name
-
-
-class Subcategory(models.Model):
-    """A subcategory (e.g. 路面坑洞), the OPEN1999 ``subproject``; its code is the Open311
-    ``service_code``. Without its own time limit it uses its category's."""
-
-    category = models.ForeignKey(
-        Category, verbose_name=_("案件類別"), on_delete=models.PROTECT, related_name="subcategories"
-    )
-    code = models.CharField(_("代碼"), max_length=20, unique=True)
-    name = models.CharField(_("細項"), max_length=50)
-    time_limit_days = models.PositiveSmallIntegerField(
-        _("處理期限（工作天）"),
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(30)],
-        help_text=_("空白時依案件類別的期限"),
-    )
-    active = models.BooleanField(_("使用中"), default=True)
-
-    class Meta:
-        verbose_name = _("案件細項")
-        verbose_name_plural = _("案件細項")
-        ordering = ["category__sort_order", "code"]
-        constraints = [
-            models.UniqueConstraint(fields=["category", "name"], name="one_subcategory_name")
-        ]
-
-    def __str__(self):
-        return f"{self.category.name}／{self.name}"
-
-    @property
-    def effective_time_limit(self) -> int:
-        return self.time_limit_days or self.category.time_limit_days
 
 
 class Event(models.Model):
@@ -332,90 +232,6 @@ class CaseTransfer(models.Model):
         return f"{self.case}: {self.from_agency} → {self.to_agency}"
 
 
-# ``agency_key`` of the rows that count every agency (the city as a whole).
-ALL_AGENCIES = 0
-
-
-class Rollup(models.Model):
-    """Pre-computed case figures for one period, one agency (or the whole city) and one value of
-    one dimension, so dashboards never scan the case table.
-
-    A case contributes ``received`` on its receipt date, ``fell_due`` on its due date and the
-    closing measures on its closing date (see ``petitions.services``). Each contribution is
-    counted in eight rows of each grain: the agency's total, the agency's category, channel and
-    district rows, and the same four with ``agency_key`` 0 (the city). A row per (period,
-    dimension, agency, value) keeps the tables small: an agency's five-year table reads about
-    sixty monthly rows per agency, whatever the number of cases.
-
-    ``histogram`` counts closed cases by processing days (keys "0.5", "1", "2", ...): working
-    days are whole or half, so percentiles from it are exact and rollups add up."""
-
-    agency_key = models.PositiveIntegerField(_("機關"))  # Agency pk, or ALL_AGENCIES
-    dimension = models.CharField(max_length=10, choices=RollupDimension.choices)
-    # The category pk, channel or district code as text; "" for totals and for cases without
-    # a district (a key column may not be NULL: SQLite cannot enforce a unique constraint that
-    # treats NULLs as equal).
-    value = models.CharField(max_length=20, blank=True, default="")
-    received = models.PositiveIntegerField(default=0)
-    closed = models.PositiveIntegerField(default=0)
-    closed_on_time = models.PositiveIntegerField(default=0)
-    fell_due = models.PositiveIntegerField(default=0)
-    fell_due_closed_on_time = models.PositiveIntegerField(default=0)
-    # Closed, on time or late, counted on the due day: fell_due − fell_due_closed on the days
-    # already past is the number of cases overdue and still open.
-    fell_due_closed = models.PositiveIntegerField(default=0)
-    processing_days_sum = models.DecimalField(max_digits=12, decimal_places=1, default=Decimal(0))
-    satisfaction_sum = models.PositiveIntegerField(default=0)
-    satisfaction_count = models.PositiveIntegerField(default=0)
-    # Rated 4 or 5 (滿意、非常滿意): the share satisfied is this ÷ satisfaction_count.
-    satisfaction_satisfied = models.PositiveIntegerField(default=0)
-    histogram = models.JSONField(default=dict)
-
-    class Meta:
-        abstract = True
-
-
-class DailyRollup(Rollup):
-    """Rollup rows per day: the edges of a period and the days not yet past."""
-
-    day = models.DateField(_("日期"))
-
-    class Meta:
-        verbose_name = _("每日統計")
-        verbose_name_plural = _("每日統計")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["dimension", "agency_key", "value", "day"], name="one_daily_rollup_per_key"
-            )
-        ]
-        indexes = [models.Index(fields=["dimension", "day"], name="daily_rollup_dimension_day")]
-
-    def __str__(self):
-        return f"{self.day} {self.dimension} {self.agency_key} {self.value}"
-
-
-class MonthlyRollup(Rollup):
-    """Rollup rows per calendar month (``month`` is its first day): what long periods read."""
-
-    month = models.DateField(_("月份"))
-
-    class Meta:
-        verbose_name = _("每月統計")
-        verbose_name_plural = _("每月統計")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["dimension", "agency_key", "value", "month"],
-                name="one_monthly_rollup_per_key",
-            )
-        ]
-        indexes = [
-            models.Index(fields=["dimension", "month"], name="monthly_rollup_dimension_month")
-        ]
-
-    def __str__(self):
-        return f"{self.month:%Y-%m} {self.dimension} {self.agency_key} {self.value}"
-
-
 class CaseStatusChange(StatusLogEntry, models.Model):
     """A change of a case's status made in the portal (受理 → 處理中 → 已結案 …), with who and
     when: the audit trail of a case. Bulk imports load cases as they stand and write none."""
@@ -457,44 +273,3 @@ class CaseStatusChange(StatusLogEntry, models.Model):
     def to_label(self) -> str:
         """The status after."""
         return self.get_to_status_display()
-
-
-class ProblemGroupQuerySet(ScopedQuerySet):
-    agency_path = "handling_agency"
-
-
-class ProblemGroup(models.Model):
-    """One problem reported by several callers (一案多報): cases of one category, at one place,
-    within a few working days, whose descriptions say the same thing (重複陳情歸併). A case
-    alone is a problem of its own and has no group; a group has two cases or more.
-
-    Made by the grouping (petitions/grouping.py), or by a reviewer splitting or merging groups
-    (``kept``: regrouping never undoes a reviewer's decision)."""
-
-    category = models.ForeignKey(
-        Category, verbose_name=_("案件類別"), on_delete=models.PROTECT, related_name="+"
-    )
-    # The agency handling the group's first case: the group's owner for scoping.
-    handling_agency = models.ForeignKey(
-        Agency, verbose_name=_("承辦機關"), on_delete=models.PROTECT, related_name="+"
-    )
-    first_received_at = models.DateTimeField(_("首次受理時間"))
-    last_received_at = models.DateTimeField(_("最近受理時間"))
-    case_count = models.PositiveIntegerField(_("案件數"))
-    # Where the first case is.
-    latitude = models.DecimalField(_("緯度"), max_digits=9, decimal_places=6, null=True)
-    longitude = models.DecimalField(_("經度"), max_digits=9, decimal_places=6, null=True)
-    address = models.CharField(_("地址"), max_length=200, blank=True)
-    kept = models.BooleanField(_("人工調整"), default=False)
-    created_at = models.DateTimeField(_("建立時間"), auto_now_add=True)
-
-    objects = ProblemGroupQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("問題群組")
-        verbose_name_plural = _("問題群組")
-        ordering = ["-last_received_at", "-pk"]
-        indexes = [models.Index(fields=["category", "first_received_at"])]
-
-    def __str__(self):
-        return f"{self.category}（{self.case_count}）"
