@@ -7,6 +7,7 @@ from projects import services
 from projects.models import (
     AnnualScore,
     Application,
+    ApplicationAttachment,
     ApplicationStep,
     BudgetAllocation,
     ControlSettings,
@@ -215,29 +216,30 @@ class ApplicationStepInline(admin.TabularInline):
         return False
 
 
+class ApplicationAttachmentInline(admin.TabularInline):
+    # The file itself is served by the portal's scoped view only (never from MEDIA_URL).
+    model = ApplicationAttachment
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["name", "content_type", "size", "uploaded_by", "uploaded_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Application)
 class ApplicationAdmin(admin.ModelAdmin):
     """Applications are made and decided on the portal's pages (with their notices); here an
-    admin reads them and their steps."""
+    admin reads them, their steps and attachments."""
 
     list_display = ["project", "kind", "state", "submitted_at", "decided_at"]
     list_filter = ["kind", "state"]
     search_fields = ["project__control_number", "project__name"]
     list_select_related = ["project"]
-    inlines = [ApplicationStepInline]
-    readonly_fields = [
-        "project",
-        "kind",
-        "state",
-        "reason",
-        "created_by",
-        "created_at",
-        "submitted_by",
-        "submitted_at",
-        "decided_by",
-        "decided_at",
-        "decision_reason",
-    ]
+    inlines = [ApplicationStepInline, ApplicationAttachmentInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in Application._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -165,14 +165,40 @@ def build_s_curve(baselines, reports, *, width: int = WIDTH, height: int = HEIGH
 
 
 def build_plan_preview(
-    months: list[date], rows, *, width: int = WIDTH, height: int = HEIGHT
+    months: list[date], rows, *, previous=(), width: int = WIDTH, height: int = HEIGHT
 ) -> SCurve:
     """The planned curve being edited, before it is saved: the axis spans every month of the
     planned period (``months``) whatever is filled in yet; ``rows`` are ``(month, percent, …)``
-    of the months filled in. The editor's script redraws the line as the grid is typed in."""
+    of the months filled in. The editor's script redraws the line as the grid is typed in.
+
+    ``previous``: ``[(label, rows)]``, curves in force drawn dashed beside it (a re-plan's),
+    inside the edited period only: the script places the grid's months on the axis from its
+    first month, so the axis must not grow past them."""
+    span = set(months)
+    planned = [
+        (label, "previous", sorted((m, p) for m, p, *_rest in old if m in span))
+        for label, old in previous
+    ]
     line = sorted((m, p) for m, p, *_rest in rows)
-    planned = [(_("預定進度（編輯中）"), "current", line)] if line else []
+    if line:
+        planned.append((_("預定進度（編輯中）"), "current", line))
     return _draw(planned, [], width=width, height=height, span=months)
+
+
+def build_replan_chart(baselines, proposed_rows, reports, *, width=WIDTH, height=HEIGHT) -> SCurve:
+    """A re-plan as the reviewer weighs it: every version in force so far dashed, the proposed
+    curve solid, and the actual progress filed."""
+    planned = []
+    for baseline in sorted(baselines, key=lambda b: b.version):
+        rows = sorted((p.month, p.planned_percent) for p in baseline.points.all())
+        planned.append(
+            (_("預定進度第{version}版").format(version=baseline.version), "previous", rows)
+        )
+    proposed = sorted((m, p) for m, p, *_rest in proposed_rows)
+    if proposed:
+        planned.append((_("變更後預定進度（申請中）"), "current", proposed))
+    actual_rows = sorted((r.period, r.actual_percent) for r in reports if r.state in CHARTED_STATES)
+    return _draw(planned, actual_rows, width=width, height=height)
 
 
 def _draw(planned_rows, actual_rows, *, width, height, span=()) -> SCurve:

@@ -56,6 +56,24 @@ class ApplicationKind(models.TextChoices):
     with its own checks and its own effect on approval."""
 
     LISTING = "listing", _("申請列管")
+    REPLAN = "replan", _("申請變更預定進度")
+    SUSPENSION = "suspension", _("申請暫緩列管")
+    DELISTING = "delisting", _("申請解除列管")
+    TRANSFER = "transfer", _("申請主辦機關移撥")
+    CHECKPOINT = "checkpoint", _("申報檢核點達成")
+
+
+class AttachmentType(models.TextChoices):
+    """What an application's attachment may be, as found in its bytes (``projects.attachments``)."""
+
+    PDF = "application/pdf", "PDF"
+    XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _("Excel（xlsx）")
+    DOCX = (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        _("Word（docx）"),
+    )
+    JPEG = "image/jpeg", "JPEG"
+    PNG = "image/png", "PNG"
 
 
 class ApplicationState(models.TextChoices):
@@ -68,6 +86,7 @@ class ApplicationState(models.TextChoices):
 class MilestoneStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("預定")
     MET = "met", _("如期達成")
+    MET_LATE = "met_late", _("逾期達成")
     PARTIAL = "partial", _("部分達成")
     MISSED = "missed", _("未達成")
 
@@ -90,6 +109,7 @@ class LagStatus(models.TextChoices):
 class StatusField(models.TextChoices):
     CONTROL_STATUS = "control_status", _("列管狀態")
     PHASE = "phase", _("執行階段")
+    HOST_AGENCY = "host_agency", _("主辦機關")
 
 
 class MeetingKind(models.TextChoices):

@@ -6,7 +6,6 @@ database connections (a plain fork shares the parent's PostgreSQL socket, and a 
 down its copy of a connection ends the parent's session).
 """
 
-
 import logging
 
 # WeasyPrint logs every layout step at INFO; a 450-page packet would fill the worker's log.

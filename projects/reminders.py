@@ -39,7 +39,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projects.choices import ApplicationState, DirectiveStatus, ReminderKind, ReportState
+from projects.choices import (
+    ApplicationKind,
+    ApplicationState,
+    DirectiveStatus,
+    ReminderKind,
+    ReportState,
+)
 from projects.home import current_filing_period
 from projects.models import (
     ApplicationStep,
@@ -398,6 +404,7 @@ def notify_application_decided(step_pk: int) -> list[Reminder]:
             "application__project__host_agency",
             "application__created_by",
             "application__submitted_by",
+            "application__to_agency",
         )
         .filter(pk=step_pk, to_state__in=[ApplicationState.APPROVED, ApplicationState.RETURNED])
         .first()
@@ -406,13 +413,18 @@ def notify_application_decided(step_pk: int) -> list[Reminder]:
         return []
     application = step.application
     project = application.project
+    approved = step.to_state == ApplicationState.APPROVED
     recipients = []
     for user in (application.created_by, application.submitted_by):
         if user is not None and user.is_active and user not in recipients:
             recipients.append(user)
     if not recipients:
-        recipients = _People([project.host_agency_id]).filers(project.host_agency_id)
-    approved = step.to_state == ApplicationState.APPROVED
+        recipients = _People([application.from_agency_id or project.host_agency_id]).filers(
+            application.from_agency_id or project.host_agency_id
+        )
+    if approved and application.kind == ApplicationKind.TRANSFER:
+        # The agency taking the project over files for it from now on: its people are told.
+        recipients += _People([application.to_agency_id]).everyone(application.to_agency_id)
     link = portal_url(reverse("projects:application_detail", args=[application.pk]))
     kind = application.get_kind_display()
     if approved:
@@ -427,6 +439,9 @@ def notify_application_decided(step_pk: int) -> list[Reminder]:
         "approved": approved,
         "reason": step.comment,
         "reviewer": step.by,
+        "transfer_to": (
+            application.to_agency if application.kind == ApplicationKind.TRANSFER else None
+        ),
         "decided_on": format_roc_date_long(step.at),
         "link": link,
     }

@@ -50,9 +50,9 @@ from tainan_rdec.importing.widgets import (
     cell_text,
     normalize,
 )
-from tainan_rdec.models import Agency, District
+from tainan_rdec.models import District
 from tainan_rdec.months import month_start
-from tainan_rdec.resources import agency_widget
+from tainan_rdec.resources import agency_list_widget, agency_widget
 from tainan_rdec.roc import format_roc_month
 
 IMPORT_REASON = _("批次匯入")
@@ -141,7 +141,7 @@ class ProjectResource(RegisterResource):
     co_agencies = Column(
         "co_agencies",
         "協辦機關代碼",
-        NaturalKeyListWidget(Agency, "code", also=("name",), label=_("協辦機關代碼")),
+        agency_list_widget(label=_("協辦機關代碼")),
         example="B07",
     )
     kind = Column("kind", "列管類別", ChoiceWidget(ProjectKind), required=True, example="重大建設")
@@ -392,9 +392,14 @@ class MilestoneResource(RegisterResource):
         import_id_fields = ("project", "name")
 
     def check_row(self, instance, row):
-        if instance.status == MilestoneStatus.MET and instance.actual_date is None:
+        done = (MilestoneStatus.MET, MilestoneStatus.MET_LATE)
+        if instance.status in done and instance.actual_date is None:
             raise ValidationError(
-                {"actual_date": _("達成情形為「如期達成」時，請填實際完成日期。")}
+                {
+                    "actual_date": _("達成情形為「{status}」時，請填實際完成日期。").format(
+                        status=instance.get_status_display()
+                    )
+                }
             )
 
 

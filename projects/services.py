@@ -16,9 +16,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from projects import plans, reminders
-from projects.choices import ControlStatus, ExecutionPhase, ReportState, StatusField
+from projects.choices import (
+    ControlStatus,
+    ExecutionPhase,
+    MilestoneStatus,
+    ReportState,
+    StatusField,
+)
 from projects.models import (
+    Application,
     ControlSettings,
+    Milestone,
     MonthlyReport,
     PlanBaseline,
     PlannedPoint,
@@ -93,7 +101,30 @@ LIFECYCLE = {
 }
 
 
-def _change_status(project, action, *, by, reason):
+def waiting_refusal(project: Project, *, but=None) -> str:
+    """Why the commission may not change ``project``'s control status directly now ("" when it
+    may): an application about the project is waiting for its decision. What the bureau sent
+    is decided on the application's page; a status changed past it would leave the
+    application to be approved against a project that is no longer what it was about."""
+    waiting = Application.objects.waiting().filter(project=project)
+    if but is not None:
+        waiting = waiting.exclude(pk=but.pk)
+    kinds = sorted({a.get_kind_display() for a in waiting})
+    if not kinds:
+        return ""
+    return _("本案有審查中的{kinds}，請先在申請頁面審查，不能直接變更列管狀態。").format(
+        kinds="、".join(kinds)
+    )
+
+
+def _change_status(project, action, *, by, reason, application=None):
+    """Change the control status along ``LIFECYCLE`` and log it. Without ``application`` (the
+    commission's own buttons, the admin's action) it is refused while an application about
+    the project waits; an approval passes the application it decides."""
+    if application is None:
+        refusal = waiting_refusal(project)
+        if refusal:
+            raise ValidationError(refusal)
     allowed_from, new_status = LIFECYCLE[action]
     if project.control_status not in allowed_from:
         raise ValidationError(
@@ -115,13 +146,13 @@ def _change_status(project, action, *, by, reason):
 
 
 @transaction.atomic
-def list_project(project: Project, *, by, reason: str = "") -> None:
+def list_project(project: Project, *, by, reason: str = "", application=None) -> None:
     """納入列管: a reviewer lists a new project once its basic data are complete."""
     _require_commission(by)
     problems = listing_problems(project)
     if problems:
         raise ValidationError(problems)
-    _change_status(project, "list", by=by, reason=reason or _("納入列管"))
+    _change_status(project, "list", by=by, reason=reason or _("納入列管"), application=application)
 
 
 def _reason_required(reason: str) -> str:
@@ -132,11 +163,12 @@ def _reason_required(reason: str) -> str:
 
 
 @transaction.atomic
-def suspend_project(project: Project, *, by, reason: str) -> None:
-    """暫緩列管, with the reason and the approving reviewer."""
+def suspend_project(project: Project, *, by, reason: str, application=None) -> None:
+    """暫緩列管, with the reason and the approving reviewer: the commission's own decision or
+    its approval of the bureau's application (申請暫緩列管)."""
     _require_commission(by)
     reason = _reason_required(reason)
-    _change_status(project, "suspend", by=by, reason=reason)
+    _change_status(project, "suspend", by=by, reason=reason, application=application)
 
 
 @transaction.atomic
@@ -147,11 +179,127 @@ def resume_project(project: Project, *, by, reason: str) -> None:
 
 
 @transaction.atomic
-def delist_project(project: Project, *, by, reason: str) -> None:
-    """解除列管 (closure), with the reason and the reviewer."""
+def delist_project(
+    project: Project,
+    *,
+    by,
+    reason: str,
+    application=None,
+    actual_completion: date | None = None,
+    settlement_amount: int | None = None,
+) -> None:
+    """解除列管 (closure), with the reason and the reviewer: the commission's own decision or
+    its approval of the bureau's application (申請解除列管). Delisted on completion, the project
+    keeps its actual completion date and settlement amount (結算金額), and its phase becomes
+    已結案."""
     _require_commission(by)
     reason = _reason_required(reason)
-    _change_status(project, "delist", by=by, reason=reason)
+    _change_status(project, "delist", by=by, reason=reason, application=application)
+    if actual_completion is None and settlement_amount is None:
+        return
+    project.actual_completion = actual_completion
+    project.settlement_amount = settlement_amount
+    project._change_reason = reason
+    project.save(update_fields=["actual_completion", "settlement_amount", "updated_at"])
+    change_phase(project, ExecutionPhase.CLOSED, by=by, reason=reason)
+
+
+@transaction.atomic
+def transfer_host(project: Project, to_agency, *, by, reason: str) -> None:
+    """主辦機關移撥: the project passes to ``to_agency`` with its reports, checkpoints and
+    curves; the status log records both agencies. An agency that was a co-agency (協辦) is
+    one no longer: it now hosts."""
+    _require_commission(by)
+    reason = _reason_required(reason)
+    project = Project.objects.select_for_update().select_related("host_agency").get(pk=project.pk)
+    if to_agency.pk == project.host_agency_id:
+        raise ValidationError(
+            {
+                "to_agency": _("移入機關與目前主辦機關相同（{agency}）。").format(
+                    agency=project.host_agency.name
+                )
+            }
+        )
+    StatusChange.objects.create(
+        project=project,
+        field=StatusField.HOST_AGENCY,
+        old_value=project.host_agency.code,
+        new_value=to_agency.code,
+        reason=reason,
+        by=by,
+    )
+    project.host_agency = to_agency
+    project._change_reason = reason
+    project.save(update_fields=["host_agency", "updated_at"])
+    project.co_agencies.remove(to_agency)
+
+
+@transaction.atomic
+def replan_project(
+    project: Project, points, *, by, reason: str, completion: date | None = None, checkpoints=()
+) -> PlanBaseline:
+    """變更預定進度 approved: the planned completion date moves (when given), the checkpoints
+    take their new dates and the new ones are added, and ``points`` become a new version of
+    the S-curve, checked against the new planned period; the earlier versions are kept.
+
+    ``checkpoints``: ``(milestone or None, name, planned date)``, an existing checkpoint with
+    its date or a new one."""
+    _require_commission(by)
+    reason = _reason_required(reason)
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    if completion is not None and completion != project.planned_completion:
+        project.planned_completion = completion
+        project._change_reason = reason
+        project.save(update_fields=["planned_completion", "updated_at"])
+    points = list(points)
+    problems = plans.plan_problems(project, points)
+    if problems:
+        raise ValidationError([p.message for p in problems])
+    checkpoints = list(checkpoints)
+    for _milestone, name, planned_date in checkpoints:
+        if not project.planned_start <= planned_date <= project.planned_completion:
+            raise ValidationError(checkpoint_outside_message(project, name, planned_date))
+    position = Milestone.objects.filter(project=project).count()
+    for milestone, name, planned_date in checkpoints:
+        if milestone is None:
+            position += 1
+            row = Milestone(project=project, name=name, planned_date=planned_date)
+            row.position = position
+        elif milestone.planned_date != planned_date:
+            row = milestone
+            row.planned_date = planned_date
+        else:
+            continue
+        row._change_reason = reason
+        row.save()
+    return create_baseline(project, points, by=by, reason=reason)
+
+
+@transaction.atomic
+def record_checkpoint_done(milestone: Milestone, achieved_on: date, *, by, note: str = ""):
+    """檢核點達成 approved: the checkpoint is done on ``achieved_on`` (如期達成, or 逾期達成 after
+    its planned date). Until then an overdue checkpoint stays flagged."""
+    _require_commission(by)
+    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    if milestone.status != MilestoneStatus.SCHEDULED:
+        raise ValidationError(checkpoint_done_message(milestone))
+    milestone.actual_date = achieved_on
+    milestone.status = (
+        MilestoneStatus.MET if achieved_on <= milestone.planned_date else MilestoneStatus.MET_LATE
+    )
+    milestone._change_reason = note or _("檢核點達成")
+    milestone.save()
+    return milestone
+
+
+def checkpoint_done_message(milestone: Milestone) -> str:
+    if milestone.actual_date is None:
+        return _("檢核點「{name}」已是「{status}」。").format(
+            name=milestone.name, status=milestone.get_status_display()
+        )
+    return _("檢核點「{name}」已於{date}達成。").format(
+        name=milestone.name, date=format_roc_date(milestone.actual_date)
+    )
 
 
 @transaction.atomic

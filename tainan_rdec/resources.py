@@ -2,33 +2,150 @@
 
 from __future__ import annotations
 
+import difflib
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from tainan_rdec.choices import AgencyKind, CalendarExceptionKind, Role
 from tainan_rdec.importing import Column, RegisterResource, register
 from tainan_rdec.importing.widgets import (
+    LIST_SEPARATORS,
     BooleanWidget,
     ChoiceWidget,
     DateWidget,
     IntegerWidget,
+    NaturalKeyListWidget,
     NaturalKeyWidget,
     TextWidget,
     cell_text,
+    is_blank,
     normalize,
 )
 from tainan_rdec.models import Agency, CalendarException, User
 
+AGENCY_HINT = _("機關代碼（例如 B06）、機關全名（臺南市政府工務局）或簡稱（工務局）。")
+#: How alike a name must be to be offered as "是否為" (difflib's ratio).
+CLOSE_ENOUGH = 0.5
+MAX_SUGGESTIONS = 3
+NEARLY_AS_GOOD = 0.1
+CITY_PREFIXES = ("臺南市政府", "臺南市")
+
+
+def _core_name(name: str) -> str:
+    """A name without the city's prefix every agency shares (臺南市政府法制處 and 臺南市政府環境
+    保護處 are not alike for it)."""
+    for prefix in CITY_PREFIXES:
+        if name.startswith(prefix) and len(name) > len(prefix):
+            return name[len(prefix) :]
+    return name
+
+
+class AgencyWidget(NaturalKeyWidget):
+    """An agency by its code (``B06``), full name (``臺南市政府工務局``) or short name (簡稱,
+    ``工務局``), with 台 read as 臺. A short name two agencies share names neither. An unknown
+    agency is refused with the closest names: "找不到機關「環保處」，是否為：臺南市政府環境保護局
+    （B17）？"."""
+
+    def __init__(self, *, label=None, hint=None):
+        super().__init__(
+            Agency, "code", also=("name",), label=label or _("機關代碼"), hint=hint or AGENCY_HINT
+        )
+        self._agencies = None
+
+    def bind(self, resource) -> None:
+        super().bind(resource)
+        self._agencies = None
+
+    def lookup(self, text: str):
+        key = normalize(text)
+        if key not in self._cache:
+            self._cache[key] = self._find(key)
+        return self._cache[key]
+
+    def _find(self, key: str):
+        queryset = self.get_queryset()
+        found = queryset.filter(code__in={key, key.upper()}).first()
+        if found is not None:
+            return found
+        spelled = key.replace("台", "臺")
+        found = queryset.filter(name=spelled).first()
+        if found is not None:
+            return found
+        same_short_name = list(queryset.filter(short_name=spelled)[:2])
+        return same_short_name[0] if len(same_short_name) == 1 else None
+
+    def closest(self, text: str) -> list:
+        """The agencies whose full or short name is most like ``text``, best first."""
+        if self._agencies is None:
+            self._agencies = list(self.get_queryset().order_by("code"))
+        spelled = _core_name(normalize(text).replace("台", "臺"))
+        scored = {}
+        for agency in self._agencies:
+            for name in (agency.name, agency.short_name):
+                if not name:
+                    continue
+                ratio = difflib.SequenceMatcher(None, spelled, _core_name(name)).ratio()
+                if ratio >= CLOSE_ENOUGH and ratio > scored.get(agency, 0):
+                    scored[agency] = ratio
+        if not scored:
+            return []
+        # Only the best and those nearly as good: 工務處 is 工務局, not also 工務局公園管理處.
+        best = max(scored.values())
+        ranked = sorted(
+            (agency for agency, ratio in scored.items() if ratio >= best - NEARLY_AS_GOOD),
+            key=lambda agency: (-scored[agency], agency.code),
+        )
+        return ranked[:MAX_SUGGESTIONS]
+
+    def not_found(self, text: str) -> str:
+        close = self.closest(text)
+        if not close:
+            return _("找不到{label}「{text}」。").format(label=self.label, text=text)
+        return _("找不到機關「{text}」，是否為：{agencies}？").format(
+            text=text, agencies="、".join(f"{a.name}（{a.code}）" for a in close)
+        )
+
+    def clean(self, value, row=None, **kwargs):
+        if is_blank(value):
+            return None
+        text = cell_text(value)
+        found = self.lookup(text)
+        if found is None:
+            raise ValueError(self.not_found(text))
+        return found
+
+
+class AgencyListWidget(NaturalKeyListWidget):
+    """Several agencies in one cell (``B06、水利局``), each read as ``AgencyWidget`` reads one."""
+
+    def __init__(self, *, label=None):
+        super().__init__(Agency, "code", also=("name",), label=label)
+        self.one = AgencyWidget(label=label)
+        self.format_hint = _("機關代碼、全名或簡稱，多個時以「、」分隔。")
+
+    def clean(self, value, row=None, **kwargs):
+        if is_blank(value):
+            return []
+        found = []
+        for part in LIST_SEPARATORS.split(cell_text(value)):
+            if not part.strip():
+                continue
+            agency = self.one.lookup(part)
+            if agency is None:
+                raise ValueError(self.one.not_found(part.strip()))
+            if agency not in found:
+                found.append(agency)
+        return found
+
 
 def agency_widget(*, label=None):
-    """An agency by its code (``B06``) or full name (``臺南市政府工務局``)."""
-    return NaturalKeyWidget(
-        Agency,
-        "code",
-        also=("name",),
-        label=label or _("機關代碼"),
-        hint=_("機關代碼，例如 B06（工務局）；也可填機關全名。"),
-    )
+    """An agency by its code (``B06``), full name or short name (``工務局``)."""
+    return AgencyWidget(label=label)
+
+
+def agency_list_widget(*, label=None):
+    return AgencyListWidget(label=label)
 
 
 @register("agencies", label=_("機關"), order=10)

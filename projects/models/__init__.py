@@ -1,4 +1,10 @@
-from projects.models.applications import Application, ApplicationStep
+from projects.models.applications import (
+    Application,
+    ApplicationAttachment,
+    ApplicationStep,
+    ProposedCheckpoint,
+    ProposedPoint,
+)
 from projects.models.core import (
     BudgetAllocation,
     ControlSettings,
@@ -28,6 +34,7 @@ __all__ = [
     "AgendaItem",
     "AnnualScore",
     "Application",
+    "ApplicationAttachment",
     "ApplicationStep",
     "BudgetAllocation",
     "ControlSettings",
@@ -44,6 +51,8 @@ __all__ = [
     "Project",
     "ProjectChildQuerySet",
     "ProjectQuerySet",
+    "ProposedCheckpoint",
+    "ProposedPoint",
     "ReportPhoto",
     "ReportTransition",
     "ReviewMeeting",

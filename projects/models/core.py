@@ -177,6 +177,11 @@ class Project(models.Model):
     planned_start = models.DateField(_("預定開工日期"))
     planned_completion = models.DateField(_("預定完工日期"))
     actual_completion = models.DateField(_("實際完工日期"), null=True, blank=True)
+    # The final cost once the works are settled (結算金額), given when the project is delisted
+    # on completion (申請解除列管).
+    settlement_amount = models.BigIntegerField(
+        _("結算金額（元）"), null=True, blank=True, validators=[MinValueValidator(0)]
+    )
     phase = models.CharField(
         _("執行階段"),
         max_length=24,
@@ -552,6 +557,11 @@ class StatusChange(StatusLogEntry, models.Model):
         return f"{self.get_field_display()}: {self.old_label} → {self.new_label}"
 
     def value_label(self, value):
+        if self.field == StatusField.HOST_AGENCY:
+            # A transfer (主辦機關移撥) keeps the agencies' codes: a renamed agency reads under
+            # its name of today.
+            name = Agency.objects.filter(code=value).values_list("name", flat=True).first()
+            return name or value
         choices = ControlStatus if self.field == StatusField.CONTROL_STATUS else ExecutionPhase
         return dict(choices.choices).get(value, value)
 

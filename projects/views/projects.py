@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from projects import applications as lifecycle_applications
 from projects import followup, registration, services
 from projects.applications import may_apply
 from projects.charts import build_s_curve
@@ -204,14 +205,20 @@ def project_detail(request, pk):
         Application.objects.filter(project=project).open().select_related("submitted_by")
     )
     pending = [a for a in applications if a.is_submitted]
-    actions, problems = [], []
+    actions, problems, waiting = [], [], ""
     if is_commission(user):
         actions = [a for a in ACTIONS.values() if project.control_status in a.allowed_from]
         if pending:
-            # The bureau's application is decided on its own page, not listed past it.
-            actions = [a for a in actions if a.name != "list"]
+            # The bureau's application is decided on its own page, not changed past it.
+            waiting = services.waiting_refusal(project)
+            actions = []
         if project.control_status == ControlStatus.NEW:
             problems = services.listing_problems(project)
+    reporting = project.control_status in lifecycle_applications.LISTED_OR_SUSPENDED and may_apply(
+        user, project
+    )
+    by_checkpoint = {a.milestone_id: a for a in applications if a.milestone_id}
+    checkpoint_rows = [(m, by_checkpoint.get(m.pk)) for m in project.milestones.all()]
     can_file = (
         project.is_listed and Project.objects.editable_by(user).filter(pk=project.pk).exists()
     )
@@ -229,8 +236,14 @@ def project_detail(request, pk):
             "reports": reports,
             "status_history": StatusChange.objects.filter(project=project).select_related("by"),
             "actions": actions,
+            "waiting": waiting,
             "listing_problems": problems,
             "open_applications": applications,
+            "offered_kinds": lifecycle_applications.offered_kinds(user, project)
+            if project.control_status != ControlStatus.NEW
+            else [],
+            "checkpoint_rows": checkpoint_rows,
+            "may_report_checkpoints": reporting,
             "may_draft": registration.drafts_editable_by(user).filter(pk=project.pk).exists(),
             "may_apply": project.control_status == ControlStatus.NEW
             and not pending
@@ -252,6 +265,16 @@ def project_status(request, pk, action):
         raise Http404
     if not is_commission(request.user):
         raise PermissionDenied
+    waiting = services.waiting_refusal(project)
+    if waiting:
+        # What the bureau sent is decided on the application's page: a status changed past it
+        # is refused, whichever way the request came (a stale page, a typed URL).
+        return render(
+            request,
+            "projects/project_status.html",
+            {"project": project, "action": lifecycle, "waiting": waiting, "allowed": False},
+            status=409 if request.method == "POST" else 200,
+        )
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

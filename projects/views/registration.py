@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -227,49 +228,67 @@ def _filled(action, form, project):
 
 @login_required
 def plan_edit(request, pk):
-    """The S-curve editor: a row per month of the planned period. The fill buttons, the paste
-    box and the upload fill the grid on the server (the page's script does the first three in
-    the browser), the preview draws the curve as typed, and saving checks the project's rules
-    and makes it the draft's curve."""
+    """The draft's S-curve editor: saving checks the project's rules and makes it the draft's
+    curve."""
     project = _draft(request, pk)
-    action = request.POST.get("action", PREVIEW) if request.method == "POST" else None
     current = project.current_baseline()
     stored = (
         list(current.points.values_list("month", "planned_percent", "planned_allocation"))
         if current
         else []
     )
+    return curve_editor(
+        request,
+        project=project,
+        stored=stored,
+        save=lambda rows: registration.save_draft_plan(project, rows, by=request.user),
+        done=reverse("projects:detail", args=[project.pk]),
+    )
+
+
+def curve_editor(
+    request, *, project, stored, save, done, plan_project=None, previous=(), context=None
+):
+    """The S-curve editor, for a draft's curve and for a re-plan's: a row per month of
+    ``plan_project``'s planned period (``project``'s when not given). The fill buttons, the
+    paste box and the upload fill the grid on the server (the page's script does the first
+    three in the browser), the preview draws the curve as typed (beside ``previous``, the
+    curve in force), and saving calls ``save(rows)`` and goes to ``done``.
+
+    ``stored``: the curve saved so far, as ``(month, percent, allocation)`` rows."""
+    plan_project = plan_project or project
+    action = request.POST.get("action", PREVIEW) if request.method == "POST" else None
     if action is None:
-        form = PlanForm(initial=PlanForm.initial_for(stored), project=project)
+        form = PlanForm(initial=PlanForm.initial_for(stored), project=plan_project)
         shown = stored
     elif action in (LINE, S_SHAPE, PASTE, UPLOAD):
-        form = PlanForm(request.POST, request.FILES, project=project)
-        rows, problems = _filled(action, form, project)
+        form = PlanForm(request.POST, request.FILES, project=plan_project)
+        rows, problems = _filled(action, form, plan_project)
         if problems:
             # The fill forms carry no grid: show the saved curve beside the message.
             data = request.POST.copy()
             for name, value in PlanForm.initial_for(stored).items():
                 data[name] = str(value)
-            form = PlanForm(data, request.FILES, project=project)
+            form = PlanForm(data, request.FILES, project=plan_project)
             form.is_valid()
             form.add_error("sheet" if action == UPLOAD else "paste", problems)
             shown = stored
         else:
-            form = PlanForm(initial=PlanForm.initial_for(rows), project=project)
+            form = PlanForm(initial=PlanForm.initial_for(rows), project=plan_project)
             shown = rows
             messages.info(request, _("已帶入各月數字，請檢查後按「儲存預定進度」。"))
     else:
-        form = PlanForm(request.POST, request.FILES, project=project)
+        form = PlanForm(request.POST, request.FILES, project=plan_project)
         if form.is_valid():
             form.check_plan()
         if action == SAVE and not form.errors:
             try:
-                registration.save_draft_plan(project, form.rows(), by=request.user)
+                save(form.rows())
             except ValidationError as exc:
                 form.add_error(None, exc.messages)
             else:
                 messages.success(request, _("預定進度已儲存。"))
-                return redirect("projects:detail", pk=project.pk)
+                return redirect(done)
         shown = form.typed_rows()
     return render(
         request,
@@ -277,7 +296,8 @@ def plan_edit(request, pk):
         {
             "project": project,
             "form": form,
-            "chart": build_plan_preview(form.months, shown),
-            "period": plans.period_text(project),
+            "chart": build_plan_preview(form.months, shown, previous=previous),
+            "period": plans.period_text(plan_project),
+            **(context or {}),
         },
     )

@@ -14,12 +14,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from projects import pcc, services
-from projects.choices import ReportState
+from projects import applications, pcc, services
+from projects.choices import MilestoneStatus, ReportState
 from projects.forms import MonthlyReportForm, ReviewForm
 from projects.lag import is_behind, lag_status
-from projects.models import ControlSettings, MonthlyReport, Project
+from projects.models import ControlSettings, Milestone, MonthlyReport, Project
 from tainan_rdec.choices import Role
+from tainan_rdec.months import add_months
 from tainan_rdec.roc import format_roc_month
 from tainan_rdec.scoping import get_visible_or_404, is_commission, role_required
 
@@ -125,6 +126,7 @@ def report_edit(request, pk, year, month):
         "period": period,
         "report": report,
         "form": form,
+        "due_checkpoints": _due_checkpoints(project, period, user),
         "deadline": rules.filing_deadline(period),
         "previous": services.previous_report(report),
         "pcc_figures": pcc.figures_for(report),
@@ -135,6 +137,20 @@ def report_edit(request, pk, year, month):
         "submit_action": SUBMIT,
     }
     return render(request, "projects/report_form.html", context)
+
+
+def _due_checkpoints(project: Project, period: date, user) -> list[Milestone]:
+    """The checkpoints due by the end of the month being filed and not reported done yet: the
+    filing form offers to report each (申報檢核點達成) beside the month's figures."""
+    if not applications.may_apply(user, project):
+        return []
+    return list(
+        Milestone.objects.filter(
+            project=project,
+            status=MilestoneStatus.SCHEDULED,
+            planned_date__lt=add_months(period, 1),
+        )
+    )
 
 
 def _history(report: MonthlyReport) -> list[dict]:

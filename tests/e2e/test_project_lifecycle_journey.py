@@ -1,6 +1,9 @@
 """Issue 17's journey in a real Chromium: a bureau manager registers a project (新增案件) with its
 checkpoints and an S-curve pasted from Excel, applies for listing; a reviewer returns the
 application once, the bureau corrects the curve and sends it again, and the reviewer lists it.
+The bureau files its first month, applies for a re-plan (a later completion, a new checkpoint,
+an S-shaped curve) that is approved as the curve's second version, and at the end applies for
+解除列管 with the settlement record attached, which is approved: the project is closed.
 Every page on the way is photographed at 1280 px and 390 px (``screenshots``)."""
 
 from __future__ import annotations
@@ -12,10 +15,18 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from projects.choices import ApplicationState, ControlStatus, ReminderKind
-from projects.models import Application, Milestone, PlanBaseline, Project
+from projects.choices import (
+    ApplicationState,
+    ControlStatus,
+    ExecutionPhase,
+    ReminderKind,
+    ReportState,
+)
+from projects.models import Application, Milestone, MonthlyReport, PlanBaseline, Project
 from tainan_rdec.models import Reminder
 from tests.e2e.conftest import log_in, log_out
+from tests.projects.factories import filed_report
+from tests.projects.files import pdf
 
 # live_server needs real transactions; conftest's city_agencies reloads the agencies each time.
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -66,7 +77,7 @@ def decide(page: Page, decision: str, reason: str = "") -> None:
     page.get_by_role("button", name="送出審查結果").click()
 
 
-def test_a_bureau_registers_applies_and_the_reviewer_returns_then_lists(
+def test_a_bureau_registers_applies_and_the_reviewer_returns_then_lists_then_delists(
     page: Page, live_server, cast, screenshots
 ):
     # -- the bureau manager registers the project ------------------------------------------
@@ -207,15 +218,124 @@ def test_a_bureau_registers_applies_and_the_reviewer_returns_then_lists(
     assert sorted(notices.values_list("kind", flat=True)) == sorted(
         [ReminderKind.APPLICATION_APPROVED, ReminderKind.APPLICATION_RETURNED]
     )
+    log_out(page)
+
+    # -- the bureau files its first month ------------------------------------------------------
+    log_in(page, live_server, "manager_a")
+    page.goto(f"{live_server.url}/projects/{project.pk}/reports/2024/1/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("113年1月每月填報")
+    page.get_by_label("實際累計進度").fill("2")
+    page.get_by_label("累計分配數").fill("1,600,000")
+    page.get_by_label("實支數").fill("800,000")
+    page.get_by_label("應付未付數").fill("0")
+    page.get_by_label("節餘數").fill("0")
+    page.get_by_label("目前辦理情形").fill("細部設計審查中。")
+    screenshots(page, "first-month")
+    page.get_by_role("button", name="儲存並送出").click()
+    expect(page.locator(".report-state")).to_have_text("已送出")
+
+    # -- 申請變更預定進度: a later completion, a new checkpoint, a new curve -----------------
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+    page.get_by_role("link", name="申請變更預定進度").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("申請變更預定進度")
+    page.get_by_label("申請說明").fill("用地取得延宕，依府函展延工期至114年3月。")
+    page.get_by_label("變更後預定完工日期").fill("114.3.31")
+    page.get_by_label("第3列檢核點名稱").fill("竣工")
+    page.get_by_label("第3列預定完成日期").fill("114.3.20")
+    page.get_by_role("button", name="儲存申請").click()
+    expect(page.locator(".messages")).to_contain_text("申請已儲存，尚未送出。")
+    page.get_by_role("link", name="編輯變更後預定進度").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("變更後預定進度（S曲線）")
+    page.get_by_role("button", name="S形").click()
+    expect(page.get_by_label("114年3月預定累計進度（%）")).to_have_value("100.00")
+    assert curve_points(page) == 15  # 113.1 to 114.3
+    screenshots(page, "replan-curve")
+    page.get_by_role("button", name="儲存預定進度").click()
+    expect(page.locator(".messages")).to_contain_text("預定進度已儲存。")
+    expect(page.get_by_text("已編輯15個月的預定進度。")).to_be_visible()
+    expect(page.get_by_text("申請資料已齊備，可以送出。")).to_be_visible()
+    screenshots(page, "replan-form")
+    page.get_by_role("button", name="送出申請").click()
+    expect(page.locator(".messages")).to_contain_text(
+        f"「{NAME}」的申請變更預定進度已送出研考會審查。"
+    )
+    expect(page.locator(".lead .application-state")).to_have_text("審查中")
+    log_out(page)
+
+    log_in(page, live_server, "reviewer")
+    page.goto(f"{live_server.url}/projects/applications/")
+    page.get_by_role("link", name=re.compile(NAME)).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("申請變更預定進度")
+    expect(page.get_by_text("由113.12.31變更為114.3.31")).to_be_visible()
+    screenshots(page, "replan-review")
+    decide(page, "同意", "同意展延。")
+    expect(page.locator(".lead .application-state")).to_have_text("同意")
+    log_out(page)
+
+    project.refresh_from_db()
+    assert project.planned_completion == date(2025, 3, 31)
+    versions = list(PlanBaseline.objects.filter(project=project).order_by("version"))
+    assert [(v.version, v.points.count()) for v in versions] == [(1, 12), (2, 15)]
+    assert Milestone.objects.filter(project=project, name="竣工").exists()
+
+    # -- the months pass: each filed and accepted, the last at 100% ------------------------------
+    MonthlyReport.objects.filter(project=project).update(state=ReportState.ACCEPTED)
+    for n in range(1, 15):
+        month = date(2024 + n // 12, n % 12 + 1, 1)
+        filed_report(project, month, 100 if n == 14 else min(95, 2 + 7 * n))
+
+    # -- 申請解除列管 on completion, with the settlement record attached --------------------------
+    log_in(page, live_server, "manager_a")
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+    page.get_by_role("link", name="申請解除列管").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("申請解除列管")
+    page.get_by_label("申請說明").fill("工程已於114年3月完工，驗收及結算均已完成。")
+    page.get_by_label("實際完工日期").fill("114.3.25")
+    page.get_by_label("結算金額（元）").fill("76,800,000")
+    page.get_by_label("附件").set_input_files(
+        files=[{"name": "結算驗收證明書.pdf", "mimeType": "application/pdf", "buffer": pdf()}]
+    )
+    screenshots(page, "delisting-form")
+    page.get_by_role("button", name="送出申請").click()
+    expect(page.locator(".messages")).to_contain_text(f"「{NAME}」的申請解除列管已送出研考會審查。")
+    expect(page.get_by_role("link", name="結算驗收證明書.pdf")).to_be_visible()
+    log_out(page)
+
+    log_in(page, live_server, "reviewer")
+    page.goto(f"{live_server.url}/projects/applications/")
+    page.get_by_role("link", name=re.compile(NAME)).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("申請解除列管")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="結算驗收證明書.pdf").click()
+    assert download.value.suggested_filename == "結算驗收證明書.pdf"
+    decide(page, "同意", "准予解除列管。")
+    expect(page.locator(".lead .application-state")).to_have_text("同意")
+    screenshots(page, "delisting-approved")
+    page.get_by_role("link", name=NAME).first.click()
+    expect(page.locator(".lead")).to_contain_text("列管狀態：解除列管")
+    screenshots(page, "delisted")
+
+    project.refresh_from_db()
+    assert (project.control_status, project.actual_completion, project.settlement_amount) == (
+        ControlStatus.DELISTED,
+        date(2025, 3, 25),
+        76_800_000,
+    )
+    assert project.phase == ExecutionPhase.CLOSED
+    kinds = Reminder.objects.filter(
+        recipient=cast["manager_a"], kind=ReminderKind.APPLICATION_APPROVED
+    )
+    assert kinds.count() == 3  # listing, re-plan, delisting: each told once
 
 
 def test_the_drafting_and_application_pages_have_no_serious_accessibility_violations(
     page: Page, live_server, client, cast
 ):
-    from projects import applications
+    from projects import applications, attachments
     from tests.e2e.conftest import sign_in
     from tests.e2e.test_accessibility import _check
-    from tests.projects.factories import draft_project
+    from tests.projects import files
+    from tests.projects.factories import draft_project, make_project
 
     draft = draft_project(cast["staff_a"], name=NAME)
     checkpoint = Milestone.objects.get(project=draft)
@@ -223,6 +343,14 @@ def test_the_drafting_and_application_pages_have_no_serious_accessibility_violat
     application = applications.submit_application(
         sent, "listing", reason="依核定函辦理", by=cast["manager_a"]
     )
+    # A listed project with a re-plan drafted (a PDF attached) and a checkpoint to report.
+    listed = make_project(cast["staff_a"].agency, name="東區崇學路延伸工程")
+    replan = applications.save_application(
+        listed, "replan", reason="用地取得延宕，展延工期", by=cast["staff_a"]
+    )
+    checked = attachments.clean_attachment(files.upload(files.pdf(), "核定函.pdf"))
+    attachments.store(replan, checked, by=cast["staff_a"])
+    listed_checkpoint = Milestone.objects.get(project=listed)
     bureau_pages = [
         "/projects/new/",
         f"/projects/{draft.pk}/",
@@ -232,6 +360,14 @@ def test_the_drafting_and_application_pages_have_no_serious_accessibility_violat
         f"/projects/{draft.pk}/plan/",
         f"/projects/{draft.pk}/apply/listing/",
         "/projects/applications/",
+        f"/projects/{listed.pk}/",
+        f"/projects/{listed.pk}/apply/replan/",
+        f"/projects/applications/{replan.pk}/plan/",
+        f"/projects/applications/{replan.pk}/",
+        f"/projects/{listed.pk}/apply/suspension/",
+        f"/projects/{listed.pk}/apply/delisting/",
+        f"/projects/{listed.pk}/apply/transfer/",
+        f"/projects/{listed.pk}/checkpoints/{listed_checkpoint.pk}/done/",
     ]
     sign_in(page, live_server, client, cast["manager_a"])
     assert _check(page, live_server, bureau_pages) == {}

@@ -271,7 +271,8 @@ def test_unknown_agencies_are_named(write_xlsx, admin, agency_a):
     outcome = import_projects(write_xlsx(PROJECT_HEADERS, rows), admin)
     assert messages(outcome) == [
         "第2列「主辦機關代碼」：找不到主辦機關代碼「B99」。",
-        "第3列「主辦機關代碼」：找不到主辦機關代碼「工務處」。",
+        # A name close to an agency's is answered with it (full name and code).
+        "第3列「主辦機關代碼」：找不到機關「工務處」，是否為：臺南市政府工務局（B06）？",
     ]
 
 
@@ -279,6 +280,47 @@ def test_an_agency_may_be_given_by_its_full_name(write_xlsx, admin, agency_a):
     rows = [project_row(主辦機關代碼="臺南市政府工務局")]
     assert import_projects(write_xlsx(PROJECT_HEADERS, rows), admin).ok
     assert Project.objects.get().host_agency == agency_a
+
+
+@pytest.mark.parametrize(
+    "written", ["B06", "b06", "臺南市政府工務局", "台南市政府工務局", "工務局"]
+)
+def test_an_agency_may_be_given_by_code_full_name_or_short_name(
+    write_xlsx, admin, agency_a, agency_b, written
+):
+    headers = [*PROJECT_HEADERS, "協辦機關代碼"]
+    rows = [[*project_row(主辦機關代碼=written), "水利局、B06"]]
+    outcome = import_projects(write_xlsx(headers, rows), admin)
+    assert outcome.ok, messages(outcome)
+    project = Project.objects.get()
+    assert project.host_agency == agency_a
+    assert set(project.co_agencies.all()) == {agency_a, agency_b}
+
+
+def test_an_unknown_agency_name_gets_the_closest_matches(write_xlsx, admin, agency_a):
+    headers = [*PROJECT_HEADERS, "協辦機關代碼"]
+    rows = [
+        [*project_row(主辦機關代碼="環保處"), ""],
+        [*project_row("P113-0102"), "B07、臺南市政府環境保護處"],
+    ]
+    outcome = import_projects(write_xlsx(headers, rows), admin)
+    assert messages(outcome) == [
+        "第2列「主辦機關代碼」：找不到機關「環保處」，"
+        "是否為：臺南市政府環境保護局（B17）、臺南市動物防疫保護處（S03）？",
+        "第3列「協辦機關代碼」：找不到機關「臺南市政府環境保護處」，"
+        "是否為：臺南市政府環境保護局（B17）？",
+    ]
+    assert not Project.objects.exists()
+
+
+def test_a_short_name_two_agencies_share_names_neither(write_xlsx, admin, agency_a):
+    Agency.objects.filter(code="B07").update(short_name="工務局")
+    outcome = import_projects(
+        write_xlsx(PROJECT_HEADERS, [project_row(主辦機關代碼="工務局")]), admin
+    )
+    [message] = messages(outcome)
+    assert message.startswith("第2列「主辦機關代碼」：找不到機關「工務局」，是否為：")
+    assert "臺南市政府工務局（B06）" in message
 
 
 # -- duplicates --------------------------------------------------------------------------------

@@ -7,7 +7,10 @@ apply for their own agency only (other agencies: 404; a co-agency or a reviewer 
 draft: 403); only the commission decides (a bureau: 403); senior officials read, never act.
 """
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from tests.permission_helpers import LOGIN, by_reach, signed_in  # noqa: F401
+from tests.projects import files
 
 # Pages of a draft: its host agency (and admins) only.
 DRAFTING = by_reach(200, 404, 403, admin=200, official=403)
@@ -38,6 +41,22 @@ MATRIX: dict = {
     ),
     "projects:application_decide": ("/projects/applications/{application}/decide/", POST_ONLY),
     "projects:unlisted_major": ("/projects/unlisted/", by_reach(403, 403, 200, official=403)),
+    # A listed project's checkpoint reported done (檢核點達成): its host agency applies.
+    "projects:checkpoint_done": (
+        "/projects/{listed_project}/checkpoints/{listed_checkpoint}/done/",
+        DRAFTING,
+    ),
+    # A re-plan's new curve, while the bureau holds the application.
+    "projects:application_plan": ("/projects/applications/{replan}/plan/", DRAFTING),
+    # Attachments: whoever sees the application downloads them; outsiders get 404.
+    "projects:attachment_file": (
+        "/projects/applications/attachments/{attachment}/",
+        by_reach(200, 404, 200, official=200),
+    ),
+    "projects:attachment_delete": (
+        "/projects/applications/attachments/{attachment}/delete/",
+        POST_ONLY,
+    ),
 }
 
 
@@ -111,6 +130,31 @@ POSTS: dict = {
         # The agency's manager (or an admin) sends; its staff prepare only.
         {**by_reach(403, 404, 403, admin=302, official=403), "manager_a": 302},
     ),
+    "prepare a suspension application": (
+        "/projects/{listed_project}/apply/suspension/",
+        {"action": "save", "reason": "用地取得延宕"},
+        DRAFT_POST,
+    ),
+    "send a suspension application": (
+        "/projects/{listed_project}/apply/suspension/",
+        {"action": "submit", "reason": "用地取得延宕"},
+        {**by_reach(403, 404, 403, admin=302, official=403), "manager_a": 302},
+    ),
+    "report a checkpoint done with its evidence": (
+        "/projects/{listed_project}/checkpoints/{listed_checkpoint}/done/",
+        lambda: {
+            "action": "save",
+            "achieved_on": "113.3.1",
+            "attachment": SimpleUploadedFile("site.png", files.png(), "image/png"),
+        },
+        DRAFT_POST,
+    ),
+    "save a re-plan's curve": ("/projects/applications/{replan}/plan/", _curve_data, DRAFT_POST),
+    "delete an attachment": (
+        "/projects/applications/attachments/{attachment}/delete/",
+        {},
+        DRAFT_POST,
+    ),
     "decide an application": (
         "/projects/applications/{application}/decide/",
         {"decision": "return", "reason": "請補附核定函"},
@@ -121,18 +165,32 @@ POSTS: dict = {
 
 
 def world(cast) -> dict:
-    """The objects this area's paths name, all of 工務局."""
-    from projects import applications
+    """The objects this area's paths name, all of 工務局: a draft, a draft whose listing
+    application was sent, and a listed project of 113 with a re-plan being drafted (and a photo
+    attached to it)."""
+    from datetime import date
+
+    from projects import applications, attachments
     from projects.models import Milestone
-    from tests.projects.factories import draft_project
+    from tests.projects.factories import draft_project, make_project
 
     draft = draft_project(cast["staff_a"], name="安南區海佃路拓寬工程")
     sent = draft_project(cast["staff_a"], name="永康區排水幹線改善工程")
     application = applications.submit_application(
         sent, "listing", reason="依核定函辦理", by=cast["manager_a"]
     )
+    listed = make_project(cast["staff_a"].agency, name="東區崇學路延伸工程", start=date(2024, 1, 1))
+    replan = applications.save_application(
+        listed, "replan", reason="用地取得延宕，展延工期", by=cast["staff_a"]
+    )
+    photo = attachments.clean_attachment(files.upload(files.png(), "工區.png", "image/png"))
+    attachment = attachments.store(replan, photo, by=cast["staff_a"])
     return {
         "draft_project": draft.pk,
         "draft_checkpoint": Milestone.objects.get(project=draft).pk,
         "application": application.pk,
+        "listed_project": listed.pk,
+        "listed_checkpoint": Milestone.objects.get(project=listed).pk,
+        "replan": replan.pk,
+        "attachment": attachment.pk,
     }

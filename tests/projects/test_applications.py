@@ -289,6 +289,20 @@ def test_the_reviewer_decides_on_the_applications_page_not_past_it(client_as, ca
     assert "s-curve-current" in page
 
 
+def test_the_old_status_url_is_refused_while_an_application_waits(client_as, cast, draft):
+    submitted(cast, draft)
+    reviewer = client_as("reviewer")
+    before = stored_state()
+    response = reviewer.post(f"/projects/{draft.pk}/status/list/", {"reason": "列管"})
+    assert response.status_code == 409
+    assert "本案有審查中的申請列管，請先在申請頁面審查，不能直接變更列管狀態。" in (
+        response.content.decode()
+    )
+    assert stored_state() == before
+    draft.refresh_from_db()
+    assert draft.control_status == ControlStatus.NEW
+
+
 def test_the_applicant_sees_the_decision_but_no_decision_form(client_as, cast, draft):
     application = submitted(cast, draft)
     page = client_as("manager_a").get(f"/projects/applications/{application.pk}/")

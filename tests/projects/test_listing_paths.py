@@ -149,7 +149,9 @@ def test_a_new_project_arrives_as_a_draft_and_applies_like_any_other(cast, agenc
     project = Project.objects.get()
     assert project.control_status == ControlStatus.NEW
     assert applications.refusal(project, ApplicationKind.LISTING) == ""
-    assert RULE in applications.KINDS[ApplicationKind.LISTING].problems(project)
+    listing = Application(project=project, kind=ApplicationKind.LISTING)
+    found = applications.KINDS[ApplicationKind.LISTING].problems(listing, sending=True)
+    assert RULE in applications.problem_list(found)
 
 
 def test_listing_needs_every_month_of_the_period_and_no_allocation_above_the_budget(cast):
