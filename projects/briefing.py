@@ -15,14 +15,13 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Min
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from projects.choices import ControlStatus, StatusField
 from projects.dashboard import Dashboard, build_dashboard
-from projects.models import ControlSettings, Project, StatusChange
+from projects.models import ControlSettings, Project
 from projects.pcc import hours_saved
+from projects.stats import ABOVE, BELOW, listing_statistics
 from tainan_rdec.briefing.content import (
     BriefingSection,
     Chart,
@@ -42,9 +41,7 @@ from tainan_rdec.roc import (
     format_money,
     format_roc_date_long,
     format_roc_month,
-    to_roc_year,
 )
-from tainan_rdec.workdays import TAIPEI
 
 
 def dashboard(span: Span) -> Dashboard:
@@ -57,27 +54,15 @@ def dashboard(span: Span) -> Dashboard:
 def listed_by_year(span: Span, threshold: int) -> dict[int, dict[str, list[int]]]:
     """{ROC year: {"major": [count, budget], "minor": [count, budget]}} of the projects first
     listed (納入列管) in each year of the span; major = total budget at or above ``threshold``.
-    Two queries: the first listing of every project in the span, then their budgets."""
-    first_listed = (
-        StatusChange.objects.filter(
-            field=StatusField.CONTROL_STATUS, new_value=ControlStatus.LISTED
-        )
-        .values("project")
-        .annotate(first=Min("at"))
-        .order_by()
-    )
-    years = {}
-    for row in first_listed:
-        year = to_roc_year(row["first"].astimezone(TAIPEI).year)
-        if span.first <= year <= span.last:
-            years[row["project"]] = year
-    result = {year: {"major": [0, 0], "minor": [0, 0]} for year in span.years}
-    budgets = Project.objects.filter(pk__in=list(years)).values_list("pk", "total_budget")
-    for pk, budget in budgets:
-        into = result[years[pk]]["major" if budget >= threshold else "minor"]
-        into[0] += 1
-        into[1] += budget
-    return result
+    The listing statistics page's figures (``projects.stats``), over every project."""
+    table = listing_statistics(Project.objects.all(), span.first, span.last, threshold)
+    return {
+        row.year: {
+            "major": [row.by_band[ABOVE].count, row.by_band[ABOVE].budget],
+            "minor": [row.by_band[BELOW].count, row.by_band[BELOW].budget],
+        }
+        for row in table.rows
+    }
 
 
 def _listing_part(span: Span) -> Part:
@@ -306,7 +291,7 @@ def _forward_part(span: Span) -> Part:
                     Column(_("經費（億元）"), Format.YI),
                     Column(_("已完工")),
                     Column(_("完工率（%）"), Format.PERCENT),
-                    Column(_("已審核列管中")),
+                    Column(_("有審核進度")),
                     Column(_("進度符合")),
                     Column(_("進度符合率（%）"), Format.PERCENT),
                 ],
@@ -327,7 +312,8 @@ def _forward_part(span: Span) -> Part:
         notes=[
             _(
                 "完工率＝已申報竣工、驗收、結算或結案及有實際完工日期之計畫 ÷ 計畫數；"
-                "進度符合率＝進度符合之列管中計畫 ÷ 已有審核填報之列管中計畫。"
+                "進度符合率＝進度符合之計畫 ÷ 已有審核填報之計畫（列管中及完工後解除列管者；"
+                "完工結案者以最後一次審核通過之進度計）。"
             )
         ],
         source=Source(_("列管總覽"), reverse("projects:dashboard")),

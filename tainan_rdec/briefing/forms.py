@@ -12,7 +12,11 @@ from tainan_rdec.roc import to_roc_year
 
 
 class BriefingRangeForm(forms.Form):
-    """From one ROC year to another, both included (default: the last five complete years)."""
+    """From one ROC year to another, both included (default: the last five complete years).
+    Other pages over a range of years (the listing statistics) subclass it with their own
+    words for a range that is too long."""
+
+    too_many_years = _("簡報最多涵蓋{n}個年度。")
 
     start_year = forms.IntegerField(
         label=_("起始年度（民國）"),
@@ -47,7 +51,7 @@ class BriefingRangeForm(forms.Form):
             if end < start:
                 self.add_error("end_year", _("結束年度不可早於起始年度。"))
             elif end - start + 1 > MAX_YEARS:
-                self.add_error("end_year", _("簡報最多涵蓋{n}個年度。").format(n=MAX_YEARS))
+                self.add_error("end_year", self.too_many_years.format(n=MAX_YEARS))
         return cleaned
 
     def span(self) -> Span:
