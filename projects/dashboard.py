@@ -262,8 +262,14 @@ def _lag_chart(counts: dict[str, int]) -> LagChart:
 
 
 def _categories(
-    counts: list[dict], listed: list[Project], listed_status: dict[int, LagStatus]
+    counts: list[dict],
+    listed: list[Project],
+    closed: list[Project],
+    statuses: dict[int, LagStatus],
 ) -> tuple[list[CategoryRow], CategoryRow]:
+    """The eight forward-looking categories. 進度符合 counts over the listed plans and the ones
+    closed on completion (a closed plan keeps the status of its last accepted report);
+    ``statuses``: the lag status of both."""
     result = {c: CategoryRow(c) for c in ForwardCategory}
     for row in counts:
         if row["kind"] == ProjectKind.FORWARD and row["forward_category"] in result:
@@ -271,13 +277,13 @@ def _categories(
             target.count += row["n"]
             target.budget += row["budget"] or 0
             target.completed += row["completed"]
-    # Lag status is computed, not stored: count the listed ones from the ratings.
-    for project in listed:
+    # Lag status is computed, not stored: count the assessed ones from the ratings.
+    for project, is_listed in [*((p, True) for p in listed), *((p, False) for p in closed)]:
         if project.kind != ProjectKind.FORWARD or project.forward_category not in result:
             continue
         row = result[ForwardCategory(project.forward_category)]
-        row.listed += 1
-        status = listed_status[project.pk]
+        row.listed += is_listed
+        status = statuses[project.pk]
         if status != LagStatus.NO_DATA:
             row.assessed += 1
         if status == LagStatus.ON_SCHEDULE:
@@ -288,6 +294,16 @@ def _categories(
         for name in ("count", "budget", "completed", "listed", "assessed", "on_schedule"):
             setattr(total, name, getattr(total, name) + getattr(row, name))
     return categories, total
+
+
+def is_closed_on_completion(project: Project, day: date) -> bool:
+    """A plan delisted once its works were done (解除列管／結案): completed by ``day`` (an actual
+    completion date or a finished phase). It owes no more filings; in the forward-looking
+    table it still counts, with the lag status of its last accepted report."""
+    return project.control_status == ControlStatus.DELISTED and (
+        project.phase in COMPLETED_PHASES
+        or (project.actual_completion is not None and project.actual_completion <= day)
+    )
 
 
 def _compliance(
@@ -385,7 +401,29 @@ def build_dashboard(
     for rating in ratings.values():
         risk_counts[rating.level.value] += 1
 
-    categories, category_total = _categories(counts, listed, statuses)
+    # The forward-looking plans closed on completion: rated on their own (their last accepted
+    # report), so they never enter the lag chart, the risk counts or the seriously-behind list.
+    if until is None:
+        closed = [
+            p
+            for p in base.filter(
+                kind=ProjectKind.FORWARD, control_status=ControlStatus.DELISTED
+            ).only(*RATED_FIELDS, "control_status")
+            if is_closed_on_completion(p, today)
+        ]
+    else:
+        closed = [
+            p for p in stood if p.kind == ProjectKind.FORWARD and is_closed_on_completion(p, today)
+        ]
+    closed_ratings = (
+        rate_many(closed, today=today, rules=rules, figures_only=True, until=until)
+        if closed
+        else {}
+    )
+    closed_statuses = {pk: rating.assessment.status for pk, rating in closed_ratings.items()}
+    categories, category_total = _categories(
+        counts, listed, closed, {**statuses, **closed_statuses}
+    )
     period = current_filing_period(today, rules)
     closed_period = add_months(period, -1)  # its deadline has passed: late and missing are facts
     compliance, compliance_total = _compliance(
