@@ -12,11 +12,14 @@ from __future__ import annotations
 import io
 
 from django.utils.translation import gettext as _
+from lxml import etree
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.enum.text import PP_ALIGN
+from pptx.opc.constants import RELATIONSHIP_TYPE
+from pptx.oxml.ns import qn
 from pptx.util import Inches, Pt
 
 from tainan_rdec.briefing.assemble import Briefing
@@ -34,6 +37,10 @@ HEADER_ROW = Inches(0.45)  # column labels may take two lines
 MIN_CHART_HEIGHT = Inches(2.6)
 GAP = Inches(0.2)
 BLANK_LAYOUT = 6
+# The deck's East Asian font: 微軟正黑體, which every Office in Taiwan has (LibreOffice maps it to
+# a CJK font it has). Without it PowerPoint picks one by the editing language, and an English
+# Office may show the Chinese in a font that lacks half the glyphs.
+EAST_ASIAN_FONT = "Microsoft JhengHei"
 BRAND = RGBColor.from_string("174A7C")
 MUTED = RGBColor.from_string("4A5562")
 
@@ -248,8 +255,23 @@ def _part_slides(deck, chapter: str, part: Part) -> None:
     _footer(slide, part)
 
 
+def _east_asian_font(deck, typeface: str) -> None:
+    """Name ``typeface`` as the theme's East Asian font (headings and body), which every text
+    box, table and chart of the deck inherits.
+
+    python-pptx has no API for the theme (its default template leaves ``<a:ea typeface=""/>``
+    empty) and keeps the theme as a plain part: its XML is edited and put back here."""
+    theme = deck.slide_master.part.part_related_by(RELATIONSHIP_TYPE.THEME)
+    root = etree.fromstring(theme.blob)
+    for kind in ("a:majorFont", "a:minorFont"):
+        for font in root.iter(qn(kind)):
+            font.find(qn("a:ea")).set("typeface", typeface)
+    theme._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 def build_deck(briefing: Briefing) -> bytes:
     deck = Presentation()
+    _east_asian_font(deck, EAST_ASIAN_FONT)
     deck.slide_width, deck.slide_height = WIDTH, HEIGHT
     deck.core_properties.title = f"{briefing.title}（{briefing.span.label}）"
     deck.core_properties.author = _("臺南市政府研究發展考核委員會")

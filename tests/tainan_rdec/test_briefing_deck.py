@@ -123,3 +123,27 @@ def test_the_deck_covers_the_years_asked_for(city, today, client_as):
     parts = _parts(deck)
     assert parts["多元管道受理陳情及1999案件"]["charts"][0][0] == ["112年", "113年"]
     assert "112年至113年獲獎及評比成果" in parts
+
+
+def test_the_deck_names_a_chinese_font_for_its_east_asian_text(city, today, client_as):
+    """The theme's heading and body fonts name 微軟正黑體 for East Asian text (python-pptx's
+    template leaves it empty), so every text box, table and chart shows the Chinese in it; the
+    file still opens and keeps the name through a save."""
+    from lxml import etree
+    from pptx.opc.constants import RELATIONSHIP_TYPE
+    from pptx.oxml.ns import qn
+
+    from tainan_rdec.briefing.deck import EAST_ASIAN_FONT
+
+    deck = _deck(client_as("reviewer"))
+    buffer = BytesIO()
+    deck.save(buffer)
+    for opened in (deck, Presentation(BytesIO(buffer.getvalue()))):
+        theme = opened.slide_master.part.part_related_by(RELATIONSHIP_TYPE.THEME)
+        root = etree.fromstring(theme.blob)
+        typefaces = [
+            font.find(qn("a:ea")).get("typeface")
+            for kind in ("a:majorFont", "a:minorFont")
+            for font in root.iter(qn(kind))
+        ]
+        assert typefaces == [EAST_ASIAN_FONT, EAST_ASIAN_FONT]
