@@ -9,10 +9,10 @@ import time as clock
 from bisect import bisect_right
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from itertools import accumulate
+from itertools import accumulate, pairwise
 
 from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import DateTimeField, ExpressionWrapper, OuterRef, Subquery, Value
 from django.utils import timezone
 
 from petitions.demo.catalogue import (
@@ -22,7 +22,6 @@ from petitions.demo.catalogue import (
     CATEGORY_WEIGHTS,
     CHANNELS,
     CLOSED,
-    DESCRIPTIONS,
     DISTRICT_OFFICE,
     DISTRICTS,
     EVENT_AREA,
@@ -46,6 +45,7 @@ from petitions.demo.catalogue import (
     RATED,
     REOPENED,
     REOPENED_STATUS,
+    REPEAT_EVERY,
     ROADS,
     SAME_DAY,
     SATISFACTION,
@@ -60,6 +60,8 @@ from petitions.demo.catalogue import (
     TYPHOON_MONTHS,
     WEEKDAY_FACTOR,
     YEARS,
+    describe,
+    repeat_pick,
 )
 from petitions.models import Case, CaseTransfer, Category, Event, MonthlyRollup, Subcategory
 from petitions.rollups import rebuild_rollups
@@ -262,10 +264,10 @@ def generate_cases(n: int, *, stdout=None, seed: int = 20240326, today: date | N
             if event and EVENT_START <= day <= EVENT_END:
                 index = (day - EVENT_START).days
                 extra = event_extra // event_days + (index < event_extra % event_days)
-            for row, from_agency in _cases_of_day(
+            for row, misrouted in _cases_of_day(
                 day, count, extra, rng, ref, calendar, people, event, now
             ):
-                writer.add(row, from_agency)
+                writer.add(row, misrouted)
             if len(writer.rows) >= BATCH:
                 writer.flush()
                 if stdout and writer.written % 100_000 < BATCH:
@@ -309,18 +311,19 @@ class _Writer:
         self.adapt = _datetime_adapter()
         self.updated_at = self.adapt(now)
         self.rows: list[list] = []
-        self.transfers: dict[str, tuple[int, int, datetime]] = {}
+        self.transfers: dict[str, list[int]] = {}
         self.written = 0
 
-    def add(self, row: list, from_agency: int | None) -> None:
+    def add(self, row: list, misrouted: list[int]) -> None:
         adapt = self.adapt
-        if from_agency is not None:
-            # case number -> (from agency, to agency, at): transferred the day received.
-            self.transfers[row[0]] = (from_agency, row[10], row[2])
+        if misrouted:
+            # case number -> every agency it went to, the handling agency last.
+            self.transfers[row[0]] = [*misrouted, row[10]]
         row[2] = adapt(row[2])
         row[12] = adapt(row[12])
         row[13] = adapt(row[13])
-        row.append(from_agency)  # receiving_agency: set once a case has been transferred
+        # receiving_agency: the first agency a transferred case went to.
+        row.append(misrouted[0] if misrouted else None)
         row.append(self.updated_at)
         self.rows.append(row)
 
@@ -337,22 +340,32 @@ class _Writer:
                     "case_number", "pk"
                 )
             )
-            made = CaseTransfer.objects.bulk_create(
-                [
-                    CaseTransfer(
-                        case_id=ids[number],
-                        from_agency_id=from_agency,
-                        to_agency_id=to_agency,
-                        reason="非屬本機關權責，改分權責機關",
+            steps: dict[int, list[CaseTransfer]] = {}
+            for number, chain in self.transfers.items():
+                for step, (from_agency, to_agency) in enumerate(pairwise(chain)):
+                    steps.setdefault(step, []).append(
+                        CaseTransfer(
+                            case_id=ids[number],
+                            from_agency_id=from_agency,
+                            to_agency_id=to_agency,
+                            reason="非屬本機關權責，改分權責機關",
+                        )
                     )
-                    for number, (from_agency, to_agency, _at) in self.transfers.items()
-                ],
-                batch_size=BATCH,
+            # ``at`` is auto_now_add: set afterwards, one UPDATE per step. The first transfer is
+            # made the day the case was received, each next one a day later.
+            received = Subquery(
+                Case.objects.filter(pk=OuterRef("case_id")).values("received_at")[:1]
             )
-            # ``at`` is auto_now_add: set the day received afterwards, in one UPDATE.
-            CaseTransfer.objects.filter(pk__in=[t.pk for t in made]).update(
-                at=Subquery(Case.objects.filter(pk=OuterRef("case_id")).values("received_at")[:1])
-            )
+            for step, transfers in sorted(steps.items()):
+                made = CaseTransfer.objects.bulk_create(transfers, batch_size=BATCH)
+                at = (
+                    received
+                    if step == 0
+                    else ExpressionWrapper(
+                        received + Value(timedelta(days=step)), output_field=DateTimeField()
+                    )
+                )
+                CaseTransfer.objects.filter(pk__in=[t.pk for t in made]).update(at=at)
             self.transfers = {}
 
 
@@ -371,7 +384,8 @@ def _datetime_adapter():
 
 def _cases_of_day(day, count, extra, rng, ref, calendar, people, event, now):
     """The day's case rows (``COLUMNS`` but ``updated_at``) in order of receipt, numbered
-    UNyyyymmdd0001…, each with the agency it was transferred from (or None)."""
+    UNyyyymmdd0001…, each with the agencies it went to before its handling agency, in order
+    ([] for a case dispatched right the first time)."""
     category_cum = ref.category_cum_by_month[day.month]
     draws = []
     rand = rng.random
@@ -389,7 +403,14 @@ def _cases_of_day(day, count, extra, rng, ref, calendar, people, event, now):
     in_event = event is not None and EVENT_START <= day <= EVENT_END
     prefix = f"UN{day:%Y%m%d}"
     result = []
+    previous = None  # the day's last call that was not a repeat
     for seq, (seconds, category, district, spike) in enumerate(draws, start=1):
+        # A share of the calls repeat the call before them about the same problem: same
+        # category, district, place and complaint, in other words (one problem, many callers).
+        # Decided and copied without drawing, so the rest of the log stays as it was.
+        repeat = previous is not None and seconds % REPEAT_EVERY == 0
+        if repeat:
+            category, district = previous[0], previous[1]
         sub_id, category_id, sub_name, limit, items, cum = _pick(
             rng, ref.subs[category], ref.sub_cum[category]
         )
@@ -410,17 +431,25 @@ def _cases_of_day(day, count, extra, rng, ref, calendar, people, event, now):
         name, phone, email = people[int(rand() * len(people))]
         road = ROADS[int(rand() * len(ROADS))]
         number = int(rand() * 300) + 1
+        channel = _pick(rng, ref.channels, ref.channel_cum)
+        spot = spots[int(rand() * SPOTS)]
+        pick = seconds + number * 13
+        if repeat:
+            _category, _district, road, number, spot, first_pick = previous
+            pick = repeat_pick(category, first_pick, seconds)
+        else:
+            previous = (category, district, road, number, spot, pick)
         place = f"{district_name}{road}{number}號前"
         row = [
             f"{prefix}{seq:04d}",
-            _pick(rng, ref.channels, ref.channel_cum),
+            channel,
             received_at,
             sub_id,
             category_id,
             district_id,
             f"臺南市{district_name}{road}{number}號",
-            *spots[int(rand() * SPOTS)],
-            DESCRIPTIONS.get(category, "{place}{sub}").format(place=place, sub=sub_name),
+            *spot,
+            describe(category, sub_name, place, road, pick),
             agency_id,
             due,
             None,  # first_response_at
@@ -436,12 +465,18 @@ def _cases_of_day(day, count, extra, rng, ref, calendar, people, event, now):
             email,
         ]
         _outcome(row, days, seconds, due, rng, calendar, now, agency_id in ref.slow)
-        from_agency = None
+        misrouted = []  # the agencies it went to before its handling agency, in order
         if rand() < TRANSFERRED:
-            wrong = ref.other_agency_ids[int(rand() * len(ref.other_agency_ids))]
+            others = ref.other_agency_ids
+            index = int(rand() * len(others))
+            wrong = others[index]
             if wrong != agency_id:
-                from_agency = wrong
-        result.append((row, from_agency))
+                misrouted.append(wrong)
+                # A third of them went to a second wrong agency first (a transfer chain).
+                second = others[(index + number) % len(others)]
+                if number % 3 == 0 and second not in (wrong, agency_id):
+                    misrouted.append(second)
+        result.append((row, misrouted))
     return result
 
 

@@ -172,16 +172,132 @@ GIVEN = (
     "志明淑芬家豪怡君雅婷俊傑美玲建宏宗翰詩涵冠宇佩君嘉玲文彬承恩柏翰欣怡子涵思妤宜蓁佳穎彥廷秀英"
 )
 MAIL_DOMAINS = ["gmail.com", "yahoo.com.tw", "hotmail.com", "msa.hinet.net", "outlook.com"]
-DESCRIPTIONS = {
-    "違規停車": "{place}有車輛違規停放，影響通行，請派員處理。",
-    "路燈故障": "{place}路燈不亮，夜間行經危險，請儘速修復。",
-    "噪音舉發": "{place}深夜噪音擾人，影響住戶安寧。",
-    "騎樓舉發": "{place}騎樓遭堆放物品占用，行人無法通行。",
-    "道路維修": "{place}{sub}，機車行經危險，請派員修復。",
-    "交通運輸": "{place}{sub}，請相關單位處理。",
-    "髒亂及污染": "{place}{sub}，請派員清理改善。",
-    "民生管線": "{place}{sub}，請通知管線單位處理。",
-    "動物救援": "{place}{sub}，請派員協助。",
-    "一般陳情": "民眾反映{place}周邊公共設施及環境問題，請權責機關查處回復。",
-    "複雜陳情": "民眾陳情{place}一帶土地使用及建築相關爭議，請研議處理並回復。",
+# The description of a case: one of its category's complaints in one of the ways people say it,
+# about a place or a landmark near it — varied enough (36 phrasings a category) that the routing
+# model (petitions.routing) learns the words, not one template. Chosen from draws the case
+# already makes, so adding phrasings never moves the rest of the generated log.
+COMPLAINTS = {
+    "違規停車": [
+        "有車輛違規停放，影響通行",
+        "汽車長期占用紅線停車",
+        "機車停滿人行道，行人只能走車道",
+        "貨車並排卸貨堵住車道",
+        "有車輛停在消防栓前",
+        "廢棄車輛停放多日無人移置",
+    ],
+    "路燈故障": [
+        "路燈不亮，夜間行經危險",
+        "路燈忽明忽暗",
+        "整排路燈晚上都沒亮",
+        "路燈白天也一直亮著，浪費電",
+        "路燈燈桿歪斜快倒了",
+        "巷口路燈燈罩破損",
+    ],
+    "噪音舉發": [
+        "深夜噪音擾人，影響住戶安寧",
+        "工地清晨就開始施工，噪音很大",
+        "店家音響開很大聲到半夜",
+        "有人深夜飆車改裝排氣管很吵",
+        "冷氣室外機運轉噪音嚴重",
+        "卡拉OK歌聲吵到凌晨",
+    ],
+    "騎樓舉發": [
+        "騎樓遭堆放物品占用，行人無法通行",
+        "店家把貨架擺到騎樓",
+        "騎樓被機車停滿，無法行走",
+        "騎樓地面高低不平，長輩容易跌倒",
+        "攤販占用騎樓做生意",
+        "騎樓被加蓋鐵皮圍起來",
+    ],
+    "道路維修": [
+        "{sub}，機車行經危險",
+        "路面出現大坑洞",
+        "柏油路面龜裂隆起",
+        "人孔蓋下陷，車輛經過會彈跳",
+        "道路修補後仍凹凸不平",
+        "水溝蓋鬆動，踩上去會翹起",
+    ],
+    "交通運輸": [
+        "{sub}",
+        "公車過站不停",
+        "紅綠燈秒數太短，行人來不及過馬路",
+        "號誌燈故障一直閃黃燈",
+        "公車站牌時刻表資訊錯誤",
+        "路口標線模糊看不清楚",
+    ],
+    "髒亂及污染": [
+        "{sub}",
+        "有人亂丟垃圾，堆積發臭",
+        "空地雜草叢生，蚊蟲很多",
+        "水溝堵塞發出惡臭",
+        "工廠排放黑煙，味道刺鼻",
+        "垃圾車沒有依時間來收",
+    ],
+    "民生管線": [
+        "{sub}",
+        "自來水管破裂一直漏水",
+        "地下管線施工後路面沒有恢復",
+        "瓦斯味很重，擔心管線外洩",
+        "電線桿上電線垂落很低",
+        "施工挖開路面後沒有設置警示",
+    ],
+    "動物救援": [
+        "{sub}",
+        "有流浪狗受傷躺在路邊",
+        "野狗成群追車，很危險",
+        "有蛇跑進住家",
+        "有貓咪卡在水溝裡出不來",
+        "蜂窩築在住家屋簷下",
+    ],
+    "一般陳情": [
+        "周邊公共設施及環境問題",
+        "公園遊具損壞，小孩玩耍危險",
+        "行道樹枝葉過長遮住號誌",
+        "公廁環境髒亂沒有人清潔",
+        "活動中心開放時間希望延長",
+        "人行道地磚破損翹起",
+    ],
+    "複雜陳情": [
+        "一帶土地使用及建築相關爭議",
+        "鄰地違章建築影響日照與通風",
+        "都市計畫道路多年未開闢",
+        "私有土地被公共設施占用，要求補償",
+        "建案施工造成鄰房龜裂",
+        "土地重劃分配結果有爭議",
+    ],
 }
+PHRASINGS = [
+    "{place}{complaint}，請派員處理。",
+    "民眾反映{landmark}附近{complaint}，已多日未改善，請儘速處理。",
+    "{complaint}（地點：{place}），影響往來民眾安全，請相關單位協助。",
+    "我住在{road}附近，{complaint}，希望市府儘快處理。",
+    "於{place}發現{complaint}，麻煩派人來看一下。",
+    "{landmark}旁{complaint}，請權責單位查處並回復。",
+]
+LANDMARKS = [
+    "國小", "國中", "市場", "公園", "廟口", "夜市", "郵局", "圖書館", "活動中心", "加油站",
+    "便利商店", "診所", "火車站", "公車站", "派出所", "運動場", "停車場", "教會",
+]  # fmt: skip
+
+
+# One call in REPEAT_EVERY (by its second of the day) repeats an earlier call of the day about
+# the same category in the same district: the same place and complaint, in a phrasing that
+# names the place (those of PHRASINGS that hold {place}).
+REPEAT_EVERY = 16
+_PLACE_FRAMES = [i for i, frame in enumerate(PHRASINGS) if "{place}" in frame]
+
+
+def repeat_pick(category: str, first_pick: int, variant: int) -> int:
+    """A ``describe`` pick with the complaint of ``first_pick`` and a phrasing that names the
+    place, chosen by ``variant``."""
+    n = len(COMPLAINTS.get(category) or ["{sub}"])
+    return first_pick % n + n * _PLACE_FRAMES[variant % len(_PLACE_FRAMES)]
+
+
+def describe(category: str, sub: str, place: str, road: str, pick: int) -> str:
+    """A description of the category's ``pick``-th phrasing (any integer: taken modulo)."""
+    complaints = COMPLAINTS.get(category) or ["{sub}"]
+    complaint = complaints[pick % len(complaints)].format(sub=sub)
+    frame = PHRASINGS[(pick // len(complaints)) % len(PHRASINGS)]
+    landmark = road + LANDMARKS[(pick // 7) % len(LANDMARKS)]
+    return frame.format(place=place, complaint=complaint, landmark=landmark, road=road)

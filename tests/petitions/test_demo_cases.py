@@ -3,6 +3,7 @@
 import re
 from collections import Counter
 from datetime import date, timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -117,11 +118,25 @@ def test_slow_agencies_close_late_far_more_often(generated):
 
 
 def test_some_cases_are_transferred_reopened_and_rated(generated):
-    transfers = list(CaseTransfer.objects.select_related("case"))
+    transfers = list(CaseTransfer.objects.select_related("case").order_by("case", "at", "pk"))
+    chains: dict[int, list] = {}
+    for transfer in transfers:
+        chains.setdefault(transfer.case_id, []).append(transfer)
 
     assert transfers
-    assert all(t.at == t.case.received_at for t in transfers)
-    assert all(t.from_agency_id != t.to_agency_id == t.case.handling_agency_id for t in transfers)
+    for chain in chains.values():
+        case = chain[0].case
+        # The first transfer the day it was received, each next one a day later; each from the
+        # agency the last one sent it to, ending at its handling agency, which received it first.
+        assert [t.at - case.received_at for t in chain] == [
+            timedelta(days=step) for step in range(len(chain))
+        ]
+        assert all(t.from_agency_id != t.to_agency_id for t in chain)
+        assert all(a.to_agency_id == b.from_agency_id for a, b in pairwise(chain))
+        assert chain[-1].to_agency_id == case.handling_agency_id
+        assert case.receiving_agency_id == chain[0].from_agency_id
+    lengths = Counter(len(chain) for chain in chains.values())
+    assert set(lengths) == {1, 2} and lengths[2] >= 3  # misrouted twice: transfer chains
     assert any(c.reopened_count for c in generated)
     assert any(c.satisfaction for c in generated)
     assert all(c.status == CaseStatus.CLOSED for c in generated if c.satisfaction)
@@ -146,3 +161,23 @@ def test_a_second_run_writes_nothing_and_a_rerun_on_an_empty_table_is_identical(
     assert demo.generate_cases(N, today=TODAY) == N
     assert snapshot() == before
     assert Event.objects.filter(name="2024台灣燈會").count() == 1
+
+
+def test_some_calls_repeat_an_earlier_call_about_the_same_problem(generated):
+    """One problem, many callers: a share of the calls name the same place and complaint as an
+    earlier call that day about the same category in the same district, in other words, so the
+    grouping rule (same category, same place, similar words) joins them."""
+    from petitions.grouping import group_all, pieces, similar
+
+    by_problem: dict[tuple, list[Case]] = {}
+    for case in generated:
+        key = (to_local_date(case.received_at), case.category_id, case.address)
+        by_problem.setdefault(key, []).append(case)
+    repeated = [cases for cases in by_problem.values() if len(cases) > 1]
+    assert len(repeated) >= N // catalogue.REPEAT_EVERY // 3
+    assert any(
+        a.description != b.description and similar(pieces(a.description), pieces(b.description))
+        for a, b, *_rest in repeated
+    )
+    outcome = group_all()
+    assert outcome.groups >= len(repeated) // 2
