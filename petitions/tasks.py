@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from petitions.grouping import group_all
 from petitions.reminders import daily_overdue_digest
-from petitions.rollups import rebuild_rollups
+from petitions.rollups import rebuild_rollups, settle_repeat_changes
 
 
 @shared_task(
@@ -47,12 +47,32 @@ def send_overdue_digests(day: str | None = None) -> int:
 )
 def group_cases_task() -> dict:
     """Regroup every case into problems (重複陳情歸併, petitions/grouping.py), keeping what
-    reviewers decided. Idempotent: the groups are replaced in one transaction, so a retried or
-    duplicated run leaves the same groups. Returns the run's figures."""
-    outcome = group_all()
+    reviewers decided, and put the calls whose first-call mark changed into the rollups.
+    Beat, every night (petitions/migrations/0016). Idempotent: the groups are replaced in one
+    transaction, so a retried or duplicated run leaves the same groups. Returns the run's
+    figures."""
+    with transaction.atomic():
+        outcome = group_all()
+        settle_repeat_changes(outcome.changes)
     return {
         "cases": outcome.cases,
         "groups": outcome.groups,
         "grouped_cases": outcome.grouped_cases,
         "seconds": round(outcome.seconds, 1),
     }
+
+
+@shared_task(acks_late=True)
+def train_routing_model() -> dict:
+    """Train a new version of the routing model (派工建議, petitions/routing.py) on the newest
+    closed cases and return its figures; with too few cases, say so and keep the current one.
+    Sent by an admin from the 派工建議 page (or by beat, if one is scheduled in the admin).
+    Idempotent in effect: a second run writes one more version with the same figures."""
+    from dataclasses import asdict
+
+    from petitions import routing
+
+    try:
+        return asdict(routing.train())
+    except routing.NotEnoughCases as refused:
+        return {"refused": str(refused)}

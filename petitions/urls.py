@@ -4,7 +4,7 @@
 
 from django.urls import include, path, re_path, register_converter
 
-from petitions.views import cases, dashboard, maps, open311
+from petitions.views import cases, dashboard, dispatch, groups, maps, open311, routing
 from tainan_rdec.feeds import FormatConverter
 
 # Every Open311 resource in both of the spec's formats, by extension: services.xml, .json.
@@ -18,6 +18,14 @@ pages = [
     path("events/", dashboard.event_list, name="event_list"),
     path("events/<int:pk>/", dashboard.event_detail, name="event_detail"),
     path("map/cases.json", maps.case_points, name="map_cases"),
+    path("groups/", groups.group_list, name="group_list"),
+    path("groups/<int:pk>/", groups.group_detail, name="group_detail"),
+    path("groups/<int:pk>/split/", groups.group_split, name="group_split"),
+    path("groups/<int:pk>/merge/", groups.group_merge, name="group_merge"),
+    path("dispatch/", dispatch.dispatch_quality, name="dispatch"),
+    path("dispatch/cases/", dispatch.dispatch_cases, name="dispatch_cases"),
+    path("routing/", routing.routing_page, name="routing"),
+    path("routing/train/", routing.routing_train, name="routing_train"),
 ]
 
 open311_api = [

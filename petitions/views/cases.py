@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from petitions import stats
+from petitions import routing, stats
 from petitions.forms import CaseFilterForm, MyCasesFilterForm
 from petitions.map import page_map
 from petitions.models import Case, CaseTransfer
@@ -102,7 +102,9 @@ def case_list(request):
 def case_detail(request, case_number):
     user = request.user
     case = get_visible_or_404(
-        Case.objects.select_related(*LIST_RELATED, "event"), user, case_number=case_number
+        Case.objects.select_related(*LIST_RELATED, "event", "problem_group"),
+        user,
+        case_number=case_number,
     )
     transfers = CaseTransfer.objects.filter(case=case).select_related(
         "from_agency", "to_agency", "by"
@@ -117,6 +119,9 @@ def case_detail(request, case_number):
             "status_history": case.status_changes.select_related("by"),
             "row": CaseRow(case, working_days_left(case, today, get_calendar())),
             "show_personal_data": can_see_personal_data(user, case),
+            # Without a trained model: [] and None, and the page says nothing about it.
+            "suggestions": routing.suggest(case),
+            "category_suggestion": routing.suggest_category(case),
         },
     )
 
