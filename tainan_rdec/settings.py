@@ -183,6 +183,9 @@ STORAGES = {
 # (tainan_rdec.middleware).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The largest document attached to a project application (projects/attachments.py: PDF,
+# xlsx, docx; a photo keeps the photo rules' own limit), in bytes.
+APPLICATION_ATTACHMENT_MAX_BYTES = env_int("APPLICATION_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 
 # Redis: broker, result store and cache when REDIS_URL is set; otherwise in-process.
 REDIS_URL = env_str("REDIS_URL", "")
@@ -261,6 +264,21 @@ OC4IDS_PUBLICATION_POLICY_URL = env_str("OC4IDS_PUBLICATION_POLICY_URL", "")
 # gets 429 with Retry-After. Counted in the cache; with the cache down the feeds stay open.
 OPEN_DATA_RATE_LIMIT = env_int("OPEN_DATA_RATE_LIMIT", 120)
 OPEN_DATA_RATE_WINDOW = env_int("OPEN_DATA_RATE_WINDOW", 60)
+
+# The routing model (派工建議, petitions/routing.py): where its versions are kept (default:
+# MEDIA_ROOT/routing), how many of the newest closed cases it learns from, how many versions
+# are kept, and how sure a suggestion must be (0–1) for a first dispatch that went elsewhere to
+# be listed for the reviewers (cases received in the last ROUTING_DISAGREEMENT_DAYS days).
+ROUTING_MODEL_DIR = env_str("ROUTING_MODEL_DIR", "")
+ROUTING_TRAINING_CASES = env_int("ROUTING_TRAINING_CASES", 300_000)
+ROUTING_KEEP = env_int("ROUTING_KEEP", 3)
+try:
+    ROUTING_CONFIDENT = float(env_str("ROUTING_CONFIDENT", "0.6"))
+except ValueError:
+    ROUTING_CONFIDENT = -1.0
+if not 0 < ROUTING_CONFIDENT <= 1:
+    raise ImproperlyConfigured("ROUTING_CONFIDENT must be a number above 0 and at most 1, e.g. 0.6")
+ROUTING_DISAGREEMENT_DAYS = env_int("ROUTING_DISAGREEMENT_DAYS", 30)
 
 # The case maps' base layer (petitions/map.py): a tile address with Leaflet's {z}, {x} and {y},
 # by default the NLSC 臺灣通用電子地圖 (EMAP) WMTS that Taiwanese government sites use (its

@@ -14,10 +14,11 @@ from tests.conftest import CAST
 from tests.evaluations import permission_rows as evaluations_rows
 from tests.imports import permission_rows as imports_rows
 from tests.permission_helpers import ADMIN_LOGIN, LOGIN, by_reach, signed_in, stored_state
+from tests.petitions import permission_rows as petitions_rows
 from tests.projects import permission_rows as projects_rows
 
 # Each area keeps its rows in tests/<area>/permission_rows.py; they are merged below.
-AREAS = (evaluations_rows, awards_rows, imports_rows, projects_rows)
+AREAS = (evaluations_rows, awards_rows, imports_rows, projects_rows, petitions_rows)
 
 # url name -> (path to request, {cast member: expected status})
 MATRIX = {
@@ -48,7 +49,29 @@ MATRIX = {
     # personal data.
     "petitions:my_cases": ("/petitions/mine/", {**signed_in(), "official": 403}),
     "petitions:dashboard": ("/petitions/dashboard/", by_reach(403, 403, 200, official=200)),
+    # Each statistics table of the dashboard as Excel: the page's address with
+    # ?format=xlsx&table=KEY; figures without personal data, so the officials' too.
+    **{
+        f"petitions:dashboard?format=xlsx&table={key}": (
+            f"/petitions/dashboard/?format=xlsx&table={key}",
+            by_reach(403, 403, 200, official=200),
+        )
+        for key in (
+            "volume",
+            "categories",
+            "satisfaction_categories",
+            "satisfaction_agencies",
+            "agencies",
+            "breakdown",
+        )
+    },
     "petitions:event_list": ("/petitions/events/", by_reach(403, 403, 200, official=200)),
+    # The routing model's page (派工建議): the commission's; training is an admin's (POSTS).
+    "petitions:routing": ("/petitions/routing/", by_reach(403, 403, 200, official=403)),
+    "petitions:routing_train": (
+        "/petitions/routing/train/",
+        by_reach(405, 405, 405, anonymous=405, official=405),
+    ),
     "petitions:event_detail": ("/petitions/events/{event}/", by_reach(403, 403, 200, official=200)),
     "petitions:case_detail": ("/petitions/cases/{case}/", by_reach(200, 404, 200, official=404)),
     # The case maps' points: what the case list shows each user (visible_to), so every agency
@@ -94,6 +117,34 @@ MATRIX = {
     "projects:review_queue": ("/projects/review/", by_reach(403, 403, 200, official=403)),
     "projects:dashboard": ("/projects/dashboard/", by_reach(403, 403, 200, official=200)),
     "projects:early_warning": ("/projects/warnings/", by_reach(403, 403, 200, official=200)),
+    # Each statistics table of the overview and the early-warning list as Excel: the page's
+    # address with ?format=xlsx&table=KEY; figures of projects, the officials' too.
+    **{
+        f"projects:dashboard?format=xlsx&table={key}": (
+            f"/projects/dashboard/?format=xlsx&table={key}",
+            by_reach(403, 403, 200, official=200),
+        )
+        for key in ("kind", "status", "lag", "forward", "compliance", "serious")
+    },
+    **{
+        f"projects:early_warning?format=xlsx&table={key}": (
+            f"/projects/warnings/?format=xlsx&table={key}",
+            by_reach(403, 403, 200, official=200),
+        )
+        for key in ("high", "medium")
+    },
+    "projects:listing_statistics": (
+        "/projects/listing/?start_year=113&end_year=113&every=1",
+        by_reach(403, 403, 200, official=200),
+    ),
+    # Its two tables as Excel (the page's address with ?format=xlsx&table=KEY).
+    **{
+        f"projects:listing_statistics?format=xlsx&table={key}": (
+            f"/projects/listing/?format=xlsx&table={key}",
+            by_reach(403, 403, 200, official=200),
+        )
+        for key in ("band", "kind")
+    },
     # Meetings are city-wide records; a bureau sees only its own projects' agenda items.
     "projects:meeting_list": ("/projects/meetings/", signed_in()),
     "projects:meeting_create": ("/projects/meetings/new/", by_reach(403, 403, 200, official=403)),
@@ -337,6 +388,11 @@ def test_permission_matrix(request, client_as, url_name, who):
 # State-changing POSTs by every member of the cast: (path, form data, expected per member).
 # 302 here is success (a redirect back to the page); LOGIN sends the anonymous visitor away.
 POSTS = {
+    "train the routing model": (
+        "/petitions/routing/train/",
+        {},
+        by_reach(403, 403, 403, admin=302, official=403),
+    ),
     "suspend a project": (
         "/projects/{project}/status/suspend/",
         {"reason": "用地取得延宕，暫緩列管"},
