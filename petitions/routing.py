@@ -28,6 +28,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from datetime import time as clock_time
 from pathlib import Path
 
 from django.conf import settings
@@ -70,6 +71,12 @@ class ModelFigures:
     @property
     def trained_on(self) -> datetime:
         return datetime.fromisoformat(self.trained_at)
+
+    @property
+    def held_out_start(self) -> date:
+        """The held-out month's first day (the page shows it as an ROC month)."""
+        year, month = self.held_out_month.split("-")
+        return date(int(year), int(month), 1)
 
 
 @dataclass(frozen=True)
@@ -344,7 +351,11 @@ def disagreements(cases, *, since: date, confident: float, cap: int) -> list[Dis
     if _models() is None:
         return []
     chosen = list(
-        with_first_agency(cases.filter(received_at__date__gte=since))
+        # From Taipei midnight of ``since``: a range on the column itself, which its index
+        # serves (a ``__date`` lookup casts every row first).
+        with_first_agency(
+            cases.filter(received_at__gte=datetime.combine(since, clock_time.min, TAIPEI))
+        )
         .select_related("category", "subcategory", "district", "handling_agency")
         .order_by("-received_at")[:cap]
     )

@@ -167,6 +167,9 @@ def test_first_dispatches_that_disagree_with_a_confident_suggestion_are_listed(
     assert first.case_number in table and second.case_number in table
     assert third.case_number not in table
     assert "處理機關前三建議命中率" in page
+    # The held-out month in ROC, as the users read months.
+    held_out = routing.figures().held_out_start
+    assert f"{held_out.year - 1911}年{held_out.month}月" in page
 
 
 def test_too_few_cases_are_refused_in_chinese(open1999, city_agencies, make_case):
