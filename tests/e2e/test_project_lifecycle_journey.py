@@ -56,13 +56,19 @@ EXCEL_COLUMNS = "\r\n".join(
 # The corrected curve, one column pasted straight into the grid's first box.
 S_COLUMN = "\n".join(["2", "6", "12", "20", "30", "42", "55", "67", "78", "88", "95", "100"])
 
-_PASTE_INTO = """([name, text]) => {
-  const box = document.querySelector(`input[name="${name}"]`);
+_PASTE_INTO = """(box, text) => {
   const data = new DataTransfer();
   data.setData("text/plain", text);
   const event = {clipboardData: data, bubbles: true, cancelable: true};
   box.dispatchEvent(new ClipboardEvent("paste", event));
 }"""
+
+
+def paste_into(page: Page, name: str, text: str) -> None:
+    """Paste ``text`` into the box called ``name`` as a browser does, once the box is on the
+    page: the locator waits for the editor's page to load (a bare querySelector raced the click
+    that opens it)."""
+    page.locator(f'input[name="{name}"]').evaluate(_PASTE_INTO, text)
 
 
 def curve_points(page: Page) -> int:
@@ -170,7 +176,7 @@ def test_a_bureau_registers_applies_and_the_reviewer_returns_then_lists_then_del
     page.goto(f"{live_server.url}/projects/{project.pk}/")
     expect(page.locator(".draft-panel")).to_contain_text(RETURN_REASON)
     page.locator(".draft-panel").get_by_role("link", name="預定進度（S曲線）").click()
-    page.evaluate(_PASTE_INTO, ["percent_202401", S_COLUMN])
+    paste_into(page, "percent_202401", S_COLUMN)
     expect(page.get_by_label("113年6月預定累計進度（%）")).to_have_value("42.00")
     expect(page.get_by_label("113年6月預定累計分配數（元）")).to_have_value("33,600,000")
     assert curve_points(page) == 12
