@@ -130,6 +130,71 @@ def test_regrouping_gives_the_same_groups_and_keeps_no_stale_one(make_case):
     assert ProblemGroup.objects.count() == again["groups"] == 1
 
 
+def test_a_regrouping_keeps_a_groups_number_while_its_problem_goes_on(make_case, client_as):
+    # Two callers, then a third the next working day; grouped as they arrived.
+    calls = [at_place(make_case, f"2024-03-0{day} 09:00") for day in (4, 5, 6)]
+    elsewhere = [
+        at_place(make_case, f"2024-03-0{day} 10:00", where=TWO_HUNDRED_M_EAST) for day in (4, 5)
+    ]
+    bookmarked = ProblemGroup.objects.get(first_case=calls[0])
+    other = ProblemGroup.objects.get(first_case=elsewhere[0])
+
+    run()
+
+    # The nightly run gives the same problems the same numbers: the bookmark still opens.
+    assert ProblemGroup.objects.get(first_case=calls[0]).pk == bookmarked.pk
+    assert ProblemGroup.objects.get(first_case=elsewhere[0]).pk == other.pk
+    response = client_as("reviewer").get(f"/petitions/groups/{bookmarked.pk}/")
+    assert response.status_code == 200
+    assert calls[2].case_number in response.content.decode()
+
+
+def test_a_split_problem_keeps_its_number_on_the_larger_piece(make_case):
+    # Two calls on Monday, one on Thursday (three working days later) and one on the Tuesday
+    # after (three more): one problem while the Thursday call links the two ends.
+    early = [at_place(make_case, "2024-03-04 09:00"), at_place(make_case, "2024-03-04 10:00")]
+    bridge = at_place(make_case, "2024-03-07 09:00")
+    late = at_place(make_case, "2024-03-12 09:00")
+    group = ProblemGroup.objects.get(first_case=early[0])
+    assert group.case_count == 4
+    # The Thursday call turns out to be about another place: the ends are two problems.
+    Case.objects.filter(pk=bridge.pk).update(
+        latitude=TWO_HUNDRED_M_EAST[0], longitude=TWO_HUNDRED_M_EAST[1]
+    )
+
+    run()
+
+    group.refresh_from_db()
+    assert group.case_count == 2
+    assert sorted(group.cases.values_list("pk", flat=True)) == sorted(c.pk for c in early)
+    assert Case.objects.get(pk=late.pk).problem_group is None
+    assert ProblemGroup.objects.count() == 1
+
+
+def test_a_quiet_night_writes_nothing(make_case):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from petitions.grouping import group_all
+
+    for day in (4, 5, 6):
+        at_place(make_case, f"2024-03-0{day} 09:00")
+        at_place(make_case, f"2024-03-0{day} 10:00", where=TWO_HUNDRED_M_EAST, code="0201")
+    group_all()  # what arrived is now as the full run sees it
+
+    with CaptureQueriesContext(connection) as queries:
+        outcome = group_all()
+
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+    assert outcome.groups == 2
+    assert writes == []
+    assert ProblemGroup.objects.count() == 2
+
+
 def test_a_reviewers_group_and_its_cases_stay_where_the_reviewer_put_them(make_case):
     # A reviewer kept two calls apart from a third at the same pothole (a split).
     kept = [at_place(make_case, "2024-03-04 09:00"), at_place(make_case, "2024-03-04 10:00")]
