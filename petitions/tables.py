@@ -303,3 +303,46 @@ def breakdown_table(
         caption_hidden=True,
         sheet_name=_("依{label}").format(label=label),
     )
+
+
+def event_day_table(event, counts, today: date) -> Table:
+    """An event's cases per day and category (``views.dashboard.event_counts``), the watched
+    categories first and marked, the day's total and the column totals; today's row is marked
+    on the page while the event runs."""
+    rows = [
+        SimpleNamespace(label=format_roc_date(day), counts=values, total=total, today=day == today)
+        for day, values, total in counts.days
+    ]
+    return Table(
+        _("每日各類別案件數"),
+        [
+            Column(
+                _("日期"), Format.TEXT, "label", template="petitions/includes/event_day_cell.html"
+            ),
+            *(
+                Column(
+                    _("{name}（關注）").format(name=name) if watched else name,
+                    value=lambda row, i=i: row.counts[i],
+                )
+                for i, (_pk, name, watched) in enumerate(counts.columns)
+            ),
+            Column(_("合計"), value="total"),
+        ],
+        rows,
+        unit=_("單位：件"),
+        total=SimpleNamespace(label="", counts=counts.column_totals, total=counts.total),
+        key="days",
+        filters=[
+            (_("專案"), event.name),
+            (
+                _("期間"),
+                _("{start}至{end}").format(
+                    start=format_roc_date(event.start_date), end=format_roc_date(event.end_date)
+                ),
+            ),
+        ],
+        row_attrs=lambda row: {"aria-current": "date"} if row.today else None,
+        html_id="event-counts",
+        caption_hidden=True,
+        sheet_name=_("每日各類別案件數"),
+    )

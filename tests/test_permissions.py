@@ -73,6 +73,10 @@ MATRIX = {
         by_reach(405, 405, 405, anonymous=405, official=405),
     ),
     "petitions:event_detail": ("/petitions/events/{event}/", by_reach(403, 403, 200, official=200)),
+    "petitions:event_detail?format=xlsx&table=days": (
+        "/petitions/events/{event}/?format=xlsx&table=days",
+        by_reach(403, 403, 200, official=200),
+    ),
     "petitions:case_detail": ("/petitions/cases/{case}/", by_reach(200, 404, 200, official=404)),
     # The case maps' points: what the case list shows each user (visible_to), so every agency
     # and the commission get 200 (agency B an empty map); officials read statistics only.
@@ -577,9 +581,7 @@ def test_markup_in_every_free_text_field_is_shown_as_text(request, client_as, wo
         if expected.get(who) != 200:
             continue
         response = client.get(path.format(**world))
-        body = (
-            b"".join(response.streaming_content) if response.streaming else response.content
-        )
+        body = b"".join(response.streaming_content) if response.streaming else response.content
         if not response["Content-Type"].startswith("text/html"):
             continue
         assert response.status_code == 200, url_name

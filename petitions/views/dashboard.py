@@ -271,12 +271,18 @@ def event_detail(request, pk):
     # Events belong to no agency: who may open the page is decided above, for every event.
     event = get_object_or_404(Event.objects.prefetch_related("districts", "categories"), pk=pk)
     today = timezone.localdate()
+    counts = event_counts(event)
+    day_table = petition_tables.event_day_table(event, counts, today)
+    response = tables.download(request, day_table)
+    if response is not None:
+        return response
     return render(
         request,
         "petitions/event_detail.html",
         {
             "event": event,
-            "table": event_counts(event),
+            "table": counts,
+            "day_table": day_table,
             # Open at once: the desk watches the map during the event. Not for those who may
             # not open the cases (senior officials: the counts are theirs, the cases are not).
             "case_map": page_map(

@@ -189,6 +189,38 @@ def test_event_view_counts_per_day_and_category(client_as, make_case, lantern_fe
     assert table.total == 4
 
 
+def test_event_view_day_table_downloads_as_the_page_shows_it(
+    client_as, make_case, lantern_festival
+):
+    from tests.tainan_rdec.tables_reading import assert_same_table, page_table, sheet_table
+
+    west = District.objects.get(name="中西區")
+    make_case("2024-02-24 10:00", code="0501", district=west)
+    make_case("2024-02-24 11:00", code="0901", district=west)
+    make_case("2024-03-10 23:00", code="0501", district=west)
+    client = client_as("official")
+
+    with time_machine.travel(taipei("2024-03-20 10:00"), tick=False):
+        page = client.get(event_url(lantern_festival))
+        download = client.get(event_url(lantern_festival), {"format": "xlsx", "table": "days"})
+
+    shown = page_table(page.content.decode(), "event-counts")
+    sheet = sheet_table(b"".join(download.streaming_content))
+    assert_same_table(shown, sheet)
+    assert sheet.header == ["日期", "道路維修（關注）", "動物救援", "合計"]
+    assert sheet.rows[1] == ["113.2.24", "1", "1", "2"]
+    assert sheet.rows[-1] == ["合計", "2", "1", "3"]
+    assert sheet.title == "每日各類別案件數"
+    assert "專案：2024台灣燈會" in sheet.filters
+
+
+def test_event_view_marks_today_while_the_event_runs(client_as, lantern_festival):
+    with time_machine.travel(taipei("2024-02-25 10:00"), tick=False):
+        page = client_as("reviewer").get(event_url(lantern_festival)).content.decode()
+
+    assert '<tr aria-current="date"><th scope="row">113.2.25 （今日）</th>' in page
+
+
 def test_event_view_query_count_does_not_grow_with_cases(client_as, make_case, lantern_festival):
     west = District.objects.get(name="中西區")
     client = client_as("reviewer")
