@@ -34,10 +34,10 @@ What makes it fast without checking less:
 - the case table's foreign keys are checked as each chunk is written, not all at commit, so
   PostgreSQL's checks run while the workers check the next chunks.
 
-Each chunk's new cases are grouped with the calls of their problem as they arrive
-(``petitions.grouping.Arrivals``, 重複陳情歸併): against the cases already registered within the
-working-day window and the cases of the chunks before, so the groups after the import are the
-ones the full regrouping gives (tested). A dry run does not group.
+The new cases are grouped with the calls of their problem as they arrive, a few chunks at a
+time (``GROUP_BATCH``; ``petitions.grouping.Arrivals``, 重複陳情歸併): against the cases already
+registered within the working-day window and the cases grouped before, so the groups after the
+import are the ones the full regrouping gives (tested). A dry run does not group.
 
 All or nothing: the rows are written inside one transaction while the file is read; at the
 end, any problem (or a dry run) rolls everything back. The rollups of the months the file
@@ -87,6 +87,9 @@ CHUNK = 2000
 # From this many new cases, the case table's statistics are refreshed before the rollups are
 # rebuilt from it.
 ANALYZE_FROM = 50_000
+# New cases are grouped (``grouping.Arrivals``) once this many are written, and at the end:
+# each grouping costs a handful of queries whatever its size, so a few chunks at a time.
+GROUP_BATCH = 10_000
 # The most problems reported: a file that is wrong throughout says so in the first thousand.
 MAX_PROBLEMS = 1000
 
@@ -351,6 +354,7 @@ def _import(
     chunk: list[tuple[int, list]] = []
     span = _Span()
     regrouped: list[date] = []  # receipt days of cases whose first-call mark changed
+    arriving: list[str] = []  # numbers of the new cases written and not yet grouped
     checker = None if pool is not None else RowChecker(user)
     if arrivals is not None:
         grouping.hold_lock()
@@ -365,10 +369,18 @@ def _import(
         if outcome.ok:
             _write(checked.block)
             span.merge(checked.span)
-            if arrivals is not None and checked.numbers:
-                arrived = arrivals.add(_arrived(checked.numbers))
-                outcome.grouped += arrived.grouped
-                regrouped.extend(to_local_date(c.received_at) for c in arrived.changes)
+            if arrivals is not None:
+                arriving.extend(checked.numbers)
+                if len(arriving) >= GROUP_BATCH:
+                    group_arrivals()
+
+    def group_arrivals() -> None:
+        """Group the new cases written since the last time, with every case before them."""
+        if outcome.ok and arriving:
+            arrived = arrivals.add(_arrived(arriving))
+            outcome.grouped += arrived.grouped
+            regrouped.extend(to_local_date(c.received_at) for c in arrived.changes)
+        arriving.clear()
 
     def hand_over() -> None:
         if pool is None:
@@ -419,6 +431,8 @@ def _import(
     if pool is not None:
         for result in pool.drain():
             take(result)
+    if arrivals is not None:
+        group_arrivals()
     # Workers report a chunk's problems when it comes back: row order, as the ordinary import.
     outcome.problems.sort(key=lambda p: p.row or 0)
     if outcome.total == 0:

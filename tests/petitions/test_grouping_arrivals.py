@@ -111,9 +111,11 @@ def test_an_import_through_the_command_groups_each_chunk_as_the_full_regrouping_
     city_agencies, tmp_path, monkeypatch
 ):
     ensure_categories()
-    # Small chunks: the file's 300 cases arrive in several chunks, out of order.
+    # Small chunks: the file's 300 cases arrive in several chunks, out of order, and are
+    # grouped every other chunk.
     monkeypatch.setattr(bulk, "BATCH", 40)
     monkeypatch.setattr(bulk, "CHUNK", 40)
+    monkeypatch.setattr(bulk, "GROUP_BATCH", 80)
     path = tmp_path / "cases.csv"
     path.write_bytes(_csv(_rows(300)))
 
@@ -131,6 +133,7 @@ def test_the_fast_path_counts_every_new_case_it_grouped(city_agencies, tmp_path,
     ensure_categories()
     monkeypatch.setattr(bulk, "BATCH", 40)
     monkeypatch.setattr(bulk, "CHUNK", 40)
+    monkeypatch.setattr(bulk, "GROUP_BATCH", 40)
     path = tmp_path / "cases.csv"
     path.write_bytes(_csv(_rows(200, seed=5)))
 
