@@ -34,15 +34,19 @@ What makes it fast without checking less:
 - the case table's foreign keys are checked as each chunk is written, not all at commit, so
   PostgreSQL's checks run while the workers check the next chunks.
 
-The new cases are grouped with the calls of their problem as they arrive, a few chunks at a
-time (``GROUP_BATCH``; ``petitions.grouping.Arrivals``, 重複陳情歸併): against the cases already
-registered within the working-day window and the cases grouped before, so the groups after the
-import are the ones the full regrouping gives (tested). A dry run does not group.
+A few chunks at a time (``SETTLE_BATCH``), the new cases written are settled: their
+contributions are added to the rollups (``petitions.rollups.add_new_cases``: the rebuild's own
+SQL restricted to them, added row by row in one upsert per grain, so the work follows the
+file, not the months it touches), then they are grouped with the calls of their problem
+(``petitions.grouping.Arrivals``, 重複陳情歸併) against the cases already registered within the
+working-day window and the cases settled before, so the groups after the import are the ones
+the full regrouping gives (tested); the repeat-call marks the grouping changed go into the
+rollups too (``add_repeat_changes``). The rollups after an import equal a rebuild's (tested);
+the rebuild stays as the repair task. A dry run neither counts nor groups.
 
 All or nothing: the rows are written inside one transaction while the file is read; at the
-end, any problem (or a dry run) rolls everything back. The rollups of the months the file
-touched are rebuilt in the same transaction, so the dashboards are right the moment the import
-commits.
+end, any problem (or a dry run) rolls everything back, the rollups' additions with it, so the
+dashboards are right the moment the import commits.
 """
 
 from __future__ import annotations
@@ -71,13 +75,13 @@ from psycopg.copy import FileWriter
 from petitions import grouping
 from petitions.models import Case
 from petitions.resources import CaseResource
+from petitions.rollups import add_new_cases, add_repeat_changes
 from tainan_rdec.importing.base import MEMO_LIMIT, ROW_NUMBER_COLUMN
 from tainan_rdec.importing.files import Table, check_size, detect_encoding, too_many_rows
 from tainan_rdec.importing.problems import ImportCancelled, ImportFileError, ImportProblem
 from tainan_rdec.importing.runner import check_headers, example_problems
 from tainan_rdec.importing.widgets import PortalWidget, is_blank
 from tainan_rdec.importing.workers import Pool, WorkersUnavailable, can_run_workers
-from tainan_rdec.workdays import to_local_date
 
 log = logging.getLogger(__name__)
 
@@ -86,10 +90,10 @@ BATCH = 5000
 CHUNK = 2000
 # From this many new cases, the case table's statistics are refreshed before the rollups are
 # rebuilt from it.
-ANALYZE_FROM = 50_000
-# New cases are grouped (``grouping.Arrivals``) once this many are written, and at the end:
-# each grouping costs a handful of queries whatever its size, so a few chunks at a time.
-GROUP_BATCH = 10_000
+# The new cases are put into the rollups and grouped (``settle``) once this many are written,
+# and at the end: each time costs a handful of statements whatever its size, so a few chunks
+# at a time.
+SETTLE_BATCH = 10_000
 # The most problems reported: a file that is wrong throughout says so in the first thousand.
 MAX_PROBLEMS = 1000
 
@@ -121,9 +125,7 @@ COLUMNS = [
     "updated_at",
 ]
 
-NUMBER, RECEIVED, DUE, CLOSED = (
-    COLUMNS.index(name) for name in ("case_number", "received_at", "due_date", "closed_at")
-)
+NUMBER = COLUMNS.index("case_number")
 
 # The fields a case number already registered is compared on (the file's columns).
 COMPARED = [
@@ -352,9 +354,7 @@ def _import(
     seen: dict[object, int] = {}
     key_names = "".join(f"「{c.column_name}」" for c in resource.key_columns())
     chunk: list[tuple[int, list]] = []
-    span = _Span()
-    regrouped: list[date] = []  # receipt days of cases whose first-call mark changed
-    arriving: list[str] = []  # numbers of the new cases written and not yet grouped
+    arriving: list[str] = []  # numbers of the new cases written, not yet settled
     checker = None if pool is not None else RowChecker(user)
     if arrivals is not None:
         grouping.hold_lock()
@@ -368,18 +368,22 @@ def _import(
         outcome.unchanged += checked.unchanged
         if outcome.ok:
             _write(checked.block)
-            span.merge(checked.span)
-            if arrivals is not None:
+            if not outcome.dry_run:
                 arriving.extend(checked.numbers)
-                if len(arriving) >= GROUP_BATCH:
-                    group_arrivals()
+                if len(arriving) >= SETTLE_BATCH:
+                    settle()
 
-    def group_arrivals() -> None:
-        """Group the new cases written since the last time, with every case before them."""
+    def settle() -> None:
+        """The new cases written since the last time into the rollups, then grouped with
+        every case before them (their repeat-call marks, and those the grouping changed, into
+        the rollups too)."""
         if outcome.ok and arriving:
-            arrived = arrivals.add(_arrived(arriving))
-            outcome.grouped += arrived.grouped
-            regrouped.extend(to_local_date(c.received_at) for c in arrived.changes)
+            rows = _arrived(arriving)
+            outcome.rollup_rows += add_new_cases(row[0] for row in rows)
+            if arrivals is not None:
+                arrived = arrivals.add(rows)
+                outcome.grouped += arrived.grouped
+                outcome.rollup_rows += add_repeat_changes(arrived.changes)
         arriving.clear()
 
     def hand_over() -> None:
@@ -431,25 +435,11 @@ def _import(
     if pool is not None:
         for result in pool.drain():
             take(result)
-    if arrivals is not None:
-        group_arrivals()
+    settle()
     # Workers report a chunk's problems when it comes back: row order, as the ordinary import.
     outcome.problems.sort(key=lambda p: p.row or 0)
     if outcome.total == 0:
         problems.add(ImportProblem(_("標題列以下沒有任何資料。")))
-    if outcome.ok and span.first is not None and not outcome.dry_run:
-        from petitions.rollups import rebuild_rollups
-
-        if connection.vendor == "postgresql" and outcome.new >= ANALYZE_FROM:
-            # The planner's statistics do not know the rows just written: it would plan the
-            # rebuild's scans of the case table for a few thousand rows (sorts spilled to disk
-            # where it should hash). Sampling them first takes a fraction of a second.
-            with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {Case._meta.db_table}")
-        first, last = span.days()
-        # A case registered before whose first-call mark the grouping changed (a group merged,
-        # an older call imported late) counts on its own day, maybe outside the file's.
-        outcome.rollup_rows = rebuild_rollups(min([first, *regrouped]), max([last, *regrouped]))
 
 
 def _registered(numbers: list[str]) -> dict[str, Case]:
@@ -506,54 +496,13 @@ def _add_errors(add, resource, number: int, error: ValidationError) -> None:
 @dataclass
 class Checked:
     """A chunk of rows checked: its new cases ready to write (COPY text on PostgreSQL, else
-    records), how many were new and unchanged, the problems of the others, and the span of
-    days of the new ones."""
+    records), how many were new and unchanged, the problems of the others."""
 
     block: bytes | list
     new: int
     unchanged: int
     problems: list[ImportProblem]
-    span: _Span
     numbers: list[str] = field(default_factory=list)  # of the new cases
-
-
-class _Span:
-    """The moments and due dates of the records written, kept as a running first and last: the
-    rollups of the days between them are rebuilt. Moments are compared as they are and turned
-    into Taipei days once at the end (the local day of the earliest moment is the earliest
-    local day)."""
-
-    def __init__(self):
-        self.first = self.last = None  # moments
-        self.first_due = self.last_due = None
-
-    def add(self, record: tuple) -> None:
-        received, due, closed = record[RECEIVED], record[DUE], record[CLOSED]
-        moments = (received,) if closed is None else (received, closed)
-        if self.first is None:
-            self.first, self.last = min(moments), max(moments)
-            self.first_due = self.last_due = due
-            return
-        self.first = min(self.first, *moments)
-        self.last = max(self.last, *moments)
-        self.first_due = min(self.first_due, due)
-        self.last_due = max(self.last_due, due)
-
-    def merge(self, other: _Span) -> None:
-        if other.first is None:
-            return
-        if self.first is None:
-            vars(self).update(vars(other))
-            return
-        self.first, self.last = min(self.first, other.first), max(self.last, other.last)
-        self.first_due = min(self.first_due, other.first_due)
-        self.last_due = max(self.last_due, other.last_due)
-
-    def days(self) -> tuple[date, date]:
-        return (
-            min(to_local_date(self.first), self.first_due),
-            max(to_local_date(self.last), self.last_due),
-        )
 
 
 def _pk(user):
@@ -618,12 +567,11 @@ class RowChecker:
         import, which are the ones that count: a number the file itself repeats never gets
         here twice (the importing process refuses the repeat first)."""
         existing = _registered([record[NUMBER] for _n, record in records])
-        new, unchanged, span = [], 0, _Span()
+        new, unchanged = [], 0
         for number, record in records:
             stored = existing.get(record[NUMBER])
             if stored is None:
                 new.append(record)
-                span.add(record)
             elif all(getattr(stored, name) == record[i] for name, i in COMPARED_AT):
                 unchanged += 1
             else:
@@ -637,7 +585,7 @@ class RowChecker:
                     )
                 )
         block = _encode(new) if connection.vendor == "postgresql" else new
-        return Checked(block, len(new), unchanged, problems, span, [r[NUMBER] for r in new])
+        return Checked(block, len(new), unchanged, problems, [r[NUMBER] for r in new])
 
     def new_case(self) -> Case:
         """A new blank case: a copy of one built once, when no receiver of Django's init

@@ -114,10 +114,11 @@ def _rows_sql(contributions: str) -> str:
     ``h_key`` and ``h_n`` of the rows that have an ``h_key``. A JSON object takes each key once,
     so a row's ``h_key`` must come in at most one contribution row."""
     object_agg, _each, empty = _json_sql()
-    sums = ", ".join(f"SUM({name})" for name in _COLUMNS)
+    sums = ", ".join(f"SUM({name}) AS {name}" for name in _COLUMNS)
     return f"""
         SELECT {_KEYS}, {sums},
                COALESCE({object_agg}(h_key, h_n) FILTER (WHERE h_key IS NOT NULL), {empty})
+               AS histogram
         FROM ({contributions}) contributions
         GROUP BY {_KEYS}
     """
@@ -131,14 +132,30 @@ _VALUE = {
 }
 
 
-def _from_cases_sql(dimension, start, end) -> tuple[str, list]:
+def _keyed(queryset, dimension, day, agency, *extra_keys):
+    """Cases as contribution keys: the dimension, the day (k_period), the agency and the
+    dimension's value; grouped by them (and ``extra_keys``) once annotated with counts."""
+    return (
+        queryset.annotate(
+            dimension=Value(str(dimension), output_field=CharField()),
+            k_period=day,
+            k_agency=agency,
+            k_value=_VALUE[dimension](),
+        )
+        .values("dimension", "k_period", "k_agency", "k_value", *extra_keys)
+        .order_by()
+    )
+
+
+def _from_cases_sql(dimension, start, end, cases=None) -> tuple[str, list]:
     """The SELECT of the agencies' daily rows of one dimension in [start, end] from the case
-    table: what the cases contribute on their receipt, due and closing dates, each kind
-    counted by the ORM in one pass over the cases."""
+    table (or from ``cases``, a queryset of some): what the cases contribute on their receipt,
+    due and closing dates, each kind counted by the ORM in one pass over the cases."""
     low, high = _bounds(start, end)
-    received = Case.objects.all()
-    due = Case.objects.all()
-    closed = Case.objects.filter(status=CaseStatus.CLOSED)
+    base = Case.objects.all() if cases is None else cases
+    received = base
+    due = base
+    closed = base.filter(status=CaseStatus.CLOSED)
     if low:
         received = received.filter(received_at__gte=low)
         closed = closed.filter(closed_at__gte=low)
@@ -149,16 +166,7 @@ def _from_cases_sql(dimension, start, end) -> tuple[str, list]:
         due = due.filter(due_date__lte=end)
 
     def keyed(queryset, day, agency, *extra_keys):
-        return (
-            queryset.annotate(
-                dimension=Value(str(dimension), output_field=CharField()),
-                k_period=day,
-                k_agency=agency,
-                k_value=_VALUE[dimension](),
-            )
-            .values("dimension", "k_period", "k_agency", "k_value", *extra_keys)
-            .order_by()
-        )
+        return _keyed(queryset, dimension, day, agency, *extra_keys)
 
     received = keyed(received, TruncDate("received_at", tzinfo=TAIPEI), _received_agency())
     due = keyed(due, F("due_date"), F("handling_agency")).annotate(
@@ -324,6 +332,164 @@ def settle_repeat_changes(changes) -> None:
     rebuild_rollups(min(days), max(days))
 
 
+# -- adding to the rollups as cases arrive ----------------------------------------------------
+
+# The rows being added, in a temporary table of the connection: the agencies' daily rows
+# first, then the city's, then the lot summed by month and added to the monthly rows.
+_ADDING = "petitions_rollup_adding"
+_ADDING_KEYS = ("dimension", "k_period", "k_agency", "k_value")
+
+
+def add_new_cases(ids) -> int:
+    """Add what new cases contribute (their receipt, due date and close) to the rollups, with
+    the figures a rebuild gives them: the agencies' daily rows by the rebuild's own SELECTs
+    restricted to these cases, the city's and the monthly rows summed from those, and each row
+    added to the stored one or stored new, one ``INSERT … ON CONFLICT DO UPDATE`` per grain.
+    The import's way (each chunk's cases, as they are written), instead of rebuilding the
+    months it touched: the work follows the new cases, not the cases already there.
+
+    The cases must be in no group yet (their repeat-call marks come with the grouping's
+    changes: ``add_repeat_changes``) and counted nowhere before. Returns the number of rows
+    added or changed (both grains)."""
+    ids = list(ids)
+    if not ids:
+        return 0
+    cases = Case.objects.filter(pk__in=ids)
+    return _add([_from_cases_sql(dimension, None, None, cases) for dimension in RollupDimension])
+
+
+def add_repeat_changes(changes) -> int:
+    """Put the cases whose repeat-call mark a grouping changed into the rollups, set-based:
+    ``repeat_calls`` up or down on each case's receipt day, for the agency that received it
+    (as ``received`` counts it). The same as ``services.apply_repeat_changes`` for a batch of
+    any size. Returns the number of rows changed."""
+    selects = []
+    for sign, pks in (
+        (1, [change.pk for change in changes if change.repeat]),
+        (-1, [change.pk for change in changes if not change.repeat]),
+    ):
+        if pks:
+            selects += [_repeat_rows_sql(dimension, pks, sign) for dimension in RollupDimension]
+    return _add(selects) if selects else 0
+
+
+def _repeat_rows_sql(dimension, pks, sign: int) -> tuple[str, list]:
+    rows = _keyed(
+        Case.objects.filter(pk__in=pks),
+        dimension,
+        TruncDate("received_at", tzinfo=TAIPEI),
+        _received_agency(),
+    ).annotate(n=Count("pk"))
+    sql, params = rows.query.sql_with_params()
+    zeros = ", ".join(f"0 AS {name}" for name in _COLUMNS[2:])
+    contributions = f"""
+        SELECT {_KEYS}, 0 AS received, {int(sign)} * n AS repeat_calls, {zeros},
+               NULL AS h_key, 0 AS h_n
+        FROM ({sql}) repeat_rows
+    """
+    return _rows_sql(contributions), list(params)
+
+
+def _summed_sql(period: str, agency: str, where: str) -> str:
+    """The rows being added, summed into other rows: ``period`` and ``agency`` (SQL over the
+    adding table's columns) give the row each counts in; histograms add key by key."""
+    _object_agg, each, _empty = _json_sql()
+    sums = ", ".join(f"SUM({name}) AS {name}" for name in _COLUMNS)
+    zeros = ", ".join("0" for _name in _COLUMNS)
+    keys = f"dimension, {period} AS k_period, {agency} AS k_agency, k_value"
+    group = f"dimension, {period}, {agency}, k_value"
+    contributions = f"""
+        SELECT {keys}, {sums}, NULL AS h_key, 0 AS h_n
+        FROM {_ADDING} WHERE {where}
+        GROUP BY {group}
+        UNION ALL
+        SELECT {keys}, {zeros}, entry.key, SUM(CAST(entry.value AS INTEGER))
+        FROM {_ADDING}, {each}({_ADDING}.histogram) entry WHERE {where}
+        GROUP BY {group}, entry.key
+    """
+    return _rows_sql(contributions)
+
+
+def _merged_histogram(stored: str, added: str) -> str:
+    """SQL for the stored row's histogram plus the added row's, key by key."""
+    object_agg, each, empty = _json_sql()
+    return f"""CASE WHEN {added}.histogram = {empty} THEN {stored}.histogram ELSE (
+        SELECT COALESCE({object_agg}(key, n), {empty}) FROM (
+            SELECT key, SUM(CAST(value AS INTEGER)) AS n FROM (
+                SELECT key, value FROM {each}({stored}.histogram)
+                UNION ALL SELECT key, value FROM {each}({added}.histogram)
+            ) entries GROUP BY key
+        ) summed
+    ) END"""
+
+
+def _add(selects: list[tuple[str, list]]) -> int:
+    """Add the agencies' daily rows the ``selects`` give (``_rows_sql`` rows) to the stored
+    rollups, with the city's rows summed from them, at both grains: the rows that exist are
+    added to (an UPDATE: a repeat-call mark moving away takes one off), the others are stored
+    new (an INSERT; one a service created meanwhile is added to instead). Returns the number
+    of rows changed or stored."""
+    postgres = connection.vendor == "postgresql"
+    figures = ", ".join(_COLUMNS)
+    keys = ", ".join(_ADDING_KEYS)
+    columns = f"{keys}, {figures}, histogram"
+    month = (
+        "CAST(date_trunc('month', k_period) AS date)"
+        if postgres
+        else "date(k_period, 'start of month')"
+    )
+    written = 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {_ADDING}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {_ADDING} (grain varchar(5) DEFAULT 'day', "
+            "dimension varchar(10), k_period date, k_agency integer, k_value varchar(20), "
+            + ", ".join(
+                f"{name} numeric(12, 1)" if name == "processing_days_sum" else f"{name} integer"
+                for name in _COLUMNS
+            )
+            + f", histogram {'jsonb' if postgres else 'text'})"
+        )
+        for select, params in selects:
+            cursor.execute(f"INSERT INTO {_ADDING} ({columns}) {select}", params)
+        city = _summed_sql(
+            "k_period", f"CAST({ALL_AGENCIES} AS integer)", f"k_agency <> {ALL_AGENCIES}"
+        )
+        cursor.execute(f"INSERT INTO {_ADDING} ({columns}) {city}")
+        cursor.execute(
+            f"INSERT INTO {_ADDING} (grain, {columns}) SELECT 'month', {columns} "
+            f"FROM ({_summed_sql(month, 'k_agency', '1 = 1')}) months"
+        )
+        for grain, (model, period_field) in GRAINS.items():
+            table = model._meta.db_table
+            same = (
+                f"{table}.dimension = a.dimension AND {table}.agency_key = a.k_agency AND "
+                f"{table}.value = a.k_value AND {table}.{period_field} = a.k_period"
+            )
+            added = ", ".join(f"{name} = {table}.{name} + a.{name}" for name in _COLUMNS)
+            cursor.execute(
+                f"UPDATE {table} SET {added}, histogram = {_merged_histogram(table, 'a')} "
+                f"FROM {_ADDING} a WHERE a.grain = %s AND {same}",
+                [grain],
+            )
+            written += cursor.rowcount
+            on_conflict = ", ".join(
+                f"{name} = {table}.{name} + excluded.{name}" for name in _COLUMNS
+            )
+            cursor.execute(
+                f"INSERT INTO {table} (dimension, {period_field}, agency_key, value, {figures}, "
+                f"histogram) SELECT {columns} FROM {_ADDING} a WHERE a.grain = %s AND NOT "
+                f"EXISTS (SELECT 1 FROM {table} WHERE {same}) "
+                f"ORDER BY dimension, k_agency, k_value, k_period "
+                f"ON CONFLICT (dimension, agency_key, value, {period_field}) DO UPDATE SET "
+                f"{on_conflict}, histogram = {_merged_histogram(table, 'excluded')}",
+                [grain],
+            )
+            written += cursor.rowcount
+        cursor.execute(f"DROP TABLE {_ADDING}")
+    return written
+
+
 def _as_table(rows: dict[tuple, Delta]) -> dict[Key, dict]:
     return {
         key: {
@@ -426,6 +592,8 @@ def computed_table(start: date | None = None, end: date | None = None) -> dict[K
 __all__ = [
     "DailyRollup",
     "MonthlyRollup",
+    "add_new_cases",
+    "add_repeat_changes",
     "compute_rollups",
     "computed_table",
     "direct_stats",

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from petitions.bulk import import_cases_csv
-from petitions.models import Case, MonthlyRollup
+from petitions.models import Case, DailyRollup, MonthlyRollup
 from petitions.rollups import direct_stats, rollup_table
 from tainan_rdec.importing.runner import run_import
 from tests.petitions.builders import ensure_categories, taipei
@@ -105,7 +105,9 @@ def test_the_fast_path_writes_what_the_ordinary_import_writes(city_agencies, tmp
     ordinary = run_import("cases", content, file_name="cases.csv", fast=False)
     assert ordinary.ok, [str(p) for p in ordinary.problems]
     expected_cases, expected_rollups = _cases(), rollup_table()
+    # Back to no cases and no figures: the fast path adds its cases to the rollups there.
     Case.objects.all().delete()
+    DailyRollup.objects.all().delete()
     MonthlyRollup.objects.all().delete()
 
     path = tmp_path / "cases.csv"
@@ -297,6 +299,7 @@ def test_worker_processes_check_rows_as_the_importing_process_does(
     assert import_cases_csv(io.BytesIO(good)).new == 2500
     expected_cases, expected_rollups = _cases(), rollup_table()
     Case.objects.all().delete()
+    DailyRollup.objects.all().delete()
     MonthlyRollup.objects.all().delete()
     assert not pools
 
@@ -334,35 +337,3 @@ def test_the_case_keys_are_deferred_again_after_an_import(city_agencies):
         sql = "UPDATE petitions_case SET handling_agency_id = %s WHERE id = %s"
         cursor.execute(sql, [missing, case.pk])
         cursor.execute(sql, [case.handling_agency_id, case.pk])
-
-
-@pytest.mark.postgres
-def test_a_big_import_refreshes_the_case_tables_statistics_before_the_rebuild(
-    city_agencies, monkeypatch
-):
-    """From ``ANALYZE_FROM`` new cases the planner is told about them (ANALYZE) before the
-    rollups are rebuilt from the case table; a small import leaves the statistics alone."""
-    from django.db import connection
-
-    from petitions import bulk
-
-    def sampled_numbers() -> str:
-        """The case numbers PostgreSQL's statistics hold (a unique column's histogram samples
-        them all in a small table). Only an ANALYZE inside this transaction can have seen the
-        cases it wrote: nothing else run meanwhile (autovacuum) sees them."""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT COALESCE(string_agg(histogram_bounds::text, ','), '') FROM pg_stats "
-                "WHERE tablename = 'petitions_case' AND attname = 'case_number'"
-            )
-            return cursor.fetchone()[0]
-
-    monkeypatch.setattr(bulk, "ANALYZE_FROM", 30)
-    small = good_rows(20)
-    assert import_cases_csv(io.BytesIO(csv_bytes(small))).new == 20
-    assert small[0][0] not in sampled_numbers()
-
-    more = [[f"UNMORE{i}", *row[1:]] for i, row in enumerate(good_rows(40, seed=2))]
-    assert import_cases_csv(io.BytesIO(csv_bytes(more))).new == 40
-    sampled = sampled_numbers()
-    assert "UNMORE0" in sampled and small[0][0] in sampled

@@ -115,7 +115,7 @@ def test_an_import_through_the_command_groups_each_chunk_as_the_full_regrouping_
     # grouped every other chunk.
     monkeypatch.setattr(bulk, "BATCH", 40)
     monkeypatch.setattr(bulk, "CHUNK", 40)
-    monkeypatch.setattr(bulk, "GROUP_BATCH", 80)
+    monkeypatch.setattr(bulk, "SETTLE_BATCH", 80)
     path = tmp_path / "cases.csv"
     path.write_bytes(_csv(_rows(300)))
 
@@ -133,7 +133,7 @@ def test_the_fast_path_counts_every_new_case_it_grouped(city_agencies, tmp_path,
     ensure_categories()
     monkeypatch.setattr(bulk, "BATCH", 40)
     monkeypatch.setattr(bulk, "CHUNK", 40)
-    monkeypatch.setattr(bulk, "GROUP_BATCH", 40)
+    monkeypatch.setattr(bulk, "SETTLE_BATCH", 40)
     path = tmp_path / "cases.csv"
     path.write_bytes(_csv(_rows(200, seed=5)))
 

@@ -1,0 +1,148 @@
+"""An import adds its cases to the rollups as it goes (``petitions.rollups.add_new_cases`` and
+``add_repeat_changes``, each few chunks) instead of rebuilding the months it touched. The rollups
+it leaves equal a rebuild's and a direct computation's, field for field, over cases the services
+registered, transferred, closed and reopened before it and repeat callers it groups with them;
+a file that fails halfway leaves them as they were; and the rebuild stays the repair."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from petitions import bulk
+from petitions.bulk import import_cases_csv
+from petitions.models import Case, DailyRollup, MonthlyRollup, ProblemGroup
+from petitions.rollups import (
+    add_new_cases,
+    add_repeat_changes,
+    compute_rollups,
+    direct_stats,
+    rebuild_rollups,
+    rollup_table,
+)
+from petitions.services import close_case, reopen_case, transfer_case
+from tests.petitions.conftest import taipei
+from tests.petitions.test_bulk import BAD_ROWS, csv_bytes, good_rows
+from tests.petitions.test_grouping_arrivals import POTHOLE, _csv, _rows
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def registered(make_case, agency_b, cast):
+    """Cases the services registered before the import: at the pothole the file's callers call
+    about, closed, transferred (改分), reopened and closed again, with a rating."""
+    at_pothole = {"address": "中華東路一段100號", "description": POTHOLE}
+    cases = [make_case(f"2024-03-0{day} 09:00", **at_pothole) for day in (4, 5)]
+    cases += [make_case("2024-03-06 10:00", description="公園遊具損壞") for _ in range(3)]
+    close_case(cases[0], at=taipei("2024-03-05 15:00"), satisfaction=4)
+    transfer_case(cases[2], agency_b, by=cast["reviewer"], reason="權責機關")
+    close_case(cases[3], at=taipei("2024-03-20 10:00"), satisfaction=2)
+    reopen_case(cases[3])
+    close_case(cases[3], at=taipei("2024-03-25 10:00"), satisfaction=5)
+    return cases
+
+
+def _same_as_a_rebuild() -> None:
+    stored = rollup_table()
+    assert stored == compute_rollups() == direct_stats()
+
+
+def test_an_import_leaves_the_rollups_a_rebuild_gives(registered, monkeypatch):
+    # Settled every other chunk: the file's cases arrive in several batches, out of order.
+    monkeypatch.setattr(bulk, "CHUNK", 40)
+    monkeypatch.setattr(bulk, "SETTLE_BATCH", 80)
+    before = DailyRollup.objects.count()
+
+    outcome = import_cases_csv(io.BytesIO(_csv(_rows(300))))
+
+    assert outcome.ok and outcome.new == 300
+    # The file's callers joined the registered calls of the pothole, some before them: the
+    # registered calls' marks changed.
+    group = Case.objects.get(pk=registered[0].pk).problem_group
+    assert group.case_count > 2 and group.first_case_id != registered[0].pk
+    assert outcome.rollup_rows > 0 and DailyRollup.objects.count() > before
+    _same_as_a_rebuild()
+
+
+def test_a_second_file_adds_to_the_first(registered):
+    assert import_cases_csv(io.BytesIO(csv_bytes(good_rows(150, seed=3)))).ok
+    more = [[f"UNMORE{i}", *row[1:]] for i, row in enumerate(good_rows(150, seed=4))]
+
+    assert import_cases_csv(io.BytesIO(csv_bytes(more))).new == 150
+
+    _same_as_a_rebuild()
+
+
+def test_a_file_that_fails_halfway_adds_nothing(registered, monkeypatch):
+    monkeypatch.setattr(bulk, "CHUNK", 40)
+    monkeypatch.setattr(bulk, "SETTLE_BATCH", 40)
+    stored, cases = rollup_table(), Case.objects.count()
+    # Good rows settle into the rollups before the bad rows halfway are read.
+    rows = good_rows(200, seed=9)
+    bad = [[f"UNBAD{i}", *row[1:]] for i, row in enumerate(BAD_ROWS)]
+
+    outcome = import_cases_csv(io.BytesIO(csv_bytes(rows[:120] + bad + rows[120:])))
+
+    assert not outcome.ok
+    assert Case.objects.count() == cases
+    assert rollup_table() == stored
+
+
+def test_the_ordinary_import_adds_its_cases_too(registered):
+    from tainan_rdec.importing.runner import run_import
+
+    outcome = run_import("cases", csv_bytes(good_rows(60, seed=5)), file_name="c.csv", fast=False)
+
+    assert outcome.ok, [str(p) for p in outcome.problems]
+    _same_as_a_rebuild()
+
+
+def test_repeat_marks_move_in_both_directions(registered):
+    from petitions.grouping import RepeatChange
+
+    first, second = registered[0], registered[1]
+    group = ProblemGroup.objects.get(first_case=first)
+    assert Case.objects.get(pk=second.pk).problem_group == group
+    # The reviewer's view changes: the second call is the first, the first a repeat.
+    ProblemGroup.objects.filter(pk=group.pk).update(first_case=second)
+    changes = [
+        RepeatChange(first.pk, True, first.received_at),
+        RepeatChange(second.pk, False, second.received_at),
+    ]
+
+    assert add_repeat_changes(changes) > 0
+
+    # (A direct computation takes the earliest call as the first, whatever the pointer says.)
+    assert rollup_table() == compute_rollups()
+
+
+def test_nothing_to_add_writes_nothing(registered):
+    stored = rollup_table()
+
+    assert add_new_cases([]) == 0 and add_repeat_changes([]) == 0
+
+    assert rollup_table() == stored
+
+
+def test_the_rebuild_repairs_rollups_gone_wrong(registered):
+    DailyRollup.objects.filter(dimension="total").update(received=999)
+    MonthlyRollup.objects.all().delete()
+
+    rebuild_rollups()
+
+    assert rollup_table() == direct_stats()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_worker_processes_settle_the_same_rollups(registered, settings, monkeypatch):
+    settings.IMPORT_WORKERS_FROM_BYTES = 0
+    settings.IMPORT_WORKERS = 2
+    monkeypatch.setattr(bulk, "SETTLE_BATCH", 2000)
+
+    outcome = import_cases_csv(io.BytesIO(csv_bytes(good_rows(5000, seed=11))))
+
+    assert outcome.ok and outcome.new == 5000
+    _same_as_a_rebuild()
