@@ -75,7 +75,7 @@ from psycopg.copy import FileWriter
 from petitions import grouping
 from petitions.models import Case
 from petitions.resources import CaseResource
-from petitions.rollups import add_new_cases, add_repeat_changes
+from petitions.rollups import Additions
 from tainan_rdec.importing.base import MEMO_LIMIT, ROW_NUMBER_COLUMN
 from tainan_rdec.importing.files import Table, check_size, detect_encoding, too_many_rows
 from tainan_rdec.importing.problems import ImportCancelled, ImportFileError, ImportProblem
@@ -294,7 +294,7 @@ def import_cases_csv(
             except WorkersUnavailable:
                 log.info("case import: cannot start worker processes; checking rows in process")
         with pool or contextlib.nullcontext(), transaction.atomic():
-            with _foreign_keys_checked_as_written():
+            with _foreign_keys_checked_as_written(), Additions() as additions:
                 _import(
                     _rows(handle),
                     outcome,
@@ -304,6 +304,7 @@ def import_cases_csv(
                     pool=pool,
                     max_rows=max_rows,
                     arrivals=grouping.Arrivals() if group and not dry_run else None,
+                    additions=additions,
                 )
             if not outcome.ok or dry_run:
                 transaction.set_rollback(True)
@@ -339,6 +340,7 @@ def _import(
     cancelled=None,
     pool=None,
     max_rows=None,
+    additions: Additions,
     arrivals=None,
 ) -> None:
     resource = CaseResource(user=user)
@@ -379,11 +381,11 @@ def _import(
         the rollups too)."""
         if outcome.ok and arriving:
             rows = _arrived(arriving)
-            outcome.rollup_rows += add_new_cases(row[0] for row in rows)
+            additions.cases(row[0] for row in rows)
             if arrivals is not None:
                 arrived = arrivals.add(rows)
                 outcome.grouped += arrived.grouped
-                outcome.rollup_rows += add_repeat_changes(arrived.changes)
+                additions.repeat_changes(arrived.changes)
         arriving.clear()
 
     def hand_over() -> None:
@@ -436,6 +438,9 @@ def _import(
         for result in pool.drain():
             take(result)
     settle()
+    if outcome.ok and not outcome.dry_run:
+        additions.merge()
+        outcome.rollup_rows = additions.written
     # Workers report a chunk's problems when it comes back: row order, as the ordinary import.
     outcome.problems.sort(key=lambda p: p.row or 0)
     if outcome.total == 0:

@@ -334,43 +334,119 @@ def settle_repeat_changes(changes) -> None:
 
 # -- adding to the rollups as cases arrive ----------------------------------------------------
 
-# The rows being added, in a temporary table of the connection: the agencies' daily rows
-# first, then the city's, then the lot summed by month and added to the monthly rows.
+# Temporary tables of the connection: the agencies' daily rows gathered as cases arrive, and
+# the rows being merged (the gathered rows summed, the city's, the monthly).
+_GATHERED = "petitions_rollup_gathered"
 _ADDING = "petitions_rollup_adding"
 _ADDING_KEYS = ("dimension", "k_period", "k_agency", "k_value")
+# Gathered rows are merged into the rollup tables once there are this many (and at the end):
+# a merge costs about as much whatever it merges, a gathered row a few hundred bytes.
+MERGE_AT = 1_000_000
+
+
+class Additions:
+    """What new cases add to the rollups, gathered as they arrive and merged into the rollup
+    tables in a few big steps: an import's way, instead of rebuilding the months it touched,
+    so the work follows the new cases, not the cases already there.
+
+    ``cases(ids)`` gathers what new cases contribute (their receipt, due date and close: the
+    agencies' daily rows of the rebuild's own SELECTs, restricted to them); ``repeat_changes``
+    what a grouping changed (``repeat_calls`` up or down on each case's receipt day, for the
+    agency that received it); ``merge()`` sums what is gathered, adds the city's and the
+    monthly rows, and adds each to its stored row or stores it new (``_add``). Use it as a
+    context manager (its gathering table lives inside) and ``merge()`` at the end: what is
+    gathered and not merged is dropped, as when the caller's file turns out wrong. The
+    figures after the merge equal a rebuild's (tested)."""
+
+    def __init__(self, *, merge_at: int | None = None):
+        self.merge_at = merge_at or MERGE_AT
+        self.gathered = 0
+        self.written = 0
+
+    def __enter__(self) -> Additions:
+        with connection.cursor() as cursor:
+            _create(cursor, _GATHERED, grain=False)
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        # After an error the transaction rolls back, the temporary table with it (the next
+        # ``Additions`` on the connection replaces it anyway).
+        if kind is None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP TABLE IF EXISTS {_GATHERED}")
+
+    def cases(self, ids) -> None:
+        """Gather what new cases contribute. They must be in no group yet (their repeat-call
+        marks come with the grouping's changes) and counted nowhere before."""
+        ids = list(ids)
+        if ids:
+            cases = Case.objects.filter(pk__in=ids)
+            self._gather([_from_cases_sql(d, None, None, cases) for d in RollupDimension])
+
+    def repeat_changes(self, changes) -> None:
+        """Gather the repeat-call marks a grouping changed."""
+        selects = []
+        for sign, pks in (
+            (1, [change.pk for change in changes if change.repeat]),
+            (-1, [change.pk for change in changes if not change.repeat]),
+        ):
+            if pks:
+                selects += [_repeat_rows_sql(d, pks, sign) for d in RollupDimension]
+        self._gather(selects)
+
+    def _gather(self, selects) -> None:
+        columns = f"{', '.join(_ADDING_KEYS)}, {', '.join(_COLUMNS)}, histogram"
+        with connection.cursor() as cursor:
+            for select, params in selects:
+                cursor.execute(f"INSERT INTO {_GATHERED} ({columns}) {select}", params)
+                self.gathered += cursor.rowcount
+        if self.gathered >= self.merge_at:
+            self.merge()
+
+    def merge(self) -> int:
+        """Merge what is gathered into the rollup tables; the number of rows changed or
+        stored."""
+        if not self.gathered:
+            return 0
+        written = _add([(_summed_sql("k_period", "k_agency", "1 = 1", source=_GATHERED), [])])
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {_GATHERED}")
+        self.gathered = 0
+        self.written += written
+        return written
 
 
 def add_new_cases(ids) -> int:
-    """Add what new cases contribute (their receipt, due date and close) to the rollups, with
-    the figures a rebuild gives them: the agencies' daily rows by the rebuild's own SELECTs
-    restricted to these cases, the city's and the monthly rows summed from those, and each row
-    added to the stored one or stored new, one ``INSERT … ON CONFLICT DO UPDATE`` per grain.
-    The import's way (each chunk's cases, as they are written), instead of rebuilding the
-    months it touched: the work follows the new cases, not the cases already there.
-
-    The cases must be in no group yet (their repeat-call marks come with the grouping's
-    changes: ``add_repeat_changes``) and counted nowhere before. Returns the number of rows
-    added or changed (both grains)."""
-    ids = list(ids)
-    if not ids:
-        return 0
-    cases = Case.objects.filter(pk__in=ids)
-    return _add([_from_cases_sql(dimension, None, None, cases) for dimension in RollupDimension])
+    """Add what new cases contribute to the rollups now (``Additions``, merged at once).
+    Returns the number of rows changed or stored (both grains)."""
+    with Additions() as additions:
+        additions.cases(ids)
+        return additions.merge()
 
 
 def add_repeat_changes(changes) -> int:
-    """Put the cases whose repeat-call mark a grouping changed into the rollups, set-based:
-    ``repeat_calls`` up or down on each case's receipt day, for the agency that received it
-    (as ``received`` counts it). The same as ``services.apply_repeat_changes`` for a batch of
-    any size. Returns the number of rows changed."""
-    selects = []
-    for sign, pks in (
-        (1, [change.pk for change in changes if change.repeat]),
-        (-1, [change.pk for change in changes if not change.repeat]),
-    ):
-        if pks:
-            selects += [_repeat_rows_sql(dimension, pks, sign) for dimension in RollupDimension]
-    return _add(selects) if selects else 0
+    """Put the cases whose repeat-call mark a grouping changed into the rollups now, set-based:
+    the same as ``services.apply_repeat_changes`` for a batch of any size. Returns the number
+    of rows changed."""
+    with Additions() as additions:
+        additions.repeat_changes(changes)
+        return additions.merge()
+
+
+def _create(cursor, table: str, *, grain: bool) -> None:
+    """A temporary table of rollup rows being added (``grain``: with the grain of each)."""
+    postgres = connection.vendor == "postgresql"
+    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {table} ("
+        + ("grain varchar(5) DEFAULT 'day', " if grain else "")
+        + "dimension varchar(10), k_period date, k_agency integer, k_value varchar(20), "
+        + ", ".join(
+            f"{name} numeric(12, 1)" if name == "processing_days_sum" else f"{name} integer"
+            for name in _COLUMNS
+        )
+        + f", histogram {'jsonb' if postgres else 'text'})"
+    )
 
 
 def _repeat_rows_sql(dimension, pks, sign: int) -> tuple[str, list]:
@@ -390,9 +466,10 @@ def _repeat_rows_sql(dimension, pks, sign: int) -> tuple[str, list]:
     return _rows_sql(contributions), list(params)
 
 
-def _summed_sql(period: str, agency: str, where: str) -> str:
-    """The rows being added, summed into other rows: ``period`` and ``agency`` (SQL over the
-    adding table's columns) give the row each counts in; histograms add key by key."""
+def _summed_sql(period: str, agency: str, where: str, source: str = _ADDING) -> str:
+    """The rows of ``source`` (a temporary table of rows being added) summed into other rows:
+    ``period`` and ``agency`` (SQL over its columns) give the row each counts in; histograms
+    add key by key."""
     _object_agg, each, _empty = _json_sql()
     sums = ", ".join(f"SUM({name}) AS {name}" for name in _COLUMNS)
     zeros = ", ".join("0" for _name in _COLUMNS)
@@ -400,11 +477,11 @@ def _summed_sql(period: str, agency: str, where: str) -> str:
     group = f"dimension, {period}, {agency}, k_value"
     contributions = f"""
         SELECT {keys}, {sums}, NULL AS h_key, 0 AS h_n
-        FROM {_ADDING} WHERE {where}
+        FROM {source} WHERE {where}
         GROUP BY {group}
         UNION ALL
         SELECT {keys}, {zeros}, entry.key, SUM(CAST(entry.value AS INTEGER))
-        FROM {_ADDING}, {each}({_ADDING}.histogram) entry WHERE {where}
+        FROM {source}, {each}({source}.histogram) entry WHERE {where}
         GROUP BY {group}, entry.key
     """
     return _rows_sql(contributions)
@@ -440,16 +517,7 @@ def _add(selects: list[tuple[str, list]]) -> int:
     )
     written = 0
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {_ADDING}")
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {_ADDING} (grain varchar(5) DEFAULT 'day', "
-            "dimension varchar(10), k_period date, k_agency integer, k_value varchar(20), "
-            + ", ".join(
-                f"{name} numeric(12, 1)" if name == "processing_days_sum" else f"{name} integer"
-                for name in _COLUMNS
-            )
-            + f", histogram {'jsonb' if postgres else 'text'})"
-        )
+        _create(cursor, _ADDING, grain=True)
         for select, params in selects:
             cursor.execute(f"INSERT INTO {_ADDING} ({columns}) {select}", params)
         city = _summed_sql(
@@ -460,6 +528,10 @@ def _add(selects: list[tuple[str, list]]) -> int:
             f"INSERT INTO {_ADDING} (grain, {columns}) SELECT 'month', {columns} "
             f"FROM ({_summed_sql(month, 'k_agency', '1 = 1')}) months"
         )
+        if postgres:
+            # A temporary table has no statistics until analysed: the planner would guess
+            # its size when joining it to the rollup tables.
+            cursor.execute(f"ANALYZE {_ADDING}")
         for grain, (model, period_field) in GRAINS.items():
             table = model._meta.db_table
             same = (
@@ -590,6 +662,7 @@ def computed_table(start: date | None = None, end: date | None = None) -> dict[K
 
 
 __all__ = [
+    "Additions",
     "DailyRollup",
     "MonthlyRollup",
     "add_new_cases",

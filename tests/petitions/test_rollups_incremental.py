@@ -10,7 +10,7 @@ import io
 
 import pytest
 
-from petitions import bulk
+from petitions import bulk, rollups
 from petitions.bulk import import_cases_csv
 from petitions.models import Case, DailyRollup, MonthlyRollup, ProblemGroup
 from petitions.rollups import (
@@ -50,9 +50,15 @@ def _same_as_a_rebuild() -> None:
 
 
 def test_an_import_leaves_the_rollups_a_rebuild_gives(registered, monkeypatch):
-    # Settled every other chunk: the file's cases arrive in several batches, out of order.
+    # Settled every other chunk: the file's cases arrive in several batches, out of order,
+    # and what they add is merged into the rollups a few times on the way.
     monkeypatch.setattr(bulk, "CHUNK", 40)
     monkeypatch.setattr(bulk, "SETTLE_BATCH", 80)
+    monkeypatch.setattr(rollups, "MERGE_AT", 500)
+    merges = []
+    monkeypatch.setattr(
+        rollups, "_add", lambda selects, _add=rollups._add: merges.append(1) or _add(selects)
+    )
     before = DailyRollup.objects.count()
 
     outcome = import_cases_csv(io.BytesIO(_csv(_rows(300))))
@@ -63,6 +69,7 @@ def test_an_import_leaves_the_rollups_a_rebuild_gives(registered, monkeypatch):
     group = Case.objects.get(pk=registered[0].pk).problem_group
     assert group.case_count > 2 and group.first_case_id != registered[0].pk
     assert outcome.rollup_rows > 0 and DailyRollup.objects.count() > before
+    assert len(merges) > 1
     _same_as_a_rebuild()
 
 
