@@ -34,15 +34,17 @@ What makes it fast without checking less:
 - the case table's foreign keys are checked as each chunk is written, not all at commit, so
   PostgreSQL's checks run while the workers check the next chunks.
 
-A few chunks at a time (``SETTLE_BATCH``), the new cases written are settled: their
-contributions are added to the rollups (``petitions.rollups.add_new_cases``: the rebuild's own
-SQL restricted to them, added row by row in one upsert per grain, so the work follows the
-file, not the months it touches), then they are grouped with the calls of their problem
+Statistics are kept as the cases arrive, not rebuilt: where a chunk's rows are checked (the
+workers), what its new cases contribute to the rollups is counted too
+(``petitions.rollups.case_rows``, the rebuild's rules; tested against it), and the importing
+process gathers the counts and merges them into the rollup tables in a few big steps
+(``rollups.Additions``). The work follows the file, not the months it touches. A few chunks at
+a time (``SETTLE_BATCH``), the new cases are grouped with the calls of their problem
 (``petitions.grouping.Arrivals``, 重複陳情歸併) against the cases already registered within the
-working-day window and the cases settled before, so the groups after the import are the ones
-the full regrouping gives (tested); the repeat-call marks the grouping changed go into the
-rollups too (``add_repeat_changes``). The rollups after an import equal a rebuild's (tested);
-the rebuild stays as the repair task. A dry run neither counts nor groups.
+working-day window and the cases grouped before, so the groups after the import are the ones
+the full regrouping gives (tested); the repeat-call marks the grouping changed are gathered
+too. The rollups after an import equal a rebuild's (tested); the rebuild stays as the repair
+task. A dry run neither counts nor groups.
 
 All or nothing: the rows are written inside one transaction while the file is read; at the
 end, any problem (or a dry run) rolls everything back, the rollups' additions with it, so the
@@ -75,13 +77,14 @@ from psycopg.copy import FileWriter
 from petitions import grouping
 from petitions.models import Case
 from petitions.resources import CaseResource
-from petitions.rollups import Additions
+from petitions.rollups import Additions, case_rows
 from tainan_rdec.importing.base import MEMO_LIMIT, ROW_NUMBER_COLUMN
 from tainan_rdec.importing.files import Table, check_size, detect_encoding, too_many_rows
 from tainan_rdec.importing.problems import ImportCancelled, ImportFileError, ImportProblem
 from tainan_rdec.importing.runner import check_headers, example_problems
 from tainan_rdec.importing.widgets import PortalWidget, is_blank
 from tainan_rdec.importing.workers import Pool, WorkersUnavailable, can_run_workers
+from tainan_rdec.models import District
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +129,24 @@ COLUMNS = [
 ]
 
 NUMBER = COLUMNS.index("case_number")
+# What a new case contributes to the rollups is read from these (``rollups.case_rows``).
+_ROLLUP_AT = [
+    COLUMNS.index(name)
+    for name in (
+        "received_at",
+        "handling_agency_id",
+        "category_id",
+        "channel",
+        "district_id",
+        "due_date",
+        "status",
+        "closed_at",
+        "closed_on_time",
+        "processing_days",
+        "satisfaction",
+    )
+]
+_DISTRICT_AT = 4
 
 # The fields a case number already registered is compared on (the file's columns).
 COMPARED = [
@@ -371,21 +392,19 @@ def _import(
         if outcome.ok:
             _write(checked.block)
             if not outcome.dry_run:
+                additions.gather(checked.rollup_rows)
+            if arrivals is not None:
                 arriving.extend(checked.numbers)
                 if len(arriving) >= SETTLE_BATCH:
                     settle()
 
     def settle() -> None:
-        """The new cases written since the last time into the rollups, then grouped with
-        every case before them (their repeat-call marks, and those the grouping changed, into
-        the rollups too)."""
+        """Group the new cases written since the last time with every case before them; the
+        repeat-call marks the grouping changed go into the rollups."""
         if outcome.ok and arriving:
-            rows = _arrived(arriving)
-            additions.cases(row[0] for row in rows)
-            if arrivals is not None:
-                arrived = arrivals.add(rows)
-                outcome.grouped += arrived.grouped
-                additions.repeat_changes(arrived.changes)
+            arrived = arrivals.add(_arrived(arriving))
+            outcome.grouped += arrived.grouped
+            additions.repeat_changes(arrived.changes)
         arriving.clear()
 
     def hand_over() -> None:
@@ -508,6 +527,8 @@ class Checked:
     unchanged: int
     problems: list[ImportProblem]
     numbers: list[str] = field(default_factory=list)  # of the new cases
+    # What the new cases contribute to the rollups (``rollups.case_rows``).
+    rollup_rows: list[tuple] = field(default_factory=list)
 
 
 def _pk(user):
@@ -534,6 +555,7 @@ class RowChecker:
         self.columns = {c.column_name: c for c in self.resource.import_columns()}
         self.memo: dict = {}
         self.now = None
+        self.district_codes: dict | None = None
         self.blank = Case()
         # Copying a blank case skips Model.__init__: only when nothing listens to it, and while
         # every default is a value no case can change in place (no list, no dict).
@@ -590,7 +612,17 @@ class RowChecker:
                     )
                 )
         block = _encode(new) if connection.vendor == "postgresql" else new
-        return Checked(block, len(new), unchanged, problems, [r[NUMBER] for r in new])
+        rollup_rows = case_rows(self.as_counted(record) for record in new)
+        return Checked(block, len(new), unchanged, problems, [r[NUMBER] for r in new], rollup_rows)
+
+    def as_counted(self, record: tuple) -> list:
+        """A new case as ``rollups.case_rows`` reads it (its district by code)."""
+        if self.district_codes is None:
+            self.district_codes = dict(District.objects.values_list("pk", "code"))
+        values = [record[i] for i in _ROLLUP_AT]
+        district = values[_DISTRICT_AT]
+        values[_DISTRICT_AT] = "" if district is None else self.district_codes[district]
+        return values
 
     def new_case(self) -> Case:
         """A new blank case: a copy of one built once, when no receiver of Django's init

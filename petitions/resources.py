@@ -282,7 +282,6 @@ class CaseResource(RegisterResource):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._days: set[datetime.date] = set()
         self._new: list[int] = []  # the new cases, grouped after the import
 
     def dehydrate_due_date(self, case):
@@ -350,26 +349,24 @@ class CaseResource(RegisterResource):
 
     def after_save_instance(self, instance, row, **kwargs):
         self._new.append(instance.pk)
-        self._days.add(to_local_date(instance.received_at))
-        self._days.add(instance.due_date)
-        if instance.closed_at is not None:
-            self._days.add(to_local_date(instance.closed_at))
 
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
         if (
-            self._days
+            self._new
             and not kwargs.get("dry_run")
             and not (result.has_errors() or result.has_validation_errors())
         ):
             from petitions import grouping
-            from petitions.rollups import rebuild_rollups
+            from petitions.rollups import Additions
 
-            # The new cases join the calls of their problem (重複陳情歸併), as the fast path
-            # groups each chunk; a case registered before whose first-call mark changed counts
-            # on its own day, maybe outside the file's.
+            # The new cases are added to the rollups and join the calls of their problem
+            # (重複陳情歸併), as the fast path does; the repeat-call marks the grouping changed
+            # are added too.
             grouping.hold_lock()
-            rows = Case.objects.filter(pk__in=self._new).values_list(*grouping.FIELDS)
-            arrived = grouping.Arrivals().add(list(rows))
-            days = self._days | {to_local_date(c.received_at) for c in arrived.changes}
-            rebuild_rollups(min(days), max(days))
+            with Additions() as additions:
+                additions.cases(self._new)
+                rows = Case.objects.filter(pk__in=self._new).values_list(*grouping.FIELDS)
+                arrived = grouping.Arrivals().add(list(rows))
+                additions.repeat_changes(arrived.changes)
+                additions.merge()

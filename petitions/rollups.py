@@ -31,6 +31,7 @@ Both follow the contribution rules written at the top of ``petitions.services``.
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection, transaction
@@ -383,6 +384,23 @@ class Additions:
             cases = Case.objects.filter(pk__in=ids)
             self._gather([_from_cases_sql(d, None, None, cases) for d in RollupDimension])
 
+    def gather(self, rows: list[tuple]) -> None:
+        """Gather rows ``case_rows`` made (COPY on PostgreSQL)."""
+        if not rows:
+            return
+        columns = f"{', '.join(_ADDING_KEYS)}, {', '.join(_COLUMNS)}, histogram"
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {_GATHERED} ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join(["%s"] * (len(_ADDING_KEYS) + len(_COLUMNS) + 1))
+                cursor.executemany(f"INSERT INTO {_GATHERED} ({columns}) VALUES ({marks})", rows)
+        self.gathered += len(rows)
+        if self.gathered >= self.merge_at:
+            self.merge()
+
     def repeat_changes(self, changes) -> None:
         """Gather the repeat-call marks a grouping changed."""
         selects = []
@@ -414,6 +432,81 @@ class Additions:
         self.gathered = 0
         self.written += written
         return written
+
+
+# What a new case is read as by ``case_rows``.
+NewCase = tuple  # (received_at, agency_id, category_id, channel, district code or "",
+#                   due_date, status, closed_at, closed_on_time, processing_days, satisfaction)
+_FIGURE = {name: i for i, name in enumerate(_COLUMNS)}
+_HISTOGRAM = len(_COLUMNS)
+
+
+def case_rows(cases) -> list[tuple]:
+    """What new cases contribute, as the agencies' daily rows ``Additions.gather`` takes:
+    computed in Python where the rows are checked (an import's worker processes), by the
+    rules the rebuild's SQL counts by (``_from_cases_sql``; the tests compare the two). A new
+    case was received by the agency handling it and is in no group (no repeat call)."""
+    rows: dict[tuple, list] = {}
+    received, fell_due, due_on_time, due_closed, closed_n, closed_on_time, days_sum = (
+        _FIGURE[name]
+        for name in (
+            "received",
+            "fell_due",
+            "fell_due_closed_on_time",
+            "fell_due_closed",
+            "closed",
+            "closed_on_time",
+            "processing_days_sum",
+        )
+    )
+    sat_sum, sat_count, sat_satisfied = (
+        _FIGURE[name]
+        for name in ("satisfaction_sum", "satisfaction_count", "satisfaction_satisfied")
+    )
+    blank = [0] * len(_COLUMNS) + [None]
+
+    def row(key):
+        found = rows.get(key)
+        if found is None:
+            found = rows[key] = blank.copy()
+        return found
+
+    for (received_at, agency, category, channel, district, due, status, closed_at, on_time,
+         days, satisfaction) in cases:  # fmt: skip
+        closed = status == CaseStatus.CLOSED
+        on = int(closed and bool(on_time))
+        day = to_local_date(received_at)
+        closed_day = to_local_date(closed_at) if closed else None
+        for dimension, value in (
+            (RollupDimension.TOTAL.value, ""),
+            (RollupDimension.CATEGORY.value, str(category)),
+            (RollupDimension.CHANNEL.value, channel),
+            (RollupDimension.DISTRICT.value, district or ""),
+        ):
+            row((dimension, day, agency, value))[received] += 1
+            due_row = row((dimension, due, agency, value))
+            due_row[fell_due] += 1
+            due_row[due_on_time] += on
+            due_row[due_closed] += int(closed)
+            if not closed:
+                continue
+            closed_row = row((dimension, closed_day, agency, value))
+            closed_row[closed_n] += 1
+            closed_row[closed_on_time] += int(bool(on_time))
+            closed_row[days_sum] += days
+            histogram = closed_row[_HISTOGRAM]
+            if histogram is None:
+                histogram = closed_row[_HISTOGRAM] = {}
+            key = histogram_key(days)
+            histogram[key] = histogram.get(key, 0) + 1
+            if satisfaction is not None:
+                closed_row[sat_sum] += satisfaction
+                closed_row[sat_count] += 1
+                closed_row[sat_satisfied] += int(satisfaction >= SATISFIED_FROM)
+    return [
+        (*key, *figures[:_HISTOGRAM], json.dumps(figures[_HISTOGRAM] or {}, sort_keys=True))
+        for key, figures in rows.items()
+    ]
 
 
 def add_new_cases(ids) -> int:
@@ -667,6 +760,7 @@ __all__ = [
     "MonthlyRollup",
     "add_new_cases",
     "add_repeat_changes",
+    "case_rows",
     "compute_rollups",
     "computed_table",
     "direct_stats",
