@@ -392,7 +392,7 @@ def _import(
         if outcome.ok:
             _write(checked.block)
             if not outcome.dry_run:
-                additions.gather(checked.rollup_rows)
+                additions.gather(checked.rollup, checked.rollup_count)
             if arrivals is not None:
                 arriving.extend(checked.numbers)
                 if len(arriving) >= SETTLE_BATCH:
@@ -528,7 +528,8 @@ class Checked:
     problems: list[ImportProblem]
     numbers: list[str] = field(default_factory=list)  # of the new cases
     # What the new cases contribute to the rollups (``rollups.case_rows``).
-    rollup_rows: list[tuple] = field(default_factory=list)
+    rollup: bytes | list = b""
+    rollup_count: int = 0
 
 
 def _pk(user):
@@ -612,8 +613,11 @@ class RowChecker:
                     )
                 )
         block = _encode(new) if connection.vendor == "postgresql" else new
-        rollup_rows = case_rows(self.as_counted(record) for record in new)
-        return Checked(block, len(new), unchanged, problems, [r[NUMBER] for r in new], rollup_rows)
+        rows = case_rows(self.as_counted(record) for record in new)
+        rollup = _encode(rows) if connection.vendor == "postgresql" else rows
+        return Checked(
+            block, len(new), unchanged, problems, [r[NUMBER] for r in new], rollup, len(rows)
+        )
 
     def as_counted(self, record: tuple) -> list:
         """A new case as ``rollups.case_rows`` reads it (its district by code)."""
