@@ -346,3 +346,28 @@ def event_day_table(event, counts, today: date) -> Table:
         caption_hidden=True,
         sheet_name=_("每日各類別案件數"),
     )
+
+
+def calls_problems_table(
+    rows, total, *, key: str, html_id: str, title: str, first_label: str, first: date, last: date
+) -> Table:
+    """Calls and problems side by side (重複陳情歸併: a problem called about several times counts
+    once), per agency or category, and the total (``petitions.problems.CallsRow``)."""
+    return Table(
+        title,
+        [
+            Column(first_label, Format.TEXT, "label"),
+            Column(_("陳情件數"), value="calls", unit=_("件")),
+            Column(_("問題數"), value="problems", unit=_("個")),
+            Column(_("重複陳情件數"), value="repeat_calls", unit=_("件")),
+            Column(_("每個問題平均陳情件數"), Format.NUMBER, "calls_per_problem"),
+        ],
+        rows,
+        total=total,
+        key=key,
+        filters=period_filters(first, last),
+        notes=[_("同一問題的多件陳情歸併為一個問題；問題數＝陳情件數－重複陳情件數。")],
+        empty=_("期間內沒有案件。"),
+        html_id=html_id,
+        narrow=True,
+    )

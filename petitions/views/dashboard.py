@@ -102,6 +102,10 @@ def dashboard(request):
     categories = stats.top_categories(first, last, n=10)
     chart = volume_chart(stats.volume_by_month_and_channel(first, last), first, last)
     satisfaction = stats.satisfaction_tables(by_category, by_agency)
+    calls = {
+        dimension: problems.calls_and_problems_by(dimension, start=first, end=last, today=today)
+        for dimension in ("agency", "category")
+    }
     page_tables = {
         "volume": petition_tables.volume_table(chart, first, last),
         "categories": petition_tables.category_table(categories, first, last, links=links),
@@ -134,6 +138,22 @@ def dashboard(request):
             sort=sort,
         ),
         "breakdown": petition_tables.breakdown_table(by, breakdown, first, last, links=links),
+        **{
+            f"calls_{dimension}": petition_tables.calls_problems_table(
+                calls[dimension],
+                problems.total_of(calls[dimension], gettext("合計")),
+                key=f"calls_{dimension}",
+                html_id=f"calls-by-{dimension}",
+                title=title,
+                first_label=label,
+                first=first,
+                last=last,
+            )
+            for dimension, title, label in (
+                ("agency", gettext("各機關陳情件數與問題數"), gettext("受理機關")),
+                ("category", gettext("各案件類別陳情件數與問題數"), gettext("案件類別")),
+            )
+        },
     }
     response = tables.download(request, *page_tables.values())
     if response is not None:

@@ -62,6 +62,8 @@ def _sheet(client, key, **params):
         ("breakdown", "breakdown-table", {"by": "channel"}),
         ("breakdown", "breakdown-table", {"by": "district"}),
         ("breakdown", "breakdown-table", {"by": "month"}),
+        ("calls_agency", "calls-by-agency", {}),
+        ("calls_category", "calls-by-category", {}),
     ],
 )
 @pytest.mark.parametrize("who", ["reviewer", "official"])
@@ -126,7 +128,7 @@ def test_the_commission_drills_down_to_the_cases_and_officials_read_figures_only
     assert case_list in reviewer
     assert "/petitions/?" in reviewer
     assert "/petitions/?" not in official  # the case list is not theirs (403)
-    assert official.count(">下載 Excel<") == reviewer.count(">下載 Excel<") == 4  # no ratings
+    assert official.count(">下載 Excel<") == reviewer.count(">下載 Excel<") == 6  # no ratings
 
 
 def test_the_download_links_keep_the_period_sort_and_breakdown(client_as, march):
@@ -185,3 +187,26 @@ def test_each_satisfaction_table_downloads_the_figures_the_page_shows(
         "滿意比率（4–5分）（%）",
     ]
     assert sheet.rows[-1] == ["合計", "5", "4.00", "80.0"]
+
+
+def test_calls_and_problems_side_by_side_for_every_reader(client_as, march, make_case):
+    # Three more calls about one pothole on consecutive working days: one problem.
+    at_one = {
+        "address": "臺南市東區中華東路一段100號",
+        "description": "中華東路一段路面坑洞，機車危險",
+    }
+    for day in (4, 5, 6):
+        make_case(f"2024-03-0{day} 10:00", **at_one)
+
+    for who in ("reviewer", "official"):
+        page = _page(client_as(who), "calls-by-category")
+        sheet = _sheet(client_as(who), "calls_category")
+
+        assert_same_table(page, sheet)
+        assert sheet.header == [
+            "案件類別", "陳情件數（件）", "問題數（個）", "重複陳情件數（件）",
+            "每個問題平均陳情件數",
+        ]  # fmt: skip
+        # 道路維修: the three of ``march`` and the pothole's three calls, four problems.
+        assert sheet.row("道路維修") == ["道路維修", "6", "4", "2", "1.50"]
+        assert sheet.rows[-1][:4] == ["合計", "8", "6", "2"]
