@@ -272,4 +272,3 @@ def test_statistics_query_count_does_not_grow_with_cases(make_case, cast, agency
     # labels for agency, category and district (channel and month need none); the other three
     # functions one query per grain, plus the category names. None reads the case table.
     assert small == 5 * (1 + 2 + 2) + 3 + (2 + 2 + 1 + 2)
-

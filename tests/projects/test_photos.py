@@ -363,9 +363,7 @@ SVG = (
     [("site.svg", "image/svg+xml"), ("site.png", "image/png"), ("site.jpg", "image/jpeg")],
 )
 def test_an_svg_is_refused_whatever_it_is_called(client_as, draft, media_root, name, content_type):
-    response = client_as("staff_a").post(
-        add_url(draft), {"image": upload(SVG, name, content_type)}
-    )
+    response = client_as("staff_a").post(add_url(draft), {"image": upload(SVG, name, content_type)})
 
     assert not draft.photos.exists()
     assert "只接受JPEG或PNG格式的照片。" in messages_of(response)
