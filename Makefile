@@ -30,6 +30,7 @@ run: seed
 # in-memory SQLite database, or it would leave an empty db.sqlite3 in the checkout.
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 	SQLITE_PATH=:memory: $(BIN)/python manage.py makemigrations --check --dry-run
 
