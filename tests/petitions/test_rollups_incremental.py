@@ -73,13 +73,18 @@ def test_an_import_leaves_the_rollups_a_rebuild_gives(registered, monkeypatch):
     _same_as_a_rebuild()
 
 
-def test_a_second_file_adds_to_the_first(registered):
-    assert import_cases_csv(io.BytesIO(csv_bytes(good_rows(150, seed=3)))).ok
+def test_a_second_file_adds_to_the_first_and_the_same_file_again_nothing(registered):
+    first = csv_bytes(good_rows(150, seed=3))
+    assert import_cases_csv(io.BytesIO(first)).ok
     more = [[f"UNMORE{i}", *row[1:]] for i, row in enumerate(good_rows(150, seed=4))]
 
     assert import_cases_csv(io.BytesIO(csv_bytes(more))).new == 150
-
     _same_as_a_rebuild()
+    stored = rollup_table()
+
+    again = import_cases_csv(io.BytesIO(first))  # every row already registered as it is
+    assert again.ok and (again.new, again.unchanged) == (0, 150)
+    assert rollup_table() == stored
 
 
 def test_a_file_that_fails_halfway_adds_nothing(registered, monkeypatch):
