@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from petitions import routing
 from petitions.models import Case
-from tainan_rdec.choices import COMMISSION_ROLES
+from tainan_rdec.choices import COMMISSION_ROLES, Role
 from tainan_rdec.dispatch import send
 from tainan_rdec.scoping import is_admin, role_required
 
@@ -57,10 +56,8 @@ def routing_page(request):
 
 
 @require_POST
-@role_required(*COMMISSION_ROLES)
+@role_required(Role.ADMIN)
 def routing_train(request):
-    if not is_admin(request.user):
-        raise PermissionDenied
     if send(TRAIN_TASK):
         messages.success(request, _("已排入訓練派工建議模型；完成後本頁即顯示新版本的指標。"))
     else:
