@@ -42,9 +42,11 @@ process gathers the counts and merges them into the rollup tables in a few big s
 a time (``SETTLE_BATCH``), the new cases are grouped with the calls of their problem
 (``petitions.grouping.Arrivals``, 重複陳情歸併) against the cases already registered within the
 working-day window and the cases grouped before, so the groups after the import are the ones
-the full regrouping gives (tested); the repeat-call marks the grouping changed are gathered
-too. The rollups after an import equal a rebuild's (tested); the rebuild stays as the repair
-task. A dry run neither counts nor groups.
+the full regrouping gives (tested). They are grouped before they are written (the workers
+send back what the grouping reads of them, and their keys are taken from the sequence
+beforehand), so each is written once, with its group; the repeat-call marks the grouping
+changed are gathered too. The rollups after an import equal a rebuild's (tested); the
+rebuild stays as the repair task. A dry run neither counts nor groups.
 
 All or nothing: the rows are written inside one transaction while the file is read; at the
 end, any problem (or a dry run) rolls everything back, the rollups' additions with it, so the
@@ -91,11 +93,8 @@ log = logging.getLogger(__name__)
 BATCH = 5000
 # Rows checked at a time, in this process or a worker's.
 CHUNK = 2000
-# From this many new cases, the case table's statistics are refreshed before the rollups are
-# rebuilt from it.
-# The new cases are put into the rollups and grouped (``settle``) once this many are written,
-# and at the end: each time costs a handful of statements whatever its size, so a few chunks
-# at a time.
+# The new cases are grouped and written (``settle``) once this many are checked, and at the
+# end: each time costs a handful of statements whatever its size, so a few chunks at a time.
 SETTLE_BATCH = 10_000
 # The most problems reported: a file that is wrong throughout says so in the first thousand.
 MAX_PROBLEMS = 1000
@@ -147,6 +146,9 @@ _ROLLUP_AT = [
     )
 ]
 _DISTRICT_AT = 4
+# What the grouping reads of a new case (``grouping.FIELDS`` after its key).
+_PLACED_AT = [COLUMNS.index(name) for name in grouping.FIELDS[1:]]
+_DESCRIPTION_AT = grouping.FIELDS.index("description") - 1
 
 # The fields a case number already registered is compared on (the file's columns).
 COMPARED = [
@@ -226,9 +228,9 @@ def _rows(handle) -> Iterator[tuple[int, list[str]]]:
         text.detach()
 
 
-def _copy_sql() -> str:
-    columns = ", ".join(f'"{c}"' for c in COLUMNS)
-    return f"COPY {Case._meta.db_table} ({columns}) FROM STDIN"
+def _copy_sql(columns: list[str]) -> str:
+    names = ", ".join(f'"{c}"' for c in columns)
+    return f"COPY {Case._meta.db_table} ({names}) FROM STDIN"
 
 
 def _encode(records: list[tuple]) -> bytes:
@@ -243,19 +245,65 @@ def _encode(records: list[tuple]) -> bytes:
     return buffer.getvalue()
 
 
-def _write(block) -> None:
+def _write(block, pks: list[int] | None = None, groups: dict[int, int] | None = None) -> None:
     """A checked chunk's new cases to the case table: on PostgreSQL its COPY text
-    (``_encode``) in one COPY, elsewhere its records with bulk_create."""
+    (``_encode``) in one COPY, elsewhere its records with bulk_create. With ``pks`` (taken by
+    ``_new_ids``, one a case in order), each case is written with its key and its problem group
+    (``groups``, by key; none when missing)."""
     if not block:
         return
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor, cursor.cursor.copy(_copy_sql()) as copy:
+        columns = COLUMNS if pks is None else [*COLUMNS, "id", "problem_group_id"]
+        if pks is not None:
+            lines = block.split(b"\n")
+            assert len(lines) == len(pks) + 1 and not lines[-1], "one COPY line a case"
+            block = b"".join(
+                b"%b\t%d\t%b\n" % (line, pk, b"%d" % groups[pk] if pk in groups else b"\\N")
+                for line, pk in zip(lines, pks, strict=False)
+            )
+        with connection.cursor() as cursor, cursor.cursor.copy(_copy_sql(columns)) as copy:
             copy.write(block)
     else:
+        keys = (
+            [{}] * len(block)
+            if pks is None
+            else [{"id": pk, "problem_group_id": groups.get(pk)} for pk in pks]
+        )
         Case.objects.bulk_create(
-            [Case(**dict(zip(COLUMNS, record, strict=True))) for record in block],
+            [
+                Case(**dict(zip(COLUMNS, record, strict=True)), **key)
+                for record, key in zip(block, keys, strict=True)
+            ],
             batch_size=1000,
         )
+
+
+def _new_ids(n: int) -> list[int]:
+    """Primary keys for ``n`` new cases, taken from the table's sequence as a row written
+    without one would take it (on SQLite: past the highest key used, and marked used, which
+    also takes the database's write lock, so no other writer can take them meanwhile)."""
+    if not n:
+        return []
+    table = Case._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, n],
+            )
+            return [pk for (pk,) in cursor.fetchall()]
+        cursor.execute(
+            f"SELECT MAX(n) FROM (SELECT seq AS n FROM sqlite_sequence WHERE name = %s "
+            f"UNION ALL SELECT MAX(id) FROM {table})",
+            [table],
+        )
+        last = cursor.fetchone()[0] or 0
+        cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [last + n, table])
+        if not cursor.rowcount:
+            cursor.execute(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, last + n]
+            )
+    return list(range(last + 1, last + n + 1))
 
 
 @contextlib.contextmanager
@@ -310,7 +358,11 @@ def import_cases_csv(
         pool = None
         if can_run_workers(size):
             try:
-                pool = Pool(settings.IMPORT_WORKERS, f"{__name__}.row_checker", (_pk(user),))
+                pool = Pool(
+                    settings.IMPORT_WORKERS,
+                    f"{__name__}.row_checker",
+                    (_pk(user), group and not dry_run),
+                )
                 log.info("case import: checking rows in %d worker processes", pool.workers)
             except WorkersUnavailable:
                 log.info("case import: cannot start worker processes; checking rows in process")
@@ -377,8 +429,8 @@ def _import(
     seen: dict[object, int] = {}
     key_names = "".join(f"「{c.column_name}」" for c in resource.key_columns())
     chunk: list[tuple[int, list]] = []
-    arriving: list[str] = []  # numbers of the new cases written, not yet settled
-    checker = None if pool is not None else RowChecker(user)
+    waiting: list[Checked] = []  # chunks checked, written when their new cases are grouped
+    checker = None if pool is not None else RowChecker(user, grouping=arrivals is not None)
     if arrivals is not None:
         grouping.hold_lock()
 
@@ -390,22 +442,31 @@ def _import(
         outcome.new += checked.new
         outcome.unchanged += checked.unchanged
         if outcome.ok:
-            _write(checked.block)
             if not outcome.dry_run:
                 additions.gather(checked.rollup, checked.rollup_count)
-            if arrivals is not None:
-                arriving.extend(checked.numbers)
-                if len(arriving) >= SETTLE_BATCH:
+            if arrivals is None:
+                _write(checked.block)
+            else:
+                waiting.append(checked)
+                if sum(c.new for c in waiting) >= SETTLE_BATCH:
                     settle()
 
     def settle() -> None:
-        """Group the new cases written since the last time with every case before them; the
-        repeat-call marks the grouping changed go into the rollups."""
-        if outcome.ok and arriving:
-            arrived = arrivals.add(_arrived(arriving))
+        """Group the new cases of the chunks waiting with every case before them, then write
+        them, each with its group; the repeat-call marks the grouping changed go into the
+        rollups."""
+        if outcome.ok and waiting:
+            ids = iter(_new_ids(sum(c.new for c in waiting)))
+            keyed = [(c, [next(ids) for _ in range(c.new)]) for c in waiting]
+            groups = arrivals.place(
+                (pk, *fields) for c, pks in keyed for pk, fields in zip(pks, c.places, strict=True)
+            )
+            for c, pks in keyed:
+                _write(c.block, pks, groups)
+            arrived = arrivals.settle()
             outcome.grouped += arrived.grouped
             additions.repeat_changes(arrived.changes)
-        arriving.clear()
+        waiting.clear()
 
     def hand_over() -> None:
         if pool is None:
@@ -485,24 +546,6 @@ def _registered(numbers: list[str]) -> dict[str, Case]:
     return {case.case_number: case for case in found}
 
 
-def _arrived(numbers: list[str]) -> list[tuple]:
-    """The new cases of a chunk as the grouping reads them (``grouping.FIELDS``), by number
-    (one index lookup each on PostgreSQL, as ``_registered`` looks them up)."""
-    if connection.vendor != "postgresql":
-        return list(Case.objects.filter(case_number__in=numbers).values_list(*grouping.FIELDS))
-    columns = ", ".join(
-        f"c.{Case._meta.get_field('id' if name == 'pk' else name).column}"
-        for name in grouping.FIELDS
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {columns} FROM unnest(%s::varchar[]) AS n(number) CROSS JOIN LATERAL "
-            f"(SELECT * FROM {Case._meta.db_table} WHERE case_number = n.number LIMIT 1) c",
-            [numbers],
-        )
-        return cursor.fetchall()
-
-
 def _example_row(mapped, values, number: int, resource) -> list[ImportProblem]:
     keep = [i for i, name in enumerate(mapped) if name and i < len(values)]
     first = tablib.Dataset(headers=[mapped[i] for i in keep] + [ROW_NUMBER_COLUMN])
@@ -526,7 +569,8 @@ class Checked:
     new: int
     unchanged: int
     problems: list[ImportProblem]
-    numbers: list[str] = field(default_factory=list)  # of the new cases
+    # The new cases as the grouping reads them (``grouping.FIELDS`` but the key), when grouped.
+    places: list[tuple] = field(default_factory=list)
     # What the new cases contribute to the rollups (``rollups.case_rows``).
     rollup: bytes | list = b""
     rollup_count: int = 0
@@ -536,12 +580,12 @@ def _pk(user):
     return None if user is None else user.pk
 
 
-def row_checker(user_pk):
+def row_checker(user_pk, grouping: bool = False):
     """The chunk checker of a worker process (``tainan_rdec.importing.workers``)."""
     from django.contrib.auth import get_user_model
 
     user = None if user_pk is None else get_user_model().objects.get(pk=user_pk)
-    return RowChecker(user)
+    return RowChecker(user, grouping=grouping)
 
 
 class RowChecker:
@@ -551,8 +595,9 @@ class RowChecker:
     of the others. It runs in the importing process or in a worker
     (see the module docstring); a cell's reading is remembered for the import (``cell_key``)."""
 
-    def __init__(self, user):
+    def __init__(self, user, *, grouping: bool = False):
         self.resource = CaseResource(user=user)
+        self.grouping = grouping  # the new cases' ``Checked.places`` wanted
         self.columns = {c.column_name: c for c in self.resource.import_columns()}
         self.memo: dict = {}
         self.now = None
@@ -615,9 +660,8 @@ class RowChecker:
         block = _encode(new) if connection.vendor == "postgresql" else new
         rows = case_rows(self.as_counted(record) for record in new)
         rollup = _encode(rows) if connection.vendor == "postgresql" else rows
-        return Checked(
-            block, len(new), unchanged, problems, [r[NUMBER] for r in new], rollup, len(rows)
-        )
+        places = [self.as_placed(record) for record in new] if self.grouping else []
+        return Checked(block, len(new), unchanged, problems, places, rollup, len(rows))
 
     def as_counted(self, record: tuple) -> list:
         """A new case as ``rollups.case_rows`` reads it (its district by code)."""
@@ -627,6 +671,14 @@ class RowChecker:
         district = values[_DISTRICT_AT]
         values[_DISTRICT_AT] = "" if district is None else self.district_codes[district]
         return values
+
+    @staticmethod
+    def as_placed(record: tuple) -> tuple:
+        """A new case as the grouping reads it (``grouping.FIELDS`` after the key): only the
+        start of its description goes back to the importing process."""
+        values = [record[i] for i in _PLACED_AT]
+        values[_DESCRIPTION_AT] = grouping.held_description(values[_DESCRIPTION_AT])
+        return tuple(values)
 
     def new_case(self) -> Case:
         """A new blank case: a copy of one built once, when no receiver of Django's init

@@ -50,6 +50,7 @@ leaves the case to the nightly run when another grouping holds it.
 from __future__ import annotations
 
 import math
+import operator
 import re
 import time as clock
 import unicodedata
@@ -110,7 +111,7 @@ def text_pieces(text: str) -> frozenset[str]:
     """The two-character pieces of a ``description_text``."""
     if len(text) < 2:
         return frozenset([text]) if text else frozenset()
-    return frozenset(text[i : i + 2] for i in range(len(text) - 1))
+    return frozenset(map(operator.add, text, text[1:]))  # each character with the next
 
 
 def pieces(description: str) -> frozenset[str]:
@@ -316,7 +317,9 @@ class _DayIndex:
         return first, last
 
 
-def _case_of(row, places: _Places, days: _DayIndex) -> _Case:
+def _case_of(row, places: _Places, days: _DayIndex, day: date | None = None) -> _Case:
+    """A row of ``FIELDS`` (then maybe its group) as the rule sees it; ``day``, its local date
+    of receipt, when the caller has it already."""
     pk, category, received_at, latitude, longitude, address, description, agency, *group = row
     located = latitude is not None and longitude is not None
     lat = float(latitude) if located else None
@@ -325,14 +328,19 @@ def _case_of(row, places: _Places, days: _DayIndex) -> _Case:
         pk,
         category,
         agency,
-        days(to_local_date(received_at)),
+        days(day or to_local_date(received_at)),
         lat,
         lng,
         places.cell(lat, lng),
         normalise_address(address),
-        (description or "")[:_HELD_CHARS],
+        held_description(description),
         group[0] if group else None,
     )
+
+
+def held_description(description: str | None) -> str:
+    """What a case held in memory keeps of its description (``_HELD_CHARS``)."""
+    return (description or "")[:_HELD_CHARS]
 
 
 # What a case is read as: ``_case_of`` takes these, then its group.
@@ -385,10 +393,11 @@ def changes_between(before: dict, after: dict) -> list[RepeatChange]:
     return sorted(changes, key=lambda c: c.pk)
 
 
-def refresh_groups(group_ids) -> set[int]:
+def refresh_groups(group_ids, *, marks: dict | None = None) -> set[int]:
     """Recount groups from their cases: count, first and last receipt, the first call and its
     agency and place. A group left with fewer than two cases is dissolved (its case is alone
-    again). Returns the ids of the groups dissolved."""
+    again). Returns the ids of the groups dissolved; ``marks``, when given, gets the
+    ``repeat_marks`` of the groups kept (read with them rather than again)."""
     members: dict[int, list[tuple]] = {}
     ids = list(group_ids)
     for start in range(0, len(ids), WRITE_BATCH):
@@ -420,6 +429,8 @@ def refresh_groups(group_ids) -> set[int]:
         group.first_received_at = first_at
         group.last_received_at = max(row[1] for row in rows)
         group.case_count = len(rows)
+        if marks is not None:
+            marks.update((row[0], (row[0] != first_pk, row[1])) for row in rows)
     save_group_fields([g for g in groups if g.pk not in dissolved])
     if dissolved:
         Case.objects.filter(problem_group__in=dissolved).update(problem_group=None)
@@ -736,11 +747,20 @@ class Arrivals:
     """Groups new cases as they arrive, against the cases already registered: one instance
     for one import (its memory of the days read serves every chunk) or one registration.
 
-    ``add(rows)`` takes the new cases (``FIELDS`` of each, in any order; already written, in
-    no group), links each to the cases of its category within the working-day window at the
-    same place and to each other, and writes the groups: a new case linked to a group joins
-    it, a case that links two groups merges them (into the older), cases linked to cases in no
-    group make a new group. The caller holds the grouping lock (``hold_lock``)."""
+    Two ways in, one rule:
+
+    - ``add(rows)``: new cases already written (in no group): grouped, and their groups
+      written to them (a registration, the ordinary import);
+    - ``place(rows)`` then ``settle()``: new cases not yet written (their primary keys taken
+      beforehand): ``place`` groups them and returns the group each is to be written with, so
+      the caller writes a case once, group included (the fast import: an UPDATE of every new
+      row after its COPY cost more than the linking); once they are written, ``settle``
+      recounts the groups.
+
+    Each new case (``FIELDS``, in any order) is linked to the cases of its category within the
+    working-day window at the same place and to the other new cases: a new case linked to a
+    group joins it, a case that links two groups merges them (into the older), cases linked to
+    cases in no group make a new group. The caller holds the grouping lock (``hold_lock``)."""
 
     def __init__(self, rules: Rules | None = None, *, cache_limit: int = CACHE_LIMIT):
         self.rules = rules or Rules.current()
@@ -752,14 +772,19 @@ class Arrivals:
         self.by_group: dict[int, set[int]] = {}  # the cases held, by group
         self.windows: dict[date, tuple[date, date]] = {}
         self.reads = 0  # queries of registered cases, for the benchmark
-        self.arrived: set[int] = set()  # the new cases of every ``add``
+        self.arrived: set[int] = set()  # the new cases of every ``add`` and ``place``
         self.grouped: set[int] = set()  # of those, the ones now in a group
+        self._pending = _Pending()
 
     def add(self, rows) -> Arrived:
-        result = Arrived()
+        assign(list(self.place(rows).items()))
+        return self.settle()
+
+    def place(self, rows) -> dict[int, int]:
+        """Group new cases not yet written; {pk: group} for those that joined one."""
         rows = sorted(rows, key=lambda row: (row[2], row[0]))  # in the order received
         if not rows:
-            return result
+            return {}
         if self.days is None:
             self.days = _DayIndex(to_local_date(rows[0][2]))
         arriving = {row[0] for row in rows}
@@ -769,12 +794,28 @@ class Arrivals:
             day = to_local_date(row[2])
             first, last = self._window(day)
             if batch and (last - low).days > DAYS_PER_READ:
-                self._group(batch, arriving, result)
+                self._group(batch, arriving)
                 batch = []
             if not batch:
                 low = first
             batch.append((row, day, first, last))
-        self._group(batch, arriving, result)
+        self._group(batch, arriving)
+        pending = self._pending
+        placed, pending.placed = pending.placed, {}
+        return {pk: pending.merged_to(group) for pk, group in placed.items()}
+
+    def settle(self) -> Arrived:
+        """Once the new cases placed are written: recount the groups they joined; what the
+        grouping did since the last ``settle``."""
+        pending, self._pending = self._pending, _Pending()
+        result = pending.result
+        after: dict[int, tuple[bool, datetime]] = {}
+        refresh_groups(pending.targets - pending.merged.keys(), marks=after)
+        # A new case counts once, in the batch that grouped it (maybe a later one's call).
+        joined = {pk for pk in after if pk in self.arrived} - self.grouped
+        self.grouped |= joined
+        result.grouped += len(joined)
+        result.changes = changes_between(pending.before, after)
         return result
 
     def _window(self, day: date) -> tuple[date, date]:
@@ -789,8 +830,8 @@ class Arrivals:
             places = self.places[category] = _Places(self.rules)
         return places
 
-    def _group(self, batch, arriving: set[int], result: Arrived) -> None:
-        """Link a run of new cases (in the order received) and write what they joined."""
+    def _group(self, batch, arriving: set[int]) -> None:
+        """Link a run of new cases (in the order received) and join what they linked."""
         needed = set()
         for first, last in {(first, last) for _row, _day, first, last in batch}:
             needed.update(first + timedelta(days=i) for i in range((last - first).days + 1))
@@ -799,14 +840,14 @@ class Arrivals:
         links = _Groups()
         for row, day, _first, _last in batch:
             places = self._places(row[1])
-            case = _case_of(row, places, self.days)
+            case = _case_of(row, places, self.days, day)
             for other in places.neighbours(case):
                 if linked(case, other, span):
                     links.union(_node(other), case.pk)
             self._hold(case, day)
         pieces = [nodes for nodes in links.members().values() if len(nodes) > 1]
         if pieces:
-            self._write(pieces, arriving, result)
+            self._join(pieces, arriving)
 
     def _read(self, needed: set[date], arriving: set[int]) -> None:
         """Hold the registered cases of the needed dates not yet held, reading them in runs of
@@ -842,7 +883,8 @@ class Arrivals:
             for row in rows:
                 if row[0] in self.known or row[0] in arriving:
                     continue
-                self._hold(_case_of(row, self._places(row[1]), self.days), to_local_date(row[2]))
+                day = to_local_date(row[2])
+                self._hold(_case_of(row, self._places(row[1]), self.days, day), day)
 
     def _hold(self, case: _Case, day: date) -> None:
         self.known[case.pk] = case
@@ -861,13 +903,19 @@ class Arrivals:
                 if not held:
                     del self.by_group[case.group]
 
-    def _write(self, pieces: list[list[int]], arriving: set[int], result: Arrived) -> None:
-        """Each linked piece becomes one group: the oldest group in it, or a new one."""
+    def _join(self, pieces: list[list[int]], arriving: set[int]) -> None:
+        """Each linked piece becomes one group: the oldest group in it, or a new one. The
+        registered cases are moved to it now; the new ones' group is kept for ``place``."""
+        pending = self._pending
         plans = [
             (sorted(-node for node in nodes if node < 0), [node for node in nodes if node > 0])
             for nodes in pieces
         ]
-        before = repeat_marks({group for groups, _cases in plans for group in groups})
+        # The marks before, of the groups that were there before this (once each).
+        unread = {group for groups, _cases in plans for group in groups}
+        unread -= pending.made | pending.read
+        pending.before.update(repeat_marks(unread))
+        pending.read |= unread
         made = [
             # Placeholders until ``refresh_groups`` counts the group from its cases.
             ProblemGroup(
@@ -881,20 +929,21 @@ class Arrivals:
             if not groups
         ]
         ProblemGroup.objects.bulk_create(made)
+        pending.made.update(group.pk for group in made)
         new_groups = iter(made)
-        pairs, targets, merged = [], [], []
+        pairs, merged = [], []
         for groups, cases in plans:
             target = groups[0] if groups else next(new_groups).pk
-            targets.append(target)
+            pending.targets.add(target)
             merged += [(other, target) for other in groups[1:]]
             pairs += [(pk, target) for pk in cases]
         for other, target in merged:
             Case.objects.filter(problem_group=other).update(problem_group=target)
+            pending.merged[other] = target
         if merged:
             ProblemGroup.objects.filter(pk__in=[other for other, _t in merged]).delete()
-        assign(pairs)
-        refresh_groups(targets)
-        after = repeat_marks(targets)
+        assign([(pk, target) for pk, target in pairs if pk not in arriving])
+        pending.placed.update((pk, target) for pk, target in pairs if pk in arriving)
         # What is held follows what was written.
         for other, target in merged:
             for pk in self.by_group.pop(other, ()):
@@ -905,13 +954,26 @@ class Arrivals:
             if case is not None:
                 case.group = target
                 self.by_group.setdefault(target, set()).add(pk)
-        # A new case counts once, in the batch that grouped it (maybe a later one's call).
-        joined = {pk for pk in after if pk in self.arrived} - self.grouped
-        self.grouped |= joined
-        result.grouped += len(joined)
-        result.groups_made += len(made)
-        result.groups_merged += len(merged)
-        result.changes += changes_between(before, after)
+        pending.result.groups_made += len(made)
+        pending.result.groups_merged += len(merged)
+
+
+@dataclass
+class _Pending:
+    """What ``Arrivals.place`` did that ``settle`` finishes."""
+
+    result: Arrived = field(default_factory=Arrived)
+    placed: dict[int, int] = field(default_factory=dict)  # new case → its group, to write
+    targets: set[int] = field(default_factory=set)  # the groups cases joined
+    made: set[int] = field(default_factory=set)  # the groups made
+    merged: dict[int, int] = field(default_factory=dict)  # a group merged → into which
+    read: set[int] = field(default_factory=set)  # the groups whose marks ``before`` holds
+    before: dict[int, tuple[bool, datetime]] = field(default_factory=dict)
+
+    def merged_to(self, group: int) -> int:
+        while group in self.merged:
+            group = self.merged[group]
+        return group
 
 
 def _node(case: _Case) -> int:

@@ -15,7 +15,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
-from petitions import bulk
+from petitions import bulk, grouping
 from petitions.grouping import group_all
 from petitions.models import Case, DailyRollup, ProblemGroup
 from petitions.rollups import direct_stats, rollup_table
@@ -107,12 +107,16 @@ def _check_problems_add_up():
     assert repeat_calls() == in_groups - ProblemGroup.objects.count() > 0
 
 
+@pytest.mark.parametrize("days_per_read", [grouping.DAYS_PER_READ, 1])
 def test_an_import_through_the_command_groups_each_chunk_as_the_full_regrouping_does(
-    city_agencies, tmp_path, monkeypatch
+    city_agencies, tmp_path, monkeypatch, days_per_read
 ):
     ensure_categories()
     # Small chunks: the file's 300 cases arrive in several chunks, out of order, and are
-    # grouped every other chunk.
+    # grouped every other chunk. With a day read at a time, the cases of one chunk are linked
+    # in many runs before any is written: a group made in one run, joined or merged in the
+    # next, while its new cases wait to be written with it.
+    monkeypatch.setattr(grouping, "DAYS_PER_READ", days_per_read)
     monkeypatch.setattr(bulk, "BATCH", 40)
     monkeypatch.setattr(bulk, "CHUNK", 40)
     monkeypatch.setattr(bulk, "SETTLE_BATCH", 80)
@@ -127,6 +131,38 @@ def test_an_import_through_the_command_groups_each_chunk_as_the_full_regrouping_
     _check_problems_add_up()
     assert _regrouped() == imported
     _check_problems_add_up()
+
+
+def test_a_group_made_and_merged_before_its_cases_are_written_takes_them_along(
+    city_agencies, tmp_path, monkeypatch
+):
+    """The fast path writes a new case once, with the group the grouping placed it in. A pair
+    of calls on Monday makes a new group; a call on Wednesday links it to the group of the
+    next Monday's calls, imported before: the new group is merged into the older one before
+    the Monday pair is written, and they are written into the older one."""
+    ensure_categories()
+    monkeypatch.setattr(grouping, "DAYS_PER_READ", 1)  # each call linked in a run of its own
+
+    def call(number, day, hour):
+        return [
+            number, "1999專線", f"113/03/{day:02d} {hour:02d}:00", "道路維修", "路面坑洞",
+            "東區", "中華東路一段100號", POTHOLE, "B06", "受理", "", "",
+        ]  # fmt: skip
+
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_bytes(_csv([call("UN1", 11, 9), call("UN2", 11, 10)]))  # Monday 3.11
+    second.write_bytes(_csv([call("UN3", 4, 9), call("UN4", 4, 10), call("UN5", 6, 9)]))
+    assert bulk.import_cases_csv(first).ok
+    [older] = ProblemGroup.objects.all()
+
+    outcome = bulk.import_cases_csv(second)
+
+    assert outcome.ok and outcome.grouped == 3
+    assert groups() == [["UN1", "UN2", "UN3", "UN4", "UN5"]]
+    older.refresh_from_db()
+    assert (older.case_count, older.first_case.case_number) == (5, "UN3")
+    _check_problems_add_up()
+    assert _regrouped() == [["UN1", "UN2", "UN3", "UN4", "UN5"]]
 
 
 def test_the_fast_path_counts_every_new_case_it_grouped(city_agencies, tmp_path, monkeypatch):
