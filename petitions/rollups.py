@@ -45,7 +45,6 @@ from petitions.services import (
     GRAINS,
     SATISFIED_FROM,
     Delta,
-    apply_repeat_changes,
     histogram_key,
     roll_up,
     rollup_key,
@@ -319,22 +318,10 @@ def rebuild_rollups(start: date | None = None, end: date | None = None) -> int:
     return written
 
 
-# Up to this many cases whose repeat-call mark changed are put into the rollups one by one;
-# more (a first full regrouping) rebuild the rollups of their months instead.
-DELTA_LIMIT = 500
-
-
-def settle_repeat_changes(changes) -> None:
-    """Put the cases whose repeat-call mark a regrouping changed into the rollups."""
-    if len(changes) <= DELTA_LIMIT:
-        apply_repeat_changes(changes)
-        return
-    days = [to_local_date(change.received_at) for change in changes]
-    rebuild_rollups(min(days), max(days))
-
-
 # -- adding to the rollups as cases arrive ----------------------------------------------------
 
+# Cases named in one statement (SQLite takes at most 32,766 parameters).
+_CASES_AT_A_TIME = 10_000
 # Temporary tables of the connection: the agencies' daily rows gathered as cases arrive, and
 # the rows being merged (the gathered rows summed, the city's, the monthly).
 _GATHERED = "petitions_rollup_gathered"
@@ -408,14 +395,16 @@ class Additions:
             self.merge()
 
     def repeat_changes(self, changes) -> None:
-        """Gather the repeat-call marks a grouping changed."""
+        """Gather the repeat-call marks a grouping changed (any number: a first full
+        regrouping changes about one case in sixteen)."""
         selects = []
         for sign, pks in (
             (1, [change.pk for change in changes if change.repeat]),
             (-1, [change.pk for change in changes if not change.repeat]),
         ):
-            if pks:
-                selects += [_repeat_rows_sql(d, pks, sign) for d in RollupDimension]
+            for start in range(0, len(pks), _CASES_AT_A_TIME):
+                some = pks[start : start + _CASES_AT_A_TIME]
+                selects += [_repeat_rows_sql(d, some, sign) for d in RollupDimension]
         self._gather(selects)
 
     def _gather(self, selects) -> None:

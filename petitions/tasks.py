@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from petitions.grouping import group_all
 from petitions.reminders import daily_overdue_digest
-from petitions.rollups import rebuild_rollups, settle_repeat_changes
+from petitions.rollups import add_repeat_changes, rebuild_rollups
 
 
 @shared_task(
@@ -53,7 +53,7 @@ def group_cases_task() -> dict:
     figures."""
     with transaction.atomic():
         outcome = group_all()
-        settle_repeat_changes(outcome.changes)
+        add_repeat_changes(outcome.changes)
     return {
         "cases": outcome.cases,
         "groups": outcome.groups,

@@ -337,3 +337,25 @@ def test_the_case_keys_are_deferred_again_after_an_import(city_agencies):
         sql = "UPDATE petitions_case SET handling_agency_id = %s WHERE id = %s"
         cursor.execute(sql, [missing, case.pk])
         cursor.execute(sql, [case.handling_agency_id, case.pk])
+
+
+def test_the_cycle_collector_is_set_back_after_an_import(city_agencies, monkeypatch):
+    """The import runs Python's cycle collector less often while it reads (``bulk``'s
+    ``_fewer_collections``) and sets it back after a good file and after a bad one."""
+    import gc
+
+    from petitions import bulk
+
+    ensure_categories()
+    during = []
+    check = bulk.RowChecker.__call__
+    monkeypatch.setattr(
+        bulk.RowChecker,
+        "__call__",
+        lambda self, chunk: during.append(gc.get_threshold()[0]) or check(self, chunk),
+    )
+    before = gc.get_threshold()
+    assert import_cases_csv(io.BytesIO(csv_bytes(good_rows(5)))).ok
+    assert not import_cases_csv(io.BytesIO(csv_bytes(BAD_ROWS))).ok
+    assert during == [bulk.COLLECT_EVERY] * 2
+    assert gc.get_threshold() == before and before[0] != bulk.COLLECT_EVERY

@@ -15,7 +15,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
-from petitions import bulk, grouping
+from petitions import bulk, grouping, rollups
 from petitions.grouping import group_all
 from petitions.models import Case, DailyRollup, ProblemGroup
 from petitions.rollups import direct_stats, rollup_table
@@ -163,6 +163,25 @@ def test_a_group_made_and_merged_before_its_cases_are_written_takes_them_along(
     assert (older.case_count, older.first_case.case_number) == (5, "UN3")
     _check_problems_add_up()
     assert _regrouped() == [["UN1", "UN2", "UN3", "UN4", "UN5"]]
+
+
+def test_the_nightly_regrouping_puts_every_changed_mark_into_the_rollups(
+    city_agencies, tmp_path, monkeypatch
+):
+    """A file imported without grouping (left to the night): the nightly task groups all its
+    repeat callers at once and adds the marks to the rollups, however many, a few cases a
+    statement."""
+    ensure_categories()
+    monkeypatch.setattr(rollups, "_CASES_AT_A_TIME", 7)
+    path = tmp_path / "cases.csv"
+    path.write_bytes(_csv(_rows(200, seed=3)))
+    assert bulk.import_cases_csv(path, group=False).ok
+    assert repeat_calls() == 0
+
+    group_cases_task.delay().get()
+
+    assert Case.objects.filter(problem_group__isnull=False).count() > 2 * 7
+    _check_problems_add_up()
 
 
 def test_the_fast_path_counts_every_new_case_it_grouped(city_agencies, tmp_path, monkeypatch):
