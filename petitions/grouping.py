@@ -49,6 +49,7 @@ leaves the case to the nightly run when another grouping holds it.
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 import re
@@ -93,6 +94,7 @@ LOCK_KEY = int.from_bytes(
 )
 
 
+@functools.lru_cache(maxsize=2**16)  # a place's callers give its address again and again
 def normalise_address(address: str) -> str:
     """The address as a place: "" when it has no house number (a road alone is no place)."""
     text = unicodedata.normalize("NFKC", address or "").replace("台", "臺")
