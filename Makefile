@@ -35,7 +35,7 @@ lint: $(STAMP)
 	SQLITE_PATH=:memory: $(BIN)/python manage.py makemigrations --check --dry-run
 
 test: lint
-	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto --durations=30 $(PYTEST_ARGS)
 
 check: $(STAMP)
 	$(BIN)/python manage.py check

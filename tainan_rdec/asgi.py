@@ -11,6 +11,10 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from tainan_rdec import serving
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tainan_rdec.settings")
 
 application = get_asgi_application()
+
+serving.settle()

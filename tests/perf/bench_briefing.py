@@ -52,6 +52,7 @@ def run() -> list:
     from django.test import Client
     from django.utils import timezone
 
+    from tainan_rdec import serving
     from tainan_rdec.briefing.assemble import build_briefing, default_span
     from tainan_rdec.workdays import TAIPEI
     from tests.perf import fiveyear
@@ -65,6 +66,7 @@ def run() -> list:
         client.force_login(_official())
         moment = datetime(2026, 3, 20, 10, 0, tzinfo=TAIPEI)
         print(f"the briefing 110–114 on 115.3.20 ({data.scale.cases:,} cases):")
+        serving.settle()  # as a web worker does at start (tainan_rdec/wsgi.py)
         with time_machine.travel(moment, tick=True), counting_queries():
             span = default_span(timezone.localdate())
             samples, queries = measure(lambda: build_briefing(span), runs=PAGE_RUNS)
