@@ -373,9 +373,8 @@ class RepeatChange:
 def repeat_marks(group_ids) -> dict[int, tuple[bool, datetime]]:
     """{case pk: (is a repeat call, received at)} for every case of the groups."""
     marks = {}
-    ids = list(group_ids)
-    for start in range(0, len(ids), WRITE_BATCH):
-        rows = Case.objects.filter(problem_group__in=ids[start : start + WRITE_BATCH]).values_list(
+    for some in _batches(list(group_ids)):
+        rows = Case.objects.filter(problem_group__in=some).values_list(
             "pk", "problem_group__first_case_id", "received_at"
         )
         for pk, first, received_at in rows:
@@ -402,9 +401,11 @@ def refresh_groups(group_ids, *, marks: dict | None = None) -> set[int]:
     ``repeat_marks`` of the groups kept (read with them rather than again)."""
     members: dict[int, list[tuple]] = {}
     ids = list(group_ids)
-    for start in range(0, len(ids), WRITE_BATCH):
+    groups = []
+    for some in _batches(ids):
+        groups += ProblemGroup.objects.filter(pk__in=some)
         rows = (
-            Case.objects.filter(problem_group__in=ids[start : start + WRITE_BATCH])
+            Case.objects.filter(problem_group__in=some)
             .order_by("received_at", "pk")
             .values_list(
                 "problem_group_id",
@@ -418,7 +419,6 @@ def refresh_groups(group_ids, *, marks: dict | None = None) -> set[int]:
         )
         for group_id, *row in rows:
             members.setdefault(group_id, []).append(row)
-    groups = list(ProblemGroup.objects.filter(pk__in=ids))
     dissolved = {group.pk for group in groups if len(members.get(group.pk, ())) < 2}
     for group in groups:
         rows = members.get(group.pk)
@@ -603,13 +603,14 @@ def _replace_groups(found: list[tuple[int, list[int]]]) -> list[int]:
     old_ids = set(old_of.values())
     kept_on = {group_id: n for n, group_id in enumerate(ids) if group_id in old_ids}
     changed = []
-    for group in ProblemGroup.objects.filter(pk__in=list(kept_on)).iterator(chunk_size=WRITE_BATCH):
-        category_id, pks = found[kept_on[group.pk]]
-        fresh = values(category_id, pks)
-        if any(getattr(group, name) != value for name, value in fresh.items()):
-            for name, value in fresh.items():
-                setattr(group, name, value)
-            changed.append(group)
+    for some in _batches(sorted(kept_on)):
+        for group in ProblemGroup.objects.filter(pk__in=some):
+            category_id, pks = found[kept_on[group.pk]]
+            fresh = values(category_id, pks)
+            if any(getattr(group, name) != value for name, value in fresh.items()):
+                for name, value in fresh.items():
+                    setattr(group, name, value)
+                changed.append(group)
     save_group_fields(changed)
 
     new_of = {pk: group_id for (_c, pks), group_id in zip(found, ids, strict=True) for pk in pks}
@@ -620,8 +621,22 @@ def _replace_groups(found: list[tuple[int, list[int]]]) -> list[int]:
             if old_of.get(pk) != new_of.get(pk)
         ]
     )
-    ProblemGroup.objects.filter(kept=False).exclude(pk__in=ids).delete()
+    written = set(ids)
+    stale = [
+        pk
+        for pk in ProblemGroup.objects.filter(kept=False).values_list("pk", flat=True)
+        if pk not in written
+    ]
+    for some in _batches(stale):
+        ProblemGroup.objects.filter(pk__in=some).delete()
     return ids
+
+
+def _batches(ids: list[int]):
+    """``ids`` a ``WRITE_BATCH`` at a time: a query names at most that many (SQLite takes at
+    most 32,766 parameters, and a city's five years make 76,807 groups)."""
+    for start in range(0, len(ids), WRITE_BATCH):
+        yield ids[start : start + WRITE_BATCH]
 
 
 def _continued_groups(found, old_of: dict[int, int]) -> list[int | None]:

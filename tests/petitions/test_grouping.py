@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from petitions import grouping
 from petitions.grouping import normalise_address, pieces, similar
 from petitions.models import Case, ProblemGroup
 from petitions.tasks import group_cases_task
@@ -169,6 +170,29 @@ def test_a_split_problem_keeps_its_number_on_the_larger_piece(make_case):
     assert sorted(group.cases.values_list("pk", flat=True)) == sorted(c.pk for c in early)
     assert Case.objects.get(pk=late.pk).problem_group is None
     assert ProblemGroup.objects.count() == 1
+
+
+def test_a_regrouping_a_few_groups_a_query_keeps_changes_and_drops_what_ended(
+    make_case, monkeypatch
+):
+    """The full run names groups a ``WRITE_BATCH`` at a time (a city's five years make 76,807
+    groups, more than SQLite takes parameters in one query): here one at a time."""
+    monkeypatch.setattr(grouping, "WRITE_BATCH", 1)
+    here = [at_place(make_case, f"2024-03-0{day} 09:00") for day in (4, 5, 6)]
+    east = [
+        at_place(make_case, f"2024-03-0{day} 10:00", where=TWO_HUNDRED_M_EAST) for day in (4, 5)
+    ]
+    kept, ended = (ProblemGroup.objects.get(first_case=calls[0]) for calls in (here, east))
+    # The third call here and the second east were about other places after all (apart).
+    for case, north in ((here[2], "23.100000"), (east[1], "23.200000")):
+        Case.objects.filter(pk=case.pk).update(latitude=Decimal(north), address="")
+
+    run()
+
+    kept.refresh_from_db()
+    assert kept.case_count == 2 and kept.last_received_at == here[1].received_at
+    assert not ProblemGroup.objects.filter(pk=ended.pk).exists()
+    assert groups() == [sorted(c.case_number for c in here[:2])]
 
 
 def test_a_quiet_night_writes_nothing(make_case):
