@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -224,12 +225,30 @@ class _Rows:
         return totals
 
     def histograms(self) -> dict:
+        """{group key: Counter of processing days}, the rows' histograms added key by key in
+        the database (``jsonb_each_text``, SQLite's ``json_each``): five years by agency are
+        5,000 rows whose histograms, decoded and added here, were a fifth of the dashboard's
+        time."""
         merged: dict = {}
+        each = (
+            "jsonb_each_text(t.histogram) AS h"
+            if connection.vendor == "postgresql"
+            else "json_each(t.histogram) AS h"
+        )
         for rows, group, _daily in self.querysets():
-            for key, histogram in (
+            inner, params = (
                 rows.filter(closed__gt=0).annotate(k=group).values_list("k", "histogram")
-            ):
-                merged.setdefault(_norm(key), Counter()).update(histogram)
+            ).query.sql_with_params()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT t.k, h.key, SUM(CAST(h.value AS integer)) FROM ({inner}) AS t "
+                    f"CROSS JOIN {each} GROUP BY t.k, h.key",
+                    params,
+                )
+                for key, days, count in cursor.fetchall():
+                    if self.group == "month" and isinstance(key, str):  # SQLite's text
+                        key = date.fromisoformat(key[:10])
+                    merged.setdefault(_norm(key), Counter())[days] += count
         return merged
 
 

@@ -117,6 +117,9 @@ def test_timeliness_by_month_counts_due_dates_in_their_month(worked_example):
     )
     assert (march.key, march.label) == (date(2024, 3, 1), "113年3月")
     assert (march.received, march.fell_due, march.overdue_open) == (10, 9, 1)
+    # The month's histogram, added in the database by month as by agency above.
+    assert march.histogram == {"0.5": 1, "1": 2, "2": 1, "3": 2, "4": 1, "5": 1}
+    assert march.p90_days == Decimal(5)
     assert (april.received, april.closed, april.fell_due, april.overdue_open) == (0, 0, 1, 1)
     assert april.on_time_closure_rate == Decimal(0)
 
