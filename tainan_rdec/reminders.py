@@ -157,8 +157,10 @@ def claim(reminder_id: int, now=None) -> bool:
 
 
 def retry_countdown(attempts: int) -> int:
-    """Seconds to wait before the next try after ``attempts`` failed sends."""
-    return min(RETRY_BACKOFF * 2 ** max(attempts - 1, 0), RETRY_BACKOFF_MAX)
+    """Seconds to wait before the next try after ``attempts`` failed sends (the first wait is
+    the setting ``REMINDER_RETRY_BACKOFF``, *default* ``RETRY_BACKOFF``)."""
+    first = getattr(settings, "REMINDER_RETRY_BACKOFF", RETRY_BACKOFF)
+    return min(first * 2 ** max(attempts - 1, 0), RETRY_BACKOFF_MAX)
 
 
 def deliver(reminder_id: int) -> Delivery:

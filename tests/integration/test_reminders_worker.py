@@ -104,7 +104,7 @@ def test_two_send_tasks_for_the_same_reminder_send_one_email(celery_workers, bur
 
 
 def test_an_smtp_failure_is_retried_and_the_reminder_sent_once(celery_workers, bureaus):
-    _queue, mail_dir, log_path = celery_workers(smtp_failures=1)
+    _queue, mail_dir, log_path = celery_workers(smtp_failures=1, TEST_RETRY_BACKOFF="1")
     agencies, filers, _projects = bureaus
 
     reminder = queue_reminder(  # autocommit: dispatched at once

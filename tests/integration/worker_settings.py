@@ -17,6 +17,9 @@ STORAGES = {
     "default": {"BACKEND": "tests.integration.hooks.PausingFileSystemStorage"},
 }
 
+# An SMTP failure retried after a second rather than production's 30 (a test waits for it).
+REMINDER_RETRY_BACKOFF = int(os.environ.get("TEST_RETRY_BACKOFF", "30"))
+
 # A worker started after another was killed: take back the dead worker's unacknowledged task
 # after a few seconds instead of the hour production waits (the visibility timeout), checking
 # every second. Only with a Redis of the test's own: a short timeout would also take back the

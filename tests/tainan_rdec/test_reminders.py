@@ -285,3 +285,8 @@ def test_the_sweep_gives_up_on_a_row_out_of_attempts(cast, agency_a):
     row.refresh_from_db()
     assert row.state == ReminderState.FAILED
     assert mail.outbox == []
+
+
+def test_the_first_wait_is_a_setting(settings):
+    settings.REMINDER_RETRY_BACKOFF = 2
+    assert [reminders.retry_countdown(n) for n in (1, 2, 3)] == [2, 4, 8]
