@@ -198,7 +198,12 @@ def _fast_path(path: Path) -> dict:
             (rollups.Additions, "repeat_changes"),
             (rollups.Additions, "merge"),
         ],
-        "grouping": [(grouping.Arrivals, "add"), (bulk, "_arrived")],
+        "grouping": [
+            (grouping.Arrivals, "add"),
+            (grouping.Arrivals, "place"),
+            (grouping.Arrivals, "settle"),
+            (bulk, "_new_ids"),
+        ],
     }
     began = time.perf_counter()
     with override_settings(IMPORT_MAX_FILE_BYTES=limit), _Timer(parts) as timer:
