@@ -246,8 +246,6 @@ class _Rows:
                     params,
                 )
                 for key, days, count in cursor.fetchall():
-                    if self.group == "month" and isinstance(key, str):  # SQLite's text
-                        key = date.fromisoformat(key[:10])
                     merged.setdefault(_norm(key), Counter())[days] += count
         return merged
 

@@ -58,8 +58,8 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)
 # Sends per row: the first try and up to five retries.
 MAX_ATTEMPTS = 6
-# Seconds before the n-th retry (n = 1..): 30 s, 1, 2, 4, 8 min.
-RETRY_BACKOFF = 30
+# Seconds before the n-th retry (n = 1..): settings.REMINDER_RETRY_BACKOFF (30 s), then 1, 2, 4,
+# 8 min.
 RETRY_BACKOFF_MAX = 8 * 60
 # A row never claimed is re-dispatched by the sweep after this long (its dispatch was lost).
 UNDISPATCHED_AFTER = timedelta(minutes=5)
@@ -157,9 +157,8 @@ def claim(reminder_id: int, now=None) -> bool:
 
 
 def retry_countdown(attempts: int) -> int:
-    """Seconds to wait before the next try after ``attempts`` failed sends (the first wait is
-    the setting ``REMINDER_RETRY_BACKOFF``, *default* ``RETRY_BACKOFF``)."""
-    first = getattr(settings, "REMINDER_RETRY_BACKOFF", RETRY_BACKOFF)
+    """Seconds to wait before the next try after ``attempts`` failed sends."""
+    first = settings.REMINDER_RETRY_BACKOFF
     return min(first * 2 ** max(attempts - 1, 0), RETRY_BACKOFF_MAX)
 
 

@@ -229,6 +229,9 @@ CELERY_IMPORTS = ("tainan_rdec.importing.tasks",)
 
 # E-mail: console by default, SMTP when EMAIL_BACKEND says so.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Seconds before a reminder that failed to send is tried again; each wait after doubles, up to
+# eight minutes (tainan_rdec.reminders.retry_countdown).
+REMINDER_RETRY_BACKOFF = 30
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")

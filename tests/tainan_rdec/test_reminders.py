@@ -191,10 +191,10 @@ def test_after_the_last_retry_the_reminder_is_marked_failed(
     assert sweep_reminders.delay().get() == 0
 
 
-def test_retries_wait_longer_each_time_up_to_a_bound():
+def test_retries_wait_longer_each_time_up_to_a_bound(settings):
     waits = [reminders.retry_countdown(n) for n in range(1, reminders.MAX_ATTEMPTS)]
     assert waits == sorted(waits)
-    assert waits[0] == reminders.RETRY_BACKOFF
+    assert waits[0] == settings.REMINDER_RETRY_BACKOFF == 30
     assert max(waits) <= reminders.RETRY_BACKOFF_MAX
     # A row waiting for its retry is not re-dispatched by the sweep meanwhile.
     assert reminders.RETRY_LOST_AFTER > timedelta(seconds=max(waits))
