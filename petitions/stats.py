@@ -149,8 +149,9 @@ class TimelinessRow:
         return self.ranked and self.flagged
 
 
-def _month_end(month: date) -> date:
-    return (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+def _month_end(day: date) -> date:
+    """The last day of ``day``'s month."""
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
 
 
 def _split(start: date, end: date, today: date) -> tuple[tuple | None, list[tuple[date, date]]]:

@@ -275,6 +275,19 @@ def test_statistics_query_count_does_not_grow_with_cases(make_case, cast, agency
     assert _queries(_all_stats) == small
     # The year runs past TODAY, so each sum reads both grains (whole past months by month, the
     # rest by day): for each of the five dimensions settings, totals and histograms per grain;
-    # labels for agency, category and district (channel and month need none); the other three
-    # functions one query per grain, plus the category names. None reads the case table.
-    assert small == 5 * (1 + 2 + 2) + 3 + (2 + 2 + 1 + 2)
+    # labels for agency, category and district (channel and month need none). The other
+    # three functions count to the real date, the year is over: one query each by month, plus
+    # the category names. None reads the case table.
+    assert small == 5 * (1 + 2 + 2) + 3 + (1 + 1 + 1 + 1)
+
+
+def test_a_period_ending_on_a_months_last_day_reads_that_month_by_month():
+    today = date(2026, 12, 7)
+    assert stats._split(date(2024, 1, 1), date(2024, 12, 31), today) == (
+        (date(2024, 1, 1), date(2024, 12, 1)),
+        [],
+    )
+    assert stats._split(date(2024, 1, 31), date(2024, 3, 31), today) == (
+        (date(2024, 2, 1), date(2024, 3, 1)),
+        [(date(2024, 1, 31), date(2024, 1, 31))],
+    )
