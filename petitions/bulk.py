@@ -81,6 +81,7 @@ from petitions import grouping
 from petitions.models import Case
 from petitions.resources import CaseResource
 from petitions.rollups import Additions, case_rows
+from petitions.services import daily_rollups_from
 from tainan_rdec.importing.base import MEMO_LIMIT, ROW_NUMBER_COLUMN
 from tainan_rdec.importing.files import Table, check_size, detect_encoding, too_many_rows
 from tainan_rdec.importing.problems import ImportCancelled, ImportFileError, ImportProblem
@@ -609,6 +610,9 @@ def row_checker(user_pk, grouping: bool = False):
     return RowChecker(user, grouping=grouping)
 
 
+_UNREAD = object()
+
+
 class RowChecker:
     """Reads and checks chunks of rows ``(column of each cell, [(row number, cells)])`` (the
     column None for a cell not read) with the register's own columns and rules, into
@@ -623,6 +627,7 @@ class RowChecker:
         self.memo: dict = {}
         self.now = None
         self.district_codes: dict | None = None
+        self.daily_from = _UNREAD  # ``services.daily_rollups_from``, read with the first chunk
         self.blank = Case()
         # Copying a blank case skips Model.__init__: only when nothing listens to it, and while
         # every default is a value no case can change in place (no list, no dict).
@@ -679,7 +684,9 @@ class RowChecker:
                     )
                 )
         block = _encode(new) if connection.vendor == "postgresql" else new
-        rows = case_rows(self.as_counted(record) for record in new)
+        if self.daily_from is _UNREAD:
+            self.daily_from = daily_rollups_from()
+        rows = case_rows((self.as_counted(record) for record in new), self.daily_from)
         rollup = _encode(rows) if connection.vendor == "postgresql" else rows
         places = [self.as_placed(record) for record in new] if self.grouping else []
         return Checked(block, len(new), unchanged, problems, places, rollup, len(rows))

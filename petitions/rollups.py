@@ -15,7 +15,13 @@ goes through Python objects, in six ``INSERT … SELECT`` statements:
 
 Steps 2 and 3 hold because every figure of a row is a sum (counts, processing days,
 satisfaction; the histogram counts per key, so histograms add key by key), and because the
-range is whole months: every daily row a monthly row sums was rebuilt before it.
+range is whole months: every daily row a monthly row sums was rebuilt before it. Last, the
+daily rows before ``PetitionSettings.daily_rollups_from`` are deleted: the months that are over
+are kept by month only (``fold_past_months``, run by the nightly rebuild at the turn of a
+month). Every way in (the services, ``Additions``, the rebuild and ``direct_stats``) counts a
+day before that first kept day in its monthly rows alone, so an import of past cases writes
+about one row where it wrote seven, and the statistics, which read a month that is over from
+its monthly rows, give the same figures (tested).
 
 The queries that read the case table are built with the ORM, so each backend gets its own date
 and time-zone SQL; only the sums and the histograms (``jsonb`` on PostgreSQL, JSON text on
@@ -37,14 +43,16 @@ from datetime import date, datetime, time, timedelta
 from django.db import connection, transaction
 from django.db.models import CharField, Count, F, IntegerField, Q, Sum, Value
 from django.db.models.functions import Cast, Coalesce, TruncDate, TruncMonth
+from django.utils import timezone
 
 from petitions.choices import CaseStatus, RollupDimension
-from petitions.models import ALL_AGENCIES, Case, DailyRollup, MonthlyRollup
+from petitions.models import ALL_AGENCIES, Case, DailyRollup, MonthlyRollup, PetitionSettings
 from petitions.services import (
     COUNTERS,
     GRAINS,
     SATISFIED_FROM,
     Delta,
+    daily_rollups_from,
     histogram_key,
     roll_up,
     rollup_key,
@@ -315,7 +323,46 @@ def rebuild_rollups(start: date | None = None, end: date | None = None) -> int:
             )
             cursor.execute(f"INSERT INTO {model._meta.db_table} ({columns}) {select}", params)
             written += cursor.rowcount
+        # The monthly rows were summed from the daily rows; of the months before the kept
+        # days, only they stay (``fold_past_months``).
+        daily_from = daily_rollups_from()
+        if daily_from is not None and (start is None or start < daily_from):
+            cursor.execute(
+                f"DELETE FROM {DailyRollup._meta.db_table} WHERE day < %s"
+                + (" AND day >= %s" if start else ""),
+                [daily_from, *([start] if start else [])],
+            )
+            written -= cursor.rowcount
     return written
+
+
+@transaction.atomic
+def fold_past_months(today: date | None = None) -> int:
+    """Keep the months that are over in monthly rows only: ``daily_rollups_from`` moves on to
+    the first day of ``today``'s month (default: the local date; never back), and the daily
+    rows before it are deleted. The statistics read a month that is over from its monthly
+    rows, so no figure changes (tested); what every later write adds to those months goes to
+    their monthly rows alone (``services.rollup_rows``, the rebuild, ``Additions``), which is
+    most of what an import of past cases writes. Run before the nightly rebuild
+    (``tasks.rebuild_rollups_task``). Returns the number of daily rows deleted."""
+    today = today or timezone.localdate()
+    PetitionSettings.get()
+    settings = PetitionSettings.objects.select_for_update().get(pk=1)
+    daily_from = max(today.replace(day=1), settings.daily_rollups_from or date.min)
+    table = DailyRollup._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # As the rebuild: services that changed daily rows finish first; later ones wait,
+            # then write to the monthly rows alone (a service that read the first day before
+            # may leave a daily row here; no statistic reads it, the next fold deletes it).
+            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        # One DELETE in the database, as the rebuild's (no row loaded as an object).
+        cursor.execute(f"DELETE FROM {table} WHERE day < %s", [daily_from])
+        deleted = cursor.rowcount
+    if settings.daily_rollups_from != daily_from:
+        settings.daily_rollups_from = daily_from
+        settings.save(update_fields=["daily_rollups_from"])
+    return deleted
 
 
 # -- adding to the rollups as cases arrive ----------------------------------------------------
@@ -421,7 +468,11 @@ class Additions:
         stored."""
         if not self.gathered:
             return 0
-        written = _add([(_summed_sql("k_period", "k_agency", "1 = 1", source=_GATHERED), [])])
+        daily_from = daily_rollups_from()
+        period = _kept_period_sql(daily_from)
+        written = _add(
+            [(_summed_sql(period, "k_agency", "1 = 1", source=_GATHERED), [])], daily_from
+        )
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {_GATHERED}")
         self.gathered = 0
@@ -436,11 +487,13 @@ _FIGURE = {name: i for i, name in enumerate(_COLUMNS)}
 _HISTOGRAM = len(_COLUMNS)
 
 
-def case_rows(cases) -> list[tuple]:
+def case_rows(cases, daily_from: date | None = None) -> list[tuple]:
     """What new cases contribute, as the agencies' daily rows ``Additions.gather`` takes:
     computed in Python where the rows are checked (an import's worker processes), by the
     rules the rebuild's SQL counts by (``_from_cases_sql``; the tests compare the two). A new
-    case was received by the agency handling it and is in no group (no repeat call)."""
+    case was received by the agency handling it and is in no group (no repeat call). What
+    falls on a day before ``daily_from`` is counted on the first day of its month, as the
+    merge keeps it (in the monthly row only): far fewer rows for a file of past months."""
     rows: dict[tuple, list] = {}
     received, fell_due, due_on_time, due_closed, closed_n, closed_on_time, days_sum = (
         _FIGURE[name]
@@ -466,12 +519,16 @@ def case_rows(cases) -> list[tuple]:
             found = rows[key] = blank.copy()
         return found
 
+    def kept(day: date) -> date:
+        return day.replace(day=1) if daily_from is not None and day < daily_from else day
+
     for (received_at, agency, category, channel, district, due, status, closed_at, on_time,
          days, satisfaction) in cases:  # fmt: skip
         closed = status == CaseStatus.CLOSED
         on = int(closed and bool(on_time))
-        day = to_local_date(received_at)
-        closed_day = to_local_date(closed_at) if closed else None
+        day = kept(to_local_date(received_at))
+        due = kept(due)
+        closed_day = kept(to_local_date(closed_at)) if closed else None
         for dimension, value in (
             (RollupDimension.TOTAL.value, ""),
             (RollupDimension.CATEGORY.value, str(category)),
@@ -588,9 +645,32 @@ def _merged_histogram(stored: str, added: str) -> str:
     ) END"""
 
 
-def _add(selects: list[tuple[str, list]]) -> int:
-    """Add the agencies' daily rows the ``selects`` give (``_rows_sql`` rows) to the stored
-    rollups, with the city's rows summed from them, at both grains: the rows that exist are
+def _month_sql() -> str:
+    """SQL for the first day of the month of ``k_period``."""
+    if connection.vendor == "postgresql":
+        return "CAST(date_trunc('month', k_period) AS date)"
+    return "date(k_period, 'start of month')"
+
+
+def _date_sql(day: date) -> str:
+    # SQLite keeps dates as ISO text, compared as text; CAST would make a number of it.
+    literal = f"'{day.isoformat()}'"
+    return f"DATE {literal}" if connection.vendor == "postgresql" else literal
+
+
+def _kept_period_sql(daily_from: date | None) -> str:
+    """SQL for the period a row of ``k_period`` is kept in: its day, or the first day of its
+    month when the day is before ``daily_from`` (``services.daily_rollups_from``)."""
+    if daily_from is None:
+        return "k_period"
+    return f"CASE WHEN k_period < {_date_sql(daily_from)} THEN {_month_sql()} ELSE k_period END"
+
+
+def _add(selects: list[tuple[str, list]], daily_from: date | None = None) -> int:
+    """Add the agencies' rows the ``selects`` give (``_rows_sql`` rows, a day before
+    ``daily_from`` already the first of its month) to the stored rollups, with the city's rows
+    summed from them, at both grains: daily rows from ``daily_from`` on, monthly rows summed
+    from them, and the rows of the months before it as they are. The rows that exist are
     added to (an UPDATE: a repeat-call mark moving away takes one off), the others are stored
     new (an INSERT; one a service created meanwhile is added to instead). Returns the number
     of rows changed or stored."""
@@ -598,23 +678,33 @@ def _add(selects: list[tuple[str, list]]) -> int:
     figures = ", ".join(_COLUMNS)
     keys = ", ".join(_ADDING_KEYS)
     columns = f"{keys}, {figures}, histogram"
-    month = (
-        "CAST(date_trunc('month', k_period) AS date)"
-        if postgres
-        else "date(k_period, 'start of month')"
+    # A row's grain from its period: a period before the first kept day is a month's.
+    grain = (
+        "'day'"
+        if daily_from is None
+        else f"CASE WHEN k_period < {_date_sql(daily_from)} THEN 'month' ELSE 'day' END"
     )
     written = 0
     with connection.cursor() as cursor:
         _create(cursor, _ADDING, grain=True)
         for select, params in selects:
-            cursor.execute(f"INSERT INTO {_ADDING} ({columns}) {select}", params)
+            cursor.execute(
+                f"INSERT INTO {_ADDING} (grain, {columns}) "
+                f"SELECT {grain}, {columns} FROM ({select}) added",
+                params,
+            )
         city = _summed_sql(
             "k_period", f"CAST({ALL_AGENCIES} AS integer)", f"k_agency <> {ALL_AGENCIES}"
         )
-        cursor.execute(f"INSERT INTO {_ADDING} ({columns}) {city}")
+        cursor.execute(
+            f"INSERT INTO {_ADDING} (grain, {columns}) SELECT {grain}, {columns} FROM ({city}) c"
+        )
+        # The months of the daily rows (from ``daily_from`` on: no month of the rows kept by
+        # month already).
+        months = _summed_sql(_month_sql(), "k_agency", "grain = 'day'")
         cursor.execute(
             f"INSERT INTO {_ADDING} (grain, {columns}) SELECT 'month', {columns} "
-            f"FROM ({_summed_sql(month, 'k_agency', '1 = 1')}) months"
+            f"FROM ({months}) months"
         )
         if postgres:
             # A temporary table has no statistics until analysed: the planner would guess
@@ -689,7 +779,8 @@ def direct_stats(
 ) -> dict[Key, dict]:
     """The rollup rows of the whole months around [start, end], computed case by case in
     Python: processing days recounted on the calendar, on time as close date ≤ due date, the
-    receiving agency read from the transfer history. Slow by design; for tests and checks."""
+    receiving agency read from the transfer history; daily rows from the stored
+    ``daily_rollups_from`` on. Slow by design; for tests and checks."""
     start, end = month_bounds(start, end)
     cases = list(
         Case.objects.select_related("district").prefetch_related("transfers").order_by("pk")
@@ -741,7 +832,7 @@ def direct_stats(
                 row.satisfaction_sum += case.satisfaction
                 row.satisfaction_count += 1
                 row.satisfaction_satisfied += int(case.satisfaction >= SATISFIED_FROM)
-    return _as_table(roll_up(contributions))
+    return _as_table(roll_up(contributions, daily_rollups_from()))
 
 
 def computed_table(start: date | None = None, end: date | None = None) -> dict[Key, dict]:
@@ -759,6 +850,7 @@ __all__ = [
     "compute_rollups",
     "computed_table",
     "direct_stats",
+    "fold_past_months",
     "month_bounds",
     "rebuild_rollups",
     "rollup_table",

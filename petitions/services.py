@@ -5,7 +5,7 @@ difference between the case's contributions before and after the change, so the 
 equal what ``petitions.rollups.rebuild_rollups`` computes from the case table.
 
 What a case contributes, keyed by day, agency, category, channel and district (each key counts
-in sixteen rollup rows: see ``rollup_rows``):
+in sixteen rollup rows, eight on a day of a month that is over: see ``rollup_rows``):
 
 - ``received``: on its receipt date, for the agency that received it (the handling agency
   before any transfer). Receipt is history: a transfer does not move it.
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -45,6 +46,7 @@ from petitions.models import (
     CaseTransfer,
     DailyRollup,
     MonthlyRollup,
+    PetitionSettings,
     ProblemGroup,
 )
 from tainan_rdec.scoping import is_active_user, is_commission
@@ -147,10 +149,11 @@ def _difference(before: dict[tuple, Delta], after: dict[tuple, Delta]) -> dict[t
     return {key: delta for key, delta in result.items() if not delta.is_zero()}
 
 
-def rollup_rows(key: tuple) -> list[tuple]:
+def rollup_rows(key: tuple, daily_from: date | None = None) -> list[tuple]:
     """The rows a contribution at ``key`` (day, agency pk, category pk, channel, district
-    code) counts in: (grain, period, dimension, agency_key, value) for both grains, the agency
-    and the city (``ALL_AGENCIES``), and the four dimensions."""
+    code) counts in: (grain, period, dimension, agency_key, value) for both grains (only the
+    monthly one for a day before ``daily_from``: see ``daily_rollups_from``), the agency and
+    the city (``ALL_AGENCIES``), and the four dimensions."""
     day, agency_id, category_id, channel, district_code = key
     values = (
         (RollupDimension.TOTAL, ""),
@@ -158,9 +161,12 @@ def rollup_rows(key: tuple) -> list[tuple]:
         (RollupDimension.CHANNEL, channel),
         (RollupDimension.DISTRICT, district_code),
     )
+    grains = [("month", day.replace(day=1))]
+    if daily_from is None or day >= daily_from:
+        grains.insert(0, ("day", day))
     return [
         (grain, period, str(dimension), agency_key, value)
-        for grain, period in (("day", day), ("month", day.replace(day=1)))
+        for grain, period in grains
         for agency_key in (agency_id, ALL_AGENCIES)
         for dimension, value in values
     ]
@@ -169,11 +175,19 @@ def rollup_rows(key: tuple) -> list[tuple]:
 GRAINS = {"day": (DailyRollup, "day"), "month": (MonthlyRollup, "month")}
 
 
-def roll_up(deltas: dict[tuple, Delta]) -> dict[tuple, Delta]:
-    """Contributions keyed by case key, summed into the rollup rows they count in."""
+def daily_rollups_from() -> date | None:
+    """The first day the rollups keep daily rows of (``PetitionSettings.daily_rollups_from``):
+    the months before it are over, and the statistics read them from their monthly rows only
+    (``petitions.stats``), so their days are kept in monthly rows only. None: every day."""
+    return PetitionSettings.objects.values_list("daily_rollups_from", flat=True).first()
+
+
+def roll_up(deltas: dict[tuple, Delta], daily_from: date | None = None) -> dict[tuple, Delta]:
+    """Contributions keyed by case key, summed into the rollup rows they count in (daily rows
+    from ``daily_from`` on)."""
     result: dict[tuple, Delta] = {}
     for key, delta in deltas.items():
-        for row in rollup_rows(key):
+        for row in rollup_rows(key, daily_from):
             result.setdefault(row, Delta()).add(delta)
     return {row: delta for row, delta in result.items() if not delta.is_zero()}
 
@@ -185,7 +199,7 @@ def apply_deltas(deltas: dict[tuple, Delta]) -> None:
     Rows are locked in key order (one ``SELECT … FOR UPDATE … ORDER BY``), so two transactions
     touching the same rows cannot deadlock; a row another transaction created meanwhile makes
     the insert fail and the step is retried with that row locked."""
-    rolled = roll_up(deltas)
+    rolled = roll_up(deltas, daily_rollups_from())
     for grain, (model, period_field) in GRAINS.items():
         changes = {
             (dimension, agency_key, value, period): delta

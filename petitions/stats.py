@@ -48,6 +48,7 @@ from petitions.models import (
     MonthlyRollup,
     PetitionSettings,
 )
+from petitions.services import daily_rollups_from
 from tainan_rdec.models import Agency, District
 from tainan_rdec.roc import format_roc_month
 
@@ -173,6 +174,20 @@ def _split(start: date, end: date, today: date) -> tuple[tuple | None, list[tupl
     return (first, last), days
 
 
+def _check_days_kept(days: list[tuple[date, date]], today: date) -> None:
+    """Refuse days the rollups keep by month only (``services.daily_rollups_from``): part of
+    a month that is over. Every page asks for whole months, and for days of this month; the
+    first day kept is read only when a period asks for another day."""
+    if all(low >= today.replace(day=1) for low, _high in days):
+        return
+    kept_from = daily_rollups_from()
+    if kept_from is not None and any(low < kept_from for low, _high in days):
+        raise ValueError(
+            f"the rollups keep the days before {kept_from} by month only: "
+            f"ask for whole months there, not {days}"
+        )
+
+
 class _Rows:
     """The rollup rows that answer for [start, end] by one breakdown, from both grains.
 
@@ -182,6 +197,7 @@ class _Rows:
 
     def __init__(self, start, end, today, dimension, agency_ids, group, per_agency=False):
         self.months, self.days = _split(start, end, today)
+        _check_days_kept(self.days, today)
         self.today = today
         self.group = group
         self.filters = {"dimension": dimension}

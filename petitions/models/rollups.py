@@ -18,9 +18,10 @@ class Rollup(models.Model):
     A case contributes ``received`` on its receipt date, ``fell_due`` on its due date and the
     closing measures on its closing date (see ``petitions.services``). Each contribution is
     counted in eight rows of each grain: the agency's total, the agency's category, channel and
-    district rows, and the same four with ``agency_key`` 0 (the city). A row per (period,
-    dimension, agency, value) keeps the tables small: an agency's five-year table reads about
-    sixty monthly rows per agency, whatever the number of cases.
+    district rows, and the same four with ``agency_key`` 0 (the city); a day of a month that is
+    over (before ``PetitionSettings.daily_rollups_from``) in the monthly rows only. A row per
+    (period, dimension, agency, value) keeps the tables small: an agency's five-year table reads
+    about sixty monthly rows per agency, whatever the number of cases.
 
     ``repeat_calls`` counts, on its receipt date like ``received``, each case that is a later
     call of a problem group (not the group's ``first_case``), so that problems (問題數) add up
@@ -59,7 +60,8 @@ class Rollup(models.Model):
 
 
 class DailyRollup(Rollup):
-    """Rollup rows per day: the edges of a period and the days not yet past."""
+    """Rollup rows per day, for the months not yet over (from
+    ``PetitionSettings.daily_rollups_from`` on): what the statistics read of this month."""
 
     day = models.DateField(_("日期"))
 

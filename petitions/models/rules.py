@@ -41,6 +41,13 @@ class PetitionSettings(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(30)],
     )
 
+    # Daily rollup rows are kept from this day (the first of a month) on; the months before it
+    # are kept as monthly rows only (``petitions.rollups.fold_past_months``, nightly). None:
+    # every day is kept. Not a setting an admin edits: the nightly rebuild moves it.
+    daily_rollups_from = models.DateField(
+        _("每日統計保留起日"), null=True, blank=True, editable=False
+    )
+
     class Meta:
         verbose_name = _("陳情統計參數")
         verbose_name_plural = _("陳情統計參數")

@@ -7,8 +7,10 @@ a file that fails halfway leaves them as they were; and the rebuild stays the re
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pytest
+import time_machine
 
 from petitions import bulk, rollups
 from petitions.bulk import import_cases_csv
@@ -18,15 +20,27 @@ from petitions.rollups import (
     add_repeat_changes,
     compute_rollups,
     direct_stats,
+    fold_past_months,
     rebuild_rollups,
     rollup_table,
 )
-from petitions.services import close_case, reopen_case, transfer_case
+from petitions.services import close_case, daily_rollups_from, reopen_case, transfer_case
 from tests.petitions.conftest import taipei
 from tests.petitions.test_bulk import BAD_ROWS, csv_bytes, good_rows
 from tests.petitions.test_grouping_arrivals import POTHOLE, _csv, _rows
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True, params=[None, date(2024, 4, 1)], ids=["every-day", "days-from-113.4"])
+def daily_from(request):
+    """Every test twice: with every day kept by day, and with March 113 over and kept by
+    month only (``rollups.fold_past_months`` run in 113.4) before anything is written, so the
+    services, the import and the rebuild all write its days to the monthly rows alone."""
+    if request.param is not None:
+        with time_machine.travel(taipei("2024-04-02 02:00"), tick=False):
+            fold_past_months()
+    return request.param
 
 
 @pytest.fixture
@@ -47,6 +61,10 @@ def registered(make_case, agency_b, cast):
 def _same_as_a_rebuild() -> None:
     stored = rollup_table()
     assert stored == compute_rollups() == direct_stats()
+    kept_from = daily_rollups_from()
+    if kept_from is not None:
+        assert not DailyRollup.objects.filter(day__lt=kept_from).exists()
+        assert MonthlyRollup.objects.filter(month__lt=kept_from).exists()
 
 
 def test_an_import_leaves_the_rollups_a_rebuild_gives(registered, monkeypatch):
@@ -54,10 +72,10 @@ def test_an_import_leaves_the_rollups_a_rebuild_gives(registered, monkeypatch):
     # and what they add is merged into the rollups a few times on the way.
     monkeypatch.setattr(bulk, "CHUNK", 40)
     monkeypatch.setattr(bulk, "SETTLE_BATCH", 80)
-    monkeypatch.setattr(rollups, "MERGE_AT", 500)
+    monkeypatch.setattr(rollups, "MERGE_AT", 150)
     merges = []
     monkeypatch.setattr(
-        rollups, "_add", lambda selects, _add=rollups._add: merges.append(1) or _add(selects)
+        rollups, "_add", lambda *args, _add=rollups._add: merges.append(1) or _add(*args)
     )
     before = DailyRollup.objects.count()
 

@@ -7,13 +7,21 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from petitions import stats
 from petitions.choices import CaseStatus, Channel
 from petitions.models import DailyRollup, MonthlyRollup, PetitionSettings
-from petitions.rollups import computed_table, direct_stats, rebuild_rollups, rollup_table
+from petitions.rollups import (
+    computed_table,
+    direct_stats,
+    fold_past_months,
+    rebuild_rollups,
+    rollup_table,
+)
 from petitions.services import close_case, record_first_response, reopen_case, transfer_case
 from petitions.tasks import rebuild_rollups_task
 from tests.petitions.conftest import taipei
@@ -231,15 +239,42 @@ def test_rollups_kept_by_the_services_equal_a_rebuild_and_a_direct_computation(
 
 def test_a_rebuild_of_a_range_repairs_only_that_range(make_case, cast, agency_a, agency_b):
     _random_cases(make_case, cast, [agency_a, agency_b], random.Random(7), 60)
-    expected = rollup_table()
-    DailyRollup.objects.filter(day__month=3).update(received=99, histogram={})
-    DailyRollup.objects.filter(day__month=4).delete()
-    MonthlyRollup.objects.filter(month__month=4).update(closed=0)
-    rebuild_rollups_task.delay("2024-03-01", "2024-04-30")
+    # The nightly task on a night of 113.4: March is over and kept by month only.
+    with time_machine.travel(taipei("2024-04-10 02:00"), tick=False):
+        fold_past_months()
+        expected = rollup_table()
+        assert expected and not DailyRollup.objects.filter(day__lt=date(2024, 4, 1)).exists()
+        MonthlyRollup.objects.filter(month__month=3).update(received=99, histogram={})
+        DailyRollup.objects.filter(day__month=4).update(received=99, histogram={})
+        DailyRollup.objects.filter(day__month=5).delete()
+        MonthlyRollup.objects.filter(month__month=5).update(closed=0)
+        rebuild_rollups_task.delay("2024-03-01", "2024-05-31")
     assert rollup_table() == expected
-    assert rollup_table(date(2024, 3, 1), date(2024, 4, 30)) == direct_stats(
-        date(2024, 3, 1), date(2024, 4, 30)
+    assert rollup_table(date(2024, 3, 1), date(2024, 5, 31)) == direct_stats(
+        date(2024, 3, 1), date(2024, 5, 31)
     )
+
+
+def test_the_nightly_task_keeps_the_months_that_are_over_by_month(
+    make_case, cast, agency_a, agency_b
+):
+    _random_cases(make_case, cast, [agency_a, agency_b], random.Random(8), 40)
+
+    def monthly_rows():
+        return {
+            (r.month, r.dimension, r.agency_key, r.value): (r.received, r.closed, r.histogram)
+            for r in MonthlyRollup.objects.all()
+        }
+
+    months = monthly_rows()
+    assert DailyRollup.objects.exists()
+    # Today is long after the cases (113.1–113.6): every month of theirs is over.
+    rebuild_rollups_task.delay()
+    today = timezone.localdate()
+    assert PetitionSettings.get().daily_rollups_from == today.replace(day=1)
+    assert not DailyRollup.objects.exists()
+    assert monthly_rows() == months
+    assert rollup_table() == direct_stats()
 
 
 def test_reopened_cases_are_open_in_the_statistics(make_case):
@@ -279,6 +314,39 @@ def test_statistics_query_count_does_not_grow_with_cases(make_case, cast, agency
     # three functions count to the real date, the year is over: one query each by month, plus
     # the category names. None reads the case table.
     assert small == 5 * (1 + 2 + 2) + 3 + (1 + 1 + 1 + 1)
+
+
+def test_folding_the_months_that_are_over_changes_no_figure(make_case, cast, agency_a, agency_b):
+    _random_cases(make_case, cast, [agency_a, agency_b], random.Random(9), 60)
+    today = date(2024, 4, 10)
+
+    def figures():
+        whole, this_month = (date(2024, 1, 1), date(2024, 3, 31)), (date(2024, 4, 1), today)
+        return [
+            stats.timeliness_by(dimension, start=start, end=end, today=today)
+            for dimension in stats.DIMENSIONS
+            for start, end in (whole, this_month, (whole[0], today))
+        ]
+
+    before = figures()
+    assert any(row.closed for rows in before for row in rows)
+    fold_past_months(today)
+    assert not DailyRollup.objects.filter(day__lt=date(2024, 4, 1)).exists()
+    assert DailyRollup.objects.filter(day__gte=date(2024, 4, 1)).exists()
+    assert figures() == before
+
+
+def test_part_of_a_month_kept_by_month_only_is_refused(make_case):
+    make_case("2024-03-04 09:00")
+    today = date(2024, 4, 10)
+    fold_past_months(today)
+    fold_past_months(date(2024, 2, 1))  # never back
+    assert PetitionSettings.get().daily_rollups_from == date(2024, 4, 1)
+    with pytest.raises(ValueError, match="by month only"):
+        stats.timeliness_by("agency", start=date(2024, 3, 15), end=today, today=today)
+    [row] = stats.timeliness_by("agency", start=date(2024, 3, 1), end=today, today=today)
+    assert row.received == 1
+    assert stats.timeliness_by("agency", start=date(2024, 4, 5), end=today, today=today) == []
 
 
 def test_a_period_ending_on_a_months_last_day_reads_that_month_by_month():
