@@ -155,10 +155,13 @@ def _keyed(queryset, dimension, day, agency, *extra_keys):
     )
 
 
-def _from_cases_sql(dimension, start, end, cases=None) -> tuple[str, list]:
+def _from_cases_sql(
+    dimension, start, end, cases=None, daily_from: date | None = None
+) -> tuple[str, list]:
     """The SELECT of the agencies' daily rows of one dimension in [start, end] from the case
     table (or from ``cases``, a queryset of some): what the cases contribute on their receipt,
-    due and closing dates, each kind counted by the ORM in one pass over the cases."""
+    due and closing dates, each kind counted by the ORM in one pass over the cases; what falls
+    before ``daily_from`` on the first day of its month (``_kept_period_sql``)."""
     low, high = _bounds(start, end)
     base = Case.objects.all() if cases is None else cases
     received = base
@@ -207,21 +210,30 @@ def _from_cases_sql(dimension, start, end, cases=None) -> tuple[str, list]:
     h_key = (
         "CASE WHEN k_days = 0.5 THEN '0.5' ELSE CAST(CAST(k_days AS INTEGER) AS VARCHAR(10)) END"
     )
+    keys = f"dimension, {_kept_period_sql(daily_from)} AS k_period, k_agency, k_value"
     contributions = f"""
-        SELECT {_KEYS}, n AS received, repeats AS repeat_calls, 0 AS fell_due,
+        SELECT {keys}, n AS received, repeats AS repeat_calls, 0 AS fell_due,
                0 AS fell_due_closed_on_time,
                0 AS fell_due_closed, 0 AS closed, 0 AS closed_on_time,
                0 AS processing_days_sum, 0 AS satisfaction_sum, 0 AS satisfaction_count,
                0 AS satisfaction_satisfied, NULL AS h_key, 0 AS h_n
         FROM ({sql[0]}) received_rows
         UNION ALL
-        SELECT {_KEYS}, 0, 0, n, on_time, closed, 0, 0, 0, 0, 0, 0, NULL, 0
+        SELECT {keys}, 0, 0, n, on_time, closed, 0, 0, 0, 0, 0, 0, NULL, 0
         FROM ({sql[1]}) due_rows
         UNION ALL
-        SELECT {_KEYS}, 0, 0, 0, 0, 0, n, on_time, k_days * n, satisfaction_sum,
+        SELECT {keys}, 0, 0, 0, 0, 0, n, on_time, k_days * n, satisfaction_sum,
                satisfaction_count, satisfaction_satisfied, {h_key}, n
         FROM ({sql[2]}) closed_rows
     """
+    if daily_from is not None:
+        # Days of one month now share a row: each processing-days key once per row, summed.
+        sums = ", ".join(f"SUM({name}) AS {name}" for name in _COLUMNS)
+        contributions = f"""
+            SELECT {_KEYS}, {sums}, h_key, SUM(h_n) AS h_n
+            FROM ({contributions}) by_day
+            GROUP BY {_KEYS}, h_key
+        """
     return _rows_sql(contributions), params
 
 
@@ -273,7 +285,10 @@ def _steps(start, end) -> list[tuple[type, str, list]]:
     )
     monthly = daily.annotate(k_period=TruncMonth("day"), k_agency=F("agency_key"))
     return [
-        *((DailyRollup, *_from_cases_sql(d, start, end)) for d in RollupDimension),
+        *(
+            (DailyRollup, *_from_cases_sql(d, start, end, daily_from=daily_rollups_from()))
+            for d in RollupDimension
+        ),
         (DailyRollup, *_from_rollups_sql(city)),
         (MonthlyRollup, *_from_rollups_sql(monthly)),
     ]

@@ -9,7 +9,13 @@ from datetime import date
 import pytest
 
 from petitions.models import ALL_AGENCIES, DailyRollup, MonthlyRollup
-from petitions.rollups import computed_table, direct_stats, rebuild_rollups, rollup_table
+from petitions.rollups import (
+    computed_table,
+    direct_stats,
+    fold_past_months,
+    rebuild_rollups,
+    rollup_table,
+)
 from petitions.services import close_case, transfer_case
 from tests.petitions.conftest import taipei
 
@@ -130,3 +136,21 @@ def test_computed_rollups_are_what_a_rebuild_writes_without_writing_them(make_ca
 
     assert computed_table() == kept == direct_stats()
     assert rollup_table() == damaged
+
+
+def test_a_rebuild_counts_every_close_of_a_month_kept_by_month(make_case):
+    # Two like cases closed a week apart in March, each after the same number of working
+    # days: by month they are one row, whose histogram counts that number twice.
+    cases = [make_case(f"2024-03-{day:02d} 09:00") for day in (4, 11)]
+    for case, day in zip(cases, (5, 12), strict=True):
+        close_case(case, at=taipei(f"2024-03-{day:02d} 09:00"))
+    fold_past_months(date(2024, 4, 10))
+
+    rebuild_rollups()
+
+    [row] = MonthlyRollup.objects.filter(
+        month=date(2024, 3, 1), dimension="total", agency_key=ALL_AGENCIES
+    )
+    assert row.closed == 2 and sum(row.histogram.values()) == 2 and len(row.histogram) == 1
+    assert not DailyRollup.objects.filter(day__lt=date(2024, 4, 1)).exists()
+    assert rollup_table() == direct_stats()
