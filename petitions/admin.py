@@ -8,6 +8,9 @@ from tainan_rdec.importing.admin import RegisterAdminMixin
 
 @admin.register(PetitionSettings)
 class PetitionSettingsAdmin(admin.ModelAdmin):
+    # Moved by the nightly rollup task, shown so an admin sees which days are kept by day.
+    readonly_fields = ("daily_rollups_from",)
+
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not PetitionSettings.objects.exists()
 

@@ -359,3 +359,16 @@ def test_a_period_ending_on_a_months_last_day_reads_that_month_by_month():
         (date(2024, 2, 1), date(2024, 3, 1)),
         [(date(2024, 1, 31), date(2024, 1, 31))],
     )
+
+
+def test_the_settings_admin_shows_the_first_day_kept_by_day_and_keeps_it(admin_client):
+    fold_past_months(date(2024, 4, 10))
+    url = f"/admin/petitions/petitionsettings/{PetitionSettings.get().pk}/change/"
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    assert "每日統計保留起日" in page.content.decode()
+    form = page.context["adminform"].form
+    assert "daily_rollups_from" not in form.fields
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    assert admin_client.post(url, {**data, "daily_rollups_from": "2020-01-01"}).status_code == 302
+    assert PetitionSettings.get().daily_rollups_from == date(2024, 4, 1)
