@@ -543,7 +543,10 @@ def case_rows(cases, daily_from: date | None = None) -> list[tuple]:
         on = int(closed and bool(on_time))
         day = kept(to_local_date(received_at))
         due = kept(due)
-        closed_day = kept(to_local_date(closed_at)) if closed else None
+        if closed:
+            closed_day = kept(to_local_date(closed_at))
+            on_close = int(bool(on_time))
+            key = histogram_key(days)
         for dimension, value in (
             (RollupDimension.TOTAL.value, ""),
             (RollupDimension.CATEGORY.value, str(category)),
@@ -559,20 +562,28 @@ def case_rows(cases, daily_from: date | None = None) -> list[tuple]:
                 continue
             closed_row = row((dimension, closed_day, agency, value))
             closed_row[closed_n] += 1
-            closed_row[closed_on_time] += int(bool(on_time))
+            closed_row[closed_on_time] += on_close
             closed_row[days_sum] += days
             histogram = closed_row[_HISTOGRAM]
             if histogram is None:
                 histogram = closed_row[_HISTOGRAM] = {}
-            key = histogram_key(days)
             histogram[key] = histogram.get(key, 0) + 1
             if satisfaction is not None:
                 closed_row[sat_sum] += satisfaction
                 closed_row[sat_count] += 1
                 closed_row[sat_satisfied] += int(satisfaction >= SATISFIED_FROM)
+    # A chunk's rows hold a few hundred different histograms: each written as JSON once.
+    texts: dict[tuple, str] = {}
+
+    def as_json(histogram: dict | None) -> str:
+        items = tuple(sorted(histogram.items())) if histogram else ()
+        text = texts.get(items)
+        if text is None:
+            text = texts[items] = json.dumps(dict(items))
+        return text
+
     return [
-        (*key, *figures[:_HISTOGRAM], json.dumps(figures[_HISTOGRAM] or {}, sort_keys=True))
-        for key, figures in rows.items()
+        (*key, *figures[:_HISTOGRAM], as_json(figures[_HISTOGRAM])) for key, figures in rows.items()
     ]
 
 
