@@ -29,6 +29,7 @@ TODAY = date(2026, 3, 31)
 
 def _run(data) -> list:
     import time_machine
+    from django.db import connection
     from django.db.models import Count
     from django.test import Client
 
@@ -59,6 +60,12 @@ def _run(data) -> list:
         f"rebuild_rollups (five years): {rows:,} rows in {rebuild:.1f} s "
         f"({DailyRollup.objects.count():,} daily, {MonthlyRollup.objects.count():,} monthly)"
     )
+    if connection.vendor == "postgresql":
+        # What autovacuum does after the nightly rebuild, long before anyone reads a page;
+        # done here, untimed, rather than during the pages' timing (as it did before).
+        with connection.cursor() as cursor:
+            for model in (DailyRollup, MonthlyRollup):
+                cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
     figures.append(
         Figure(
             "petitions",
