@@ -275,7 +275,7 @@ def _in_period(queryset, field: str, start, end):
     return queryset
 
 
-def _steps(start, end) -> list[tuple[type, str, list]]:
+def _steps(start, end, daily_from: date | None) -> list[tuple[type, str, list]]:
     """The SELECTs of a rebuild in order, each with the table it fills: the agencies' daily
     rows of each dimension from the cases, then the city's daily rows and the monthly rows from
     the daily rows written before them."""
@@ -286,7 +286,7 @@ def _steps(start, end) -> list[tuple[type, str, list]]:
     monthly = daily.annotate(k_period=TruncMonth("day"), k_agency=F("agency_key"))
     return [
         *(
-            (DailyRollup, *_from_cases_sql(d, start, end, daily_from=daily_rollups_from()))
+            (DailyRollup, *_from_cases_sql(d, start, end, daily_from=daily_from))
             for d in RollupDimension
         ),
         (DailyRollup, *_from_rollups_sql(city)),
@@ -332,7 +332,8 @@ def rebuild_rollups(start: date | None = None, end: date | None = None) -> int:
             cursor.execute(
                 f"DELETE FROM {model._meta.db_table} WHERE {' AND '.join(where)}", params
             )
-        for model, select, params in _steps(start, end):
+        daily_from = daily_rollups_from()
+        for model, select, params in _steps(start, end, daily_from):
             columns = ", ".join(
                 ["dimension", period_fields[model], "agency_key", "value", *_COLUMNS, "histogram"]
             )
@@ -340,7 +341,6 @@ def rebuild_rollups(start: date | None = None, end: date | None = None) -> int:
             written += cursor.rowcount
         # The monthly rows were summed from the daily rows; of the months before the kept
         # days, only they stay (``fold_past_months``).
-        daily_from = daily_rollups_from()
         if daily_from is not None and (start is None or start < daily_from):
             cursor.execute(
                 f"DELETE FROM {DailyRollup._meta.db_table} WHERE day < %s"
