@@ -610,9 +610,6 @@ def row_checker(user_pk, grouping: bool = False):
     return RowChecker(user, grouping=grouping)
 
 
-_UNREAD = object()
-
-
 class RowChecker:
     """Reads and checks chunks of rows ``(column of each cell, [(row number, cells)])`` (the
     column None for a cell not read) with the register's own columns and rules, into
@@ -627,7 +624,7 @@ class RowChecker:
         self.memo: dict = {}
         self.now = None
         self.district_codes: dict | None = None
-        self.daily_from = _UNREAD  # ``services.daily_rollups_from``, read with the first chunk
+        self.daily_from = daily_rollups_from()  # what ``case_rows`` keeps by month
         self.blank = Case()
         # Copying a blank case skips Model.__init__: only when nothing listens to it, and while
         # every default is a value no case can change in place (no list, no dict).
@@ -684,8 +681,6 @@ class RowChecker:
                     )
                 )
         block = _encode(new) if connection.vendor == "postgresql" else new
-        if self.daily_from is _UNREAD:
-            self.daily_from = daily_rollups_from()
         rows = case_rows((self.as_counted(record) for record in new), self.daily_from)
         rollup = _encode(rows) if connection.vendor == "postgresql" else rows
         places = [self.as_placed(record) for record in new] if self.grouping else []

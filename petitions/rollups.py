@@ -54,6 +54,7 @@ from petitions.services import (
     Delta,
     daily_rollups_from,
     histogram_key,
+    kept_on,
     roll_up,
     rollup_key,
 )
@@ -535,7 +536,7 @@ def case_rows(cases, daily_from: date | None = None) -> list[tuple]:
         return found
 
     def kept(day: date) -> date:
-        return day.replace(day=1) if daily_from is not None and day < daily_from else day
+        return kept_on(day, daily_from)[1]
 
     for (received_at, agency, category, channel, district, due, status, closed_at, on_time,
          days, satisfaction) in cases:  # fmt: skip

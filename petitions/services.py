@@ -162,7 +162,7 @@ def rollup_rows(key: tuple, daily_from: date | None = None) -> list[tuple]:
         (RollupDimension.DISTRICT, district_code),
     )
     grains = [("month", day.replace(day=1))]
-    if daily_from is None or day >= daily_from:
+    if kept_on(day, daily_from) == ("day", day):
         grains.insert(0, ("day", day))
     return [
         (grain, period, str(dimension), agency_key, value)
@@ -173,6 +173,14 @@ def rollup_rows(key: tuple, daily_from: date | None = None) -> list[tuple]:
 
 
 GRAINS = {"day": (DailyRollup, "day"), "month": (MonthlyRollup, "month")}
+
+
+def kept_on(day: date, daily_from: date | None) -> tuple[str, date]:
+    """(grain, period) of the finest row a contribution on ``day`` is kept in: the day, or,
+    before ``daily_from`` (``daily_rollups_from``), the month (its first day)."""
+    if daily_from is not None and day < daily_from:
+        return "month", day.replace(day=1)
+    return "day", day
 
 
 def daily_rollups_from() -> date | None:
