@@ -13,7 +13,7 @@ from petitions.choices import Channel
 from tainan_rdec.months import add_months
 from tainan_rdec.roc import format_roc_month
 from tainan_rdec.scales import round_ticks
-from tainan_rdec.templatetags.roc import number
+from tainan_rdec.tables import cell_text
 
 CHANNEL_COLOURS = {
     Channel.HOTLINE_1999: "#1f5fa8",
@@ -64,22 +64,25 @@ class MonthBar:
     def svg(self, bar_width: int) -> str:
         """The bar's SVG group: a segment per channel with cases, each with its title. Built
         here rather than by the template (60 bars of 7 segments were a fifth of the dashboard's
-        rendering); the numbers as ``str`` gives them, as the template printed them with
-        localisation off."""
+        rendering); coordinates as ``str`` gives them, as the template printed them with
+        localisation off, counts as a table cell writes them (``1,976``, as ``|number``)."""
         segments = format_html_join(
             "",
             '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{} {} {}</title></rect>',
             (
-                (self.x, s.y, bar_width, s.height, s.colour, self.label, s.label, number(s.count))
-                for s in self.segments
-                if s.count
+                (
+                    *(self.x, seg.y, bar_width, seg.height, seg.colour),
+                    *(self.label, seg.label, cell_text(seg.count)),
+                )
+                for seg in self.segments
+                if seg.count
             ),
         )
         return format_html(
             '<g class="volume-bar">\n            <title>{} {}</title>\n            {}\n'
             "          </g>",
             self.label,
-            number(self.total),
+            cell_text(self.total),
             segments,
         )
 

@@ -58,3 +58,17 @@ def test_the_dashboard_draws_the_ticks_and_a_labelled_legend(client_as, make_cas
     assert re.findall(
         r'<svg class="chart-swatch"[^>]*>.*?</svg>\s*([^<]+?)\s*</li>', legend.group(2)
     ) == ["1999專線"]
+
+
+def test_a_bar_draws_a_titled_segment_per_channel_with_cases():
+    chart = volume_chart(_rows(), FIRST, LAST)
+    january, february = chart.bars[:2]
+
+    svg = january.svg(chart.bar_width)
+
+    assert svg.startswith('<g class="volume-bar">') and svg.endswith("</g>")
+    assert "<title>113年1月 1,976</title>" in svg  # the month's total, in the ROC calendar
+    titles = re.findall(r"<rect [^>]*><title>([^<]*)</title></rect>", svg)
+    assert titles == ["113年1月 1999專線 1,500", "113年1月 網路 476"]  # no empty channel
+    assert len(re.findall("<rect ", february.svg(chart.bar_width))) == 1
+    assert chart.bars_svg == [bar.svg(chart.bar_width) for bar in chart.bars]
