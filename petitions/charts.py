@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from petitions.choices import Channel
 from tainan_rdec.months import add_months
 from tainan_rdec.roc import format_roc_month
 from tainan_rdec.scales import round_ticks
-from tainan_rdec.tables import cell_text
+from tainan_rdec.tables import cell_text, html_text
 
 CHANNEL_COLOURS = {
     Channel.HOTLINE_1999: "#1f5fa8",
@@ -53,7 +54,7 @@ class MonthBar:
     def total(self) -> int:
         return sum(s.count for s in self.segments)
 
-    @property
+    @cached_property
     def label(self) -> str:
         return format_roc_month(self.month)
 
@@ -64,26 +65,20 @@ class MonthBar:
     def svg(self, bar_width: int) -> str:
         """The bar's SVG group: a segment per channel with cases, each with its title. Built
         here rather than by the template (60 bars of 7 segments were a fifth of the dashboard's
-        rendering); coordinates as ``str`` gives them, as the template printed them with
-        localisation off, counts as a table cell writes them (``1,976``, as ``|number``)."""
-        segments = format_html_join(
-            "",
-            '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{} {} {}</title></rect>',
-            (
-                (
-                    *(self.x, seg.y, bar_width, seg.height, seg.colour),
-                    *(self.label, seg.label, cell_text(seg.count)),
-                )
-                for seg in self.segments
-                if seg.count
-            ),
+        rendering), its text escaped as the tables' cells are (``tables.html_text``);
+        coordinates as ``str`` gives them, as the template printed them with localisation
+        off, counts as a table cell writes them (``1,976``, as ``|number``)."""
+        label = html_text(self.label)
+        segments = "".join(
+            f'<rect x="{self.x}" y="{seg.y}" width="{bar_width}" height="{seg.height}" '
+            f'fill="{html_text(seg.colour)}"><title>{label} {html_text(seg.label)} '
+            f"{cell_text(seg.count)}</title></rect>"
+            for seg in self.segments
+            if seg.count
         )
-        return format_html(
-            '<g class="volume-bar">\n            <title>{} {}</title>\n            {}\n'
-            "          </g>",
-            self.label,
-            cell_text(self.total),
-            segments,
+        return SafeString(
+            f'<g class="volume-bar">\n            <title>{label} {cell_text(self.total)}</title>'
+            f"\n            {segments}\n          </g>"
         )
 
 

@@ -10,6 +10,9 @@ from types import SimpleNamespace
 import pytest
 from django.http import Http404
 from django.test import RequestFactory
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 
 from tainan_rdec import tables
@@ -83,6 +86,48 @@ def test_the_page_and_the_sheet_read_the_same_figures():
     assert sheet.meta == "資料日期：113/04/01　單位：件"
     assert sheet.frozen == "A5"
     assert sheet.notes == ["處理天數以工作天計。"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        '<script>alert("x")</script>',
+        "A&B 'quoted'",
+        "臺南市政府工務局",
+        1234,
+        Decimal("12.35"),
+        None,
+        gettext_lazy("合計"),
+        mark_safe("<b>已安全</b>"),
+    ],
+)
+def test_html_text_escapes_as_djangos_conditional_escape(value):
+    assert tables.html_text(value) == str(conditional_escape(value))
+
+
+def test_a_rows_markup_escapes_its_text_links_items_and_attributes():
+    name = '<img src=x onerror="alert(1)">&'
+    table = Table(
+        "表",
+        [
+            Column("名稱", Format.TEXT, "name", link=lambda row: f"/cases/?q={row.name}&b=1"),
+            Column("項目", Format.TEXT, "items"),
+            Column("件數", value="n"),
+        ],
+        [SimpleNamespace(name=name, items=["<i>", "a&b"], n=1976)],
+        row_attrs=lambda row: {"data-name": row.name},
+    )
+
+    html = table.body[0].html()
+
+    assert html == (
+        '<tr data-name="&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;">'
+        '<th scope="row"><a href="/cases/?q=&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;'
+        '&amp;b=1">&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;</a></th>'
+        '<td><ul class="cell-list"><li>&lt;i&gt;</li><li>a&amp;b</li></ul></td>'
+        '<td class="num">1,976</td></tr>'
+    )
+    assert isinstance(html, SafeString)
 
 
 def test_numbers_stay_numbers_with_the_pages_digits():
