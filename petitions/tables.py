@@ -37,9 +37,17 @@ BREAKDOWNS = {
 DEFAULT_BREAKDOWN = "category"
 
 
-def case_list_url(**params) -> str:
-    query = {k: v for k, v in params.items() if v not in (None, "")}
-    return reverse("petitions:index") + ("?" + urlencode(query) if query else "")
+def case_list_urls() -> Callable[..., str]:
+    """A function giving the case list's address filtered by its keyword arguments (those
+    not None or empty): the address reversed once for a table, not once for each of its
+    hundreds of linked cells."""
+    index = reverse("petitions:index")
+
+    def url(**params) -> str:
+        query = {k: v for k, v in params.items() if v not in (None, "")}
+        return index + ("?" + urlencode(query) if query else "")
+
+    return url
 
 
 def period_filters(first: date, last: date) -> list[tuple[str, str]]:
@@ -80,6 +88,7 @@ def volume_table(chart: VolumeChart, first: date, last: date) -> Table:
 def category_table(categories: list[dict], first: date, last: date, *, links: bool) -> Table:
     """The ten categories with most cases received, most first."""
     rows = [{**category, "rank": i} for i, category in enumerate(categories, start=1)]
+    case_list_url = case_list_urls()
 
     def link(row) -> str:
         return case_list_url(category=row["category_id"], **_received(first, last))
@@ -221,6 +230,7 @@ def agency_table(
     """The agencies' timeliness in the page's order (``sort``), agencies that owe an
     improvement plan marked."""
     received = _received(first, last)
+    case_list_url = case_list_urls()
     return Table(
         _("各機關處理時效一覽"),
         _timeliness_columns(
@@ -274,6 +284,7 @@ def breakdown_table(
 ) -> Table:
     """The timeliness by category, channel, district or month, and the total."""
     params = _breakdown_params(by, rows, first, last) if links else None
+    case_list_url = case_list_urls()
 
     def url(**extra) -> Callable | None:
         if params is None:

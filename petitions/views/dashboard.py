@@ -50,11 +50,6 @@ SORTS = {
 }
 
 
-def _case_list_url(**params) -> str:
-    query = {k: v for k, v in params.items() if v not in (None, "")}
-    return reverse("petitions:index") + ("?" + urlencode(query) if query else "")
-
-
 def sort_rows(rows: list[stats.TimelinessRow], sort: str) -> list[stats.TimelinessRow]:
     """Worst first for the chosen column; for the rates, ranked agencies before the ones with
     too few cases, and rows without a value last. Unknown ``sort``: the agencies' order."""
@@ -191,7 +186,9 @@ def dashboard(request):
                 for key, label in petition_tables.BREAKDOWNS.items()
             ],
             "settings": settings,
-            "all_cases_url": _case_list_url(received_from=received_from, received_to=received_to)
+            "all_cases_url": petition_tables.case_list_urls()(
+                received_from=received_from, received_to=received_to
+            )
             if links
             else "",
             "satisfaction": satisfaction,
