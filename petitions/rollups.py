@@ -1,9 +1,9 @@
 """Rollups (統計彙總): rebuilt in bulk from the case table, and computed directly for tests.
 
-``petitions.services`` keeps ``DailyRollup`` and ``MonthlyRollup`` current case by case;
-``rebuild_rollups`` recomputes the rows of a range of whole months from the case table, e.g.
-after an import that bypassed the services or a data repair. It runs in the database, nothing
-goes through Python objects, in six ``INSERT … SELECT`` statements:
+``petitions.services`` keeps ``DailyRollup``, ``MonthlyRollup`` and ``YearlyRollup`` current
+case by case; ``rebuild_rollups`` recomputes the rows of a range of whole months from the case
+table, e.g. after an import that bypassed the services or a data repair. It runs in the
+database, nothing goes through Python objects, in seven ``INSERT … SELECT`` statements:
 
 1. the agencies' daily rows, one statement per dimension, each aggregating the three
    contributions of a case (receipt, due date, close) in one pass over the cases per
@@ -11,9 +11,11 @@ goes through Python objects, in six ``INSERT … SELECT`` statements:
 2. the city's daily rows (``ALL_AGENCIES``), summed from the agencies' daily rows just written: a
    contribution counts for exactly one agency, so the city's row is the sum of the agencies'
    rows of the same day, dimension and value;
-3. the monthly rows, the agencies' and the city's, summed from the daily rows of the month.
+3. the monthly rows, the agencies' and the city's, summed from the daily rows of the month;
+4. the yearly rows of the years the range touches, summed from their monthly rows (those
+   outside the range as they are stored).
 
-Steps 2 and 3 hold because every figure of a row is a sum (counts, processing days,
+Steps 2 to 4 hold because every figure of a row is a sum (counts, processing days,
 satisfaction; the histogram counts per key, so histograms add key by key), and because the
 range is whole months: every daily row a monthly row sums was rebuilt before it. Last, the
 daily rows before ``PetitionSettings.daily_rollups_from`` are deleted: the months that are over
@@ -42,11 +44,18 @@ from datetime import date, datetime, time, timedelta
 
 from django.db import connection, transaction
 from django.db.models import CharField, Count, F, IntegerField, Q, Sum, Value
-from django.db.models.functions import Cast, Coalesce, TruncDate, TruncMonth
+from django.db.models.functions import Cast, Coalesce, TruncDate, TruncMonth, TruncYear
 from django.utils import timezone
 
 from petitions.choices import CaseStatus, RollupDimension
-from petitions.models import ALL_AGENCIES, Case, DailyRollup, MonthlyRollup, PetitionSettings
+from petitions.models import (
+    ALL_AGENCIES,
+    Case,
+    DailyRollup,
+    MonthlyRollup,
+    PetitionSettings,
+    YearlyRollup,
+)
 from petitions.services import (
     COUNTERS,
     GRAINS,
@@ -71,6 +80,15 @@ def month_bounds(start: date | None, end: date | None) -> tuple[date | None, dat
     if end:
         end = (end.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     return start, end
+
+
+def year_bounds(start: date | None, end: date | None) -> tuple[date | None, date | None]:
+    """[start, end] widened to whole years: the years a range of months changes the yearly
+    rows of."""
+    return (
+        start.replace(month=1, day=1) if start else None,
+        end.replace(month=12, day=31) if end else None,
+    )
 
 
 def _bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
@@ -239,8 +257,8 @@ def _from_cases_sql(
 
 
 def _from_rollups_sql(rows) -> tuple[str, list]:
-    """The SELECT of rollup rows summed from the DailyRollup rows of ``rows``, a queryset
-    annotated with the k_period and k_agency of the row each is summed into."""
+    """The SELECT of rollup rows summed from the rollup rows of ``rows`` (daily or monthly),
+    a queryset annotated with the k_period and k_agency of the row each is summed into."""
     _object_agg, each, _empty = _json_sql()
     rows = rows.annotate(k_value=F("value")).order_by()
     figures, figure_params = rows.values(
@@ -279,12 +297,16 @@ def _in_period(queryset, field: str, start, end):
 def _steps(start, end, daily_from: date | None) -> list[tuple[type, str, list]]:
     """The SELECTs of a rebuild in order, each with the table it fills: the agencies' daily
     rows of each dimension from the cases, then the city's daily rows and the monthly rows from
-    the daily rows written before them."""
+    the daily rows written before them, and last the yearly rows of the years the range
+    touches from their monthly rows (those of the range just written, the others as kept)."""
     daily = _in_period(DailyRollup.objects.all(), "day", start, end)
     city = daily.exclude(agency_key=ALL_AGENCIES).annotate(
         k_period=F("day"), k_agency=Value(ALL_AGENCIES, output_field=IntegerField())
     )
     monthly = daily.annotate(k_period=TruncMonth("day"), k_agency=F("agency_key"))
+    yearly = _in_period(MonthlyRollup.objects.all(), "month", *year_bounds(start, end)).annotate(
+        k_period=TruncYear("month"), k_agency=F("agency_key")
+    )
     return [
         *(
             (DailyRollup, *_from_cases_sql(d, start, end, daily_from=daily_from))
@@ -292,6 +314,7 @@ def _steps(start, end, daily_from: date | None) -> list[tuple[type, str, list]]:
         ),
         (DailyRollup, *_from_rollups_sql(city)),
         (MonthlyRollup, *_from_rollups_sql(monthly)),
+        (YearlyRollup, *_from_rollups_sql(yearly)),
     ]
 
 
@@ -309,7 +332,8 @@ def compute_rollups(start: date | None = None, end: date | None = None) -> dict[
 @transaction.atomic
 def rebuild_rollups(start: date | None = None, end: date | None = None) -> int:
     """Replace the rollup rows of the whole months around [start, end] (None: unbounded) with
-    rows recomputed from the case table. Returns the number of rows written (both grains)."""
+    rows recomputed from the case table, and the yearly rows of the years they are in. Returns
+    the number of rows written (every grain)."""
     start, end = month_bounds(start, end)
     for model, _field in GRAINS.values():
         if connection.vendor == "postgresql":
@@ -323,13 +347,15 @@ def rebuild_rollups(start: date | None = None, end: date | None = None) -> int:
         for model, period_field in period_fields.items():
             # One DELETE in the database: the ORM's delete() would load every row as an
             # object first when any delete signal is listening (a million rows, gigabytes).
+            # The yearly rows of every year the range touches are summed again.
+            low, high = year_bounds(start, end) if model is YearlyRollup else (start, end)
             where, params = ["1 = 1"], []
-            if start:
+            if low:
                 where.append(f"{period_field} >= %s")
-                params.append(start)
-            if end:
+                params.append(low)
+            if high:
                 where.append(f"{period_field} <= %s")
-                params.append(end)
+                params.append(high)
             cursor.execute(
                 f"DELETE FROM {model._meta.db_table} WHERE {' AND '.join(where)}", params
             )
@@ -405,11 +431,11 @@ class Additions:
     ``cases(ids)`` gathers what new cases contribute (their receipt, due date and close: the
     agencies' daily rows of the rebuild's own SELECTs, restricted to them); ``repeat_changes``
     what a grouping changed (``repeat_calls`` up or down on each case's receipt day, for the
-    agency that received it); ``merge()`` sums what is gathered, adds the city's and the
-    monthly rows, and adds each to its stored row or stores it new (``_add``). Use it as a
-    context manager (its gathering table lives inside) and ``merge()`` at the end: what is
-    gathered and not merged is dropped, as when the caller's file turns out wrong. The
-    figures after the merge equal a rebuild's (tested)."""
+    agency that received it); ``merge()`` sums what is gathered, adds the city's, the
+    monthly and the yearly rows, and adds each to its stored row or stores it new
+    (``_add``). Use it as a context manager (its gathering table lives inside) and
+    ``merge()`` at the end: what is gathered and not merged is dropped, as when the caller's
+    file turns out wrong. The figures after the merge equal a rebuild's (tested)."""
 
     def __init__(self, *, merge_at: int | None = None):
         self.merge_at = merge_at or MERGE_AT
@@ -590,7 +616,7 @@ def case_rows(cases, daily_from: date | None = None) -> list[tuple]:
 
 def add_new_cases(ids) -> int:
     """Add what new cases contribute to the rollups now (``Additions``, merged at once).
-    Returns the number of rows changed or stored (both grains)."""
+    Returns the number of rows changed or stored (every grain)."""
     with Additions() as additions:
         additions.cases(ids)
         return additions.merge()
@@ -679,6 +705,13 @@ def _month_sql() -> str:
     return "date(k_period, 'start of month')"
 
 
+def _year_sql() -> str:
+    """SQL for 1 January of the year of ``k_period``."""
+    if connection.vendor == "postgresql":
+        return "CAST(date_trunc('year', k_period) AS date)"
+    return "date(k_period, 'start of year')"
+
+
 def _date_sql(day: date) -> str:
     # SQLite keeps dates as ISO text, compared as text; CAST would make a number of it.
     literal = f"'{day.isoformat()}'"
@@ -696,8 +729,9 @@ def _kept_period_sql(daily_from: date | None) -> str:
 def _add(selects: list[tuple[str, list]], daily_from: date | None = None) -> int:
     """Add the agencies' rows the ``selects`` give (``_rows_sql`` rows, a day before
     ``daily_from`` already the first of its month) to the stored rollups, with the city's rows
-    summed from them, at both grains: daily rows from ``daily_from`` on, monthly rows summed
-    from them, and the rows of the months before it as they are. The rows that exist are
+    summed from them, at every grain: daily rows from ``daily_from`` on, monthly rows summed
+    from them, and the rows of the months before it as they are; yearly rows summed from the
+    monthly rows. The rows that exist are
     added to (an UPDATE: a repeat-call mark moving away takes one off), the others are stored
     new (an INSERT; one a service created meanwhile is added to instead). Returns the number
     of rows changed or stored."""
@@ -732,6 +766,13 @@ def _add(selects: list[tuple[str, list]], daily_from: date | None = None) -> int
         cursor.execute(
             f"INSERT INTO {_ADDING} (grain, {columns}) SELECT 'month', {columns} "
             f"FROM ({months}) months"
+        )
+        # The years of every monthly row: those just summed and those of the months before
+        # ``daily_from``.
+        years = _summed_sql(_year_sql(), "k_agency", "grain = 'month'")
+        cursor.execute(
+            f"INSERT INTO {_ADDING} (grain, {columns}) SELECT 'year', {columns} "
+            f"FROM ({years}) years"
         )
         if postgres:
             # A temporary table has no statistics until analysed: the planner would guess
@@ -778,9 +819,20 @@ def _as_table(rows: dict[tuple, Delta]) -> dict[Key, dict]:
     }
 
 
+def _whole_years_only(table: dict[Key, dict], start: date | None, end: date | None) -> dict:
+    """``table`` without the yearly rows of the years [start, end] holds only part of: what
+    the rows of a range are compared by (a yearly row counts its months outside it too)."""
+
+    def whole(year: date) -> bool:
+        first, last = year_bounds(year, year)
+        return (start is None or first >= start) and (end is None or last <= end)
+
+    return {key: row for key, row in table.items() if key[0] != "year" or whole(key[1])}
+
+
 def rollup_table(start: date | None = None, end: date | None = None) -> dict[Key, dict]:
-    """The stored rollup rows of the whole months around [start, end], in the shape
-    ``direct_stats`` returns."""
+    """The stored rollup rows of the whole months around [start, end] (of the yearly rows,
+    those of the whole years in it), in the shape ``direct_stats`` returns."""
     start, end = month_bounds(start, end)
     result = {}
     for grain, (model, period_field) in GRAINS.items():
@@ -795,7 +847,7 @@ def rollup_table(start: date | None = None, end: date | None = None) -> dict[Key
                 **{name: getattr(r, name) for name in COUNTERS},
                 "histogram": dict(sorted(r.histogram.items())),
             }
-    return result
+    return _whole_years_only(result, start, end)
 
 
 def direct_stats(
@@ -804,10 +856,10 @@ def direct_stats(
     *,
     calendar: WorkingCalendar | None = None,
 ) -> dict[Key, dict]:
-    """The rollup rows of the whole months around [start, end], computed case by case in
-    Python: processing days recounted on the calendar, on time as close date ≤ due date, the
-    receiving agency read from the transfer history; daily rows from the stored
-    ``daily_rollups_from`` on. Slow by design; for tests and checks."""
+    """The rollup rows of the whole months around [start, end] (and of the whole years in
+    it), computed case by case in Python: processing days recounted on the calendar, on time
+    as close date ≤ due date, the receiving agency read from the transfer history; daily rows
+    from the stored ``daily_rollups_from`` on. Slow by design; for tests and checks."""
     start, end = month_bounds(start, end)
     cases = list(
         Case.objects.select_related("district").prefetch_related("transfers").order_by("pk")
@@ -859,7 +911,7 @@ def direct_stats(
                 row.satisfaction_sum += case.satisfaction
                 row.satisfaction_count += 1
                 row.satisfaction_satisfied += int(case.satisfaction >= SATISFIED_FROM)
-    return _as_table(roll_up(contributions, daily_rollups_from()))
+    return _whole_years_only(_as_table(roll_up(contributions, daily_rollups_from())), start, end)
 
 
 def computed_table(start: date | None = None, end: date | None = None) -> dict[Key, dict]:

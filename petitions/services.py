@@ -5,7 +5,7 @@ difference between the case's contributions before and after the change, so the 
 equal what ``petitions.rollups.rebuild_rollups`` computes from the case table.
 
 What a case contributes, keyed by day, agency, category, channel and district (each key counts
-in sixteen rollup rows, eight on a day of a month that is over: see ``rollup_rows``):
+in twenty-four rollup rows, sixteen on a day of a month that is over: see ``rollup_rows``):
 
 - ``received``: on its receipt date, for the agency that received it (the handling agency
   before any transfer). Receipt is history: a transfer does not move it.
@@ -48,6 +48,7 @@ from petitions.models import (
     MonthlyRollup,
     PetitionSettings,
     ProblemGroup,
+    YearlyRollup,
 )
 from tainan_rdec.scoping import is_active_user, is_commission
 from tainan_rdec.workdays import due_date as working_due_date
@@ -151,9 +152,9 @@ def _difference(before: dict[tuple, Delta], after: dict[tuple, Delta]) -> dict[t
 
 def rollup_rows(key: tuple, daily_from: date | None = None) -> list[tuple]:
     """The rows a contribution at ``key`` (day, agency pk, category pk, channel, district
-    code) counts in: (grain, period, dimension, agency_key, value) for both grains (only the
-    monthly one for a day before ``daily_from``: see ``daily_rollups_from``), the agency and
-    the city (``ALL_AGENCIES``), and the four dimensions."""
+    code) counts in: (grain, period, dimension, agency_key, value) for the three grains (only
+    the monthly and yearly ones for a day before ``daily_from``: see ``daily_rollups_from``),
+    the agency and the city (``ALL_AGENCIES``), and the four dimensions."""
     day, agency_id, category_id, channel, district_code = key
     values = (
         (RollupDimension.TOTAL, ""),
@@ -161,7 +162,7 @@ def rollup_rows(key: tuple, daily_from: date | None = None) -> list[tuple]:
         (RollupDimension.CHANNEL, channel),
         (RollupDimension.DISTRICT, district_code),
     )
-    grains = [("month", day.replace(day=1))]
+    grains = [("month", day.replace(day=1)), ("year", day.replace(month=1, day=1))]
     if kept_on(day, daily_from) == ("day", day):
         grains.insert(0, ("day", day))
     return [
@@ -172,7 +173,13 @@ def rollup_rows(key: tuple, daily_from: date | None = None) -> list[tuple]:
     ]
 
 
-GRAINS = {"day": (DailyRollup, "day"), "month": (MonthlyRollup, "month")}
+# The rollup tables, finest first: a contribution counts in a row of each (a day of a month
+# that is over in the monthly and yearly rows only); a writer changes them in this order.
+GRAINS = {
+    "day": (DailyRollup, "day"),
+    "month": (MonthlyRollup, "month"),
+    "year": (YearlyRollup, "year"),
+}
 
 
 def kept_on(day: date, daily_from: date | None) -> tuple[str, date]:

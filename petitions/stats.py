@@ -1,5 +1,6 @@
-"""Case statistics for the dashboards (陳情案件統計), read from the rollups: ``MonthlyRollup`` for
-the whole months already over, ``DailyRollup`` for the rest of a period.
+"""Case statistics for the dashboards (陳情案件統計), read from the rollups: ``YearlyRollup`` for
+the whole years already over, ``MonthlyRollup`` for the other whole months already over,
+``DailyRollup`` for the rest of a period.
 
 Nothing here reads the case table. Every function runs a fixed number of queries whatever
 the number of cases.
@@ -47,6 +48,7 @@ from petitions.models import (
     DailyRollup,
     MonthlyRollup,
     PetitionSettings,
+    YearlyRollup,
 )
 from petitions.services import daily_rollups_from
 from tainan_rdec.models import Agency, District
@@ -155,23 +157,36 @@ def _month_end(day: date) -> date:
     return (day.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
 
 
-def _split(start: date, end: date, today: date) -> tuple[tuple | None, list[tuple[date, date]]]:
-    """[start, end] as the whole past months that ``MonthlyRollup`` answers for (first and last
-    month, or None) and the days left over that ``DailyRollup`` answers for: partial months at
-    the edges, and the months not yet over (due-date measures count only days before today)."""
+def _split(
+    start: date, end: date, today: date, *, years: bool = True
+) -> tuple[tuple | None, list[tuple[date, date]], list[tuple[date, date]]]:
+    """[start, end] as the whole years ``YearlyRollup`` answers for (first and last
+    1 January, or None; none unless ``years``), the other whole past months ``MonthlyRollup``
+    answers for (ranges of first days: before the years and after them), and the days left
+    over that ``DailyRollup`` answers for: partial months at the edges, and the months not yet
+    over (due-date measures count only days before today)."""
     first = start if start.day == 1 else _month_end(start) + timedelta(days=1)
     last = end.replace(day=1) if end == _month_end(end) else end.replace(day=1) - timedelta(days=1)
     last = last.replace(day=1)
     if _month_end(last) >= today:  # not over yet: today's month and later go by day
         last = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
     if first > last:
-        return None, [(start, end)]
+        return None, [], [(start, end)]
     days = []
     if start < first:
         days.append((start, first - timedelta(days=1)))
     if _month_end(last) < end:
         days.append((_month_end(last) + timedelta(days=1), end))
-    return (first, last), days
+    first_year = first if first.month == 1 else date(first.year + 1, 1, 1)
+    last_year = date(last.year if last.month == 12 else last.year - 1, 1, 1)
+    if not years or first_year > last_year:
+        return None, [(first, last)], days
+    months = []
+    if first < first_year:
+        months.append((first, date(first_year.year - 1, 12, 1)))
+    if last > date(last_year.year, 12, 1):
+        months.append((date(last_year.year + 1, 1, 1), last))
+    return (first_year, last_year), months, days
 
 
 def _check_days_kept(days: list[tuple[date, date]], today: date) -> None:
@@ -189,14 +204,15 @@ def _check_days_kept(days: list[tuple[date, date]], today: date) -> None:
 
 
 class _Rows:
-    """The rollup rows that answer for [start, end] by one breakdown, from both grains.
+    """The rollup rows that answer for [start, end] by one breakdown, from every grain (the
+    yearly rows unless grouped by month).
 
     ``dimension`` picks the row kind; the rows of the city (``agency_key`` 0) unless
     ``agency_ids`` limits them to those agencies. ``group`` names what to group by: "agency",
     "value" or "month". Each method runs one query per grain that has rows to read."""
 
     def __init__(self, start, end, today, dimension, agency_ids, group, per_agency=False):
-        self.months, self.days = _split(start, end, today)
+        self.years, self.months, self.days = _split(start, end, today, years=group != "month")
         _check_days_kept(self.days, today)
         self.today = today
         self.group = group
@@ -212,10 +228,16 @@ class _Rows:
         """(queryset, group expression, is daily) per grain with rows to read."""
         field = {"agency": "agency_key", "value": "value"}
         result = []
-        if self.months:
-            rows = MonthlyRollup.objects.filter(
-                month__gte=self.months[0], month__lte=self.months[1], **self.filters
+        if self.years:
+            rows = YearlyRollup.objects.filter(
+                year__gte=self.years[0], year__lte=self.years[1], **self.filters
             )
+            result.append((rows, F(field[self.group]), False))
+        if self.months:
+            span = Q()
+            for low, high in self.months:
+                span |= Q(month__gte=low, month__lte=high)
+            rows = MonthlyRollup.objects.filter(span, **self.filters)
             result.append((rows, F(field.get(self.group, "month")), False))
         if self.days:
             span = Q()

@@ -18,7 +18,13 @@ from petitions.models.cases import (
 )
 from petitions.models.catalogue import Category, Subcategory
 from petitions.models.groups import ProblemGroup, ProblemGroupQuerySet
-from petitions.models.rollups import ALL_AGENCIES, DailyRollup, MonthlyRollup, Rollup
+from petitions.models.rollups import (
+    ALL_AGENCIES,
+    DailyRollup,
+    MonthlyRollup,
+    Rollup,
+    YearlyRollup,
+)
 from petitions.models.rules import PetitionSettings
 
 __all__ = [
@@ -36,5 +42,6 @@ __all__ = [
     "ProblemGroupQuerySet",
     "Rollup",
     "Subcategory",
+    "YearlyRollup",
     "start_of_day",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from petitions.models import Case, Category, DailyRollup, MonthlyRollup
+from petitions.models import Case, Category, DailyRollup, MonthlyRollup, YearlyRollup
 from petitions.rollups import computed_table, rollup_table
 from projects.choices import ControlStatus
 from projects.models import Directive, Milestone, MonthlyReport, PlanBaseline, Project
@@ -195,6 +195,7 @@ def test_cases_round_trip_and_rollups_right_after(fmt, cast, agency_a, agency_b,
     Case.objects.all().delete()
     DailyRollup.objects.all().delete()
     MonthlyRollup.objects.all().delete()
+    YearlyRollup.objects.all().delete()
     imported("cases", path, admin)
 
     assert builders.case_rows() == before

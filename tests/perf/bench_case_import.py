@@ -130,11 +130,20 @@ def _empty_case_tables() -> None:
         DailyRollup,
         MonthlyRollup,
         ProblemGroup,
+        YearlyRollup,
     )
 
     tables = [
         m._meta.db_table
-        for m in (CaseTransfer, CaseStatusChange, ProblemGroup, Case, DailyRollup, MonthlyRollup)
+        for m in (
+            CaseTransfer,
+            CaseStatusChange,
+            ProblemGroup,
+            Case,
+            DailyRollup,
+            MonthlyRollup,
+            YearlyRollup,
+        )
     ]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

@@ -170,12 +170,12 @@ def _vacuum() -> None:
     rather than during one (noise, and plans that changed between rounds)."""
     from django.db import connection
 
-    from petitions.models import Case, DailyRollup, MonthlyRollup, ProblemGroup
+    from petitions.models import Case, DailyRollup, MonthlyRollup, ProblemGroup, YearlyRollup
 
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        for model in (Case, ProblemGroup, DailyRollup, MonthlyRollup):
+        for model in (Case, ProblemGroup, DailyRollup, MonthlyRollup, YearlyRollup):
             cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
 
 

@@ -33,7 +33,13 @@ def _run(data) -> list:
     from django.db.models import Count
     from django.test import Client
 
-    from petitions.models import Case, DailyRollup, MonthlyRollup, PetitionSettings
+    from petitions.models import (
+        Case,
+        DailyRollup,
+        MonthlyRollup,
+        PetitionSettings,
+        YearlyRollup,
+    )
     from petitions.rollups import fold_past_months, rebuild_rollups
     from petitions.services import daily_rollups_from
     from petitions.stats import timeliness_by
@@ -58,13 +64,14 @@ def _run(data) -> list:
     rebuild = time.perf_counter() - began
     print(
         f"rebuild_rollups (five years): {rows:,} rows in {rebuild:.1f} s "
-        f"({DailyRollup.objects.count():,} daily, {MonthlyRollup.objects.count():,} monthly)"
+        f"({DailyRollup.objects.count():,} daily, {MonthlyRollup.objects.count():,} monthly, "
+        f"{YearlyRollup.objects.count():,} yearly)"
     )
     if connection.vendor == "postgresql":
         # What autovacuum does after the nightly rebuild, long before anyone reads a page;
         # done here, untimed, rather than during the pages' timing (as it did before).
         with connection.cursor() as cursor:
-            for model in (DailyRollup, MonthlyRollup):
+            for model in (DailyRollup, MonthlyRollup, YearlyRollup):
                 cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
     figures.append(
         Figure(

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from petitions.bulk import import_cases_csv
-from petitions.models import Case, DailyRollup, MonthlyRollup
+from petitions.models import Case, DailyRollup, MonthlyRollup, YearlyRollup
 from petitions.rollups import direct_stats, rollup_table
 from tainan_rdec.importing.runner import run_import
 from tests.petitions.builders import ensure_categories, taipei
@@ -109,6 +109,7 @@ def test_the_fast_path_writes_what_the_ordinary_import_writes(city_agencies, tmp
     Case.objects.all().delete()
     DailyRollup.objects.all().delete()
     MonthlyRollup.objects.all().delete()
+    YearlyRollup.objects.all().delete()
 
     path = tmp_path / "cases.csv"
     path.write_bytes(content)
@@ -301,6 +302,7 @@ def test_worker_processes_check_rows_as_the_importing_process_does(
     Case.objects.all().delete()
     DailyRollup.objects.all().delete()
     MonthlyRollup.objects.all().delete()
+    YearlyRollup.objects.all().delete()
     assert not pools
 
     settings.IMPORT_WORKERS = 2

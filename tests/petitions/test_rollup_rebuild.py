@@ -4,11 +4,13 @@ daily ones: the cases where such a derivation could go wrong, each rebuilt from 
 
 from __future__ import annotations
 
+import importlib
 from datetime import date
 
 import pytest
+from django.apps import apps as django_apps
 
-from petitions.models import ALL_AGENCIES, DailyRollup, MonthlyRollup
+from petitions.models import ALL_AGENCIES, DailyRollup, MonthlyRollup, YearlyRollup
 from petitions.rollups import (
     computed_table,
     direct_stats,
@@ -113,17 +115,34 @@ def test_a_rebuild_of_part_of_the_data_rewrites_only_its_whole_months(make_case)
         close_case(make_case(received), at=taipei(received.replace("09:00", "16:00")))
     expected = rollup_table()
     # Damage every month; the rebuild of 2.20-3.10 must repair February and March whole and
-    # leave January and April (daily and monthly rows) as they are.
+    # leave January and April (daily and monthly rows) as they are, and sum the year again
+    # from its months, those it left included.
     DailyRollup.objects.update(received=99)
     MonthlyRollup.objects.update(received=99)
+    YearlyRollup.objects.update(received=77)
 
     written = rebuild_rollups(date(2024, 2, 20), date(2024, 3, 10))
 
-    in_range = {k: v for k, v in expected.items() if date(2024, 2, 1) <= k[1] <= date(2024, 3, 31)}
-    assert written == len(in_range)
+    in_range = {
+        k: v
+        for k, v in expected.items()
+        if k[0] != "year" and date(2024, 2, 1) <= k[1] <= date(2024, 3, 31)
+    }
+    years = [k for k in expected if k[0] == "year"]
+    assert len(years) == 8  # 2024: the agency's and the city's rows of four dimensions
+    assert written == len(in_range) + len(years)
     stored = rollup_table()
     assert {k: v for k, v in stored.items() if k in in_range} == in_range
-    assert {v["received"] for k, v in stored.items() if k not in in_range} == {99}
+    assert {v["received"] for k, v in stored.items() if k not in in_range and k[0] != "year"} == {
+        99
+    }
+    for _grain, year, *key in years:
+        months = [
+            v["received"]
+            for (grain, _month, *month_key), v in stored.items()
+            if grain == "month" and month_key == key
+        ]
+        assert stored[("year", year, *key)]["received"] == sum(months) > 77
     assert stored.keys() == expected.keys()
 
 
@@ -154,3 +173,24 @@ def test_a_rebuild_counts_every_close_of_a_month_kept_by_month(make_case):
     assert row.closed == 2 and sum(row.histogram.values()) == 2 and len(row.histogram) == 1
     assert not DailyRollup.objects.filter(day__lt=date(2024, 4, 1)).exists()
     assert rollup_table() == direct_stats()
+
+
+def test_the_migration_sums_the_stored_months_into_years(make_case):
+    # Cases over two years, one closed in the next year: the yearly rows the migration adds
+    # to a database that had monthly rows only are the ones the services keep.
+    for received, closed in (
+        ("2023-12-28 09:00", "2024-01-03 10:00"),
+        ("2024-03-04 09:00", "2024-03-05 10:00"),
+        ("2024-11-04 09:00", None),
+    ):
+        case = make_case(received)
+        if closed:
+            close_case(case, at=taipei(closed))
+    kept = rollup_table()
+    assert {k[1].year for k in kept if k[0] == "year"} == {2023, 2024}
+    YearlyRollup.objects.all().delete()
+
+    migration = importlib.import_module("petitions.migrations.0019_yearly_rollups")
+    migration.sum_years(django_apps, None)
+
+    assert rollup_table() == kept == direct_stats()

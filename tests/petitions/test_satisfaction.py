@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from petitions import stats
-from petitions.models import DailyRollup, MonthlyRollup
+from petitions.models import DailyRollup, MonthlyRollup, YearlyRollup
 from petitions.rollups import direct_stats, rebuild_rollups, rollup_table
 from petitions.services import close_case
 from tests.petitions.conftest import taipei
@@ -69,6 +69,7 @@ def test_the_rebuilt_rollups_count_the_satisfied_as_the_services_did(rated):
     kept = rollup_table()
     DailyRollup.objects.all().delete()
     MonthlyRollup.objects.all().delete()
+    YearlyRollup.objects.all().delete()
 
     rebuild_rollups()
 

@@ -311,8 +311,8 @@ def test_statistics_query_count_does_not_grow_with_cases(make_case, cast, agency
     # The year runs past TODAY, so each sum reads both grains (whole past months by month, the
     # rest by day): for each of the five dimensions settings, totals and histograms per grain;
     # labels for agency, category and district (channel and month need none). The other
-    # three functions count to the real date, the year is over: one query each by month, plus
-    # the category names. None reads the case table.
+    # three functions count to the real date, the year is over: one query each (the volume by
+    # month, the others by year), plus the category names. None reads the case table.
     assert small == 5 * (1 + 2 + 2) + 3 + (1 + 1 + 1 + 1)
 
 
@@ -336,6 +336,39 @@ def test_folding_the_months_that_are_over_changes_no_figure(make_case, cast, age
     assert figures() == before
 
 
+def test_whole_years_read_from_the_yearly_rows_give_the_figures_of_their_months(
+    make_case, cast, agency_a, agency_b, monkeypatch
+):
+    _random_cases(make_case, cast, [agency_a, agency_b], random.Random(11), 60)
+    today = date(2025, 3, 10)
+    periods = [
+        (date(2024, 1, 1), date(2024, 12, 31)),  # a year
+        (date(2023, 12, 1), date(2025, 2, 28)),  # a month, a year, two months
+        (date(2024, 1, 1), today),  # a year, two months and days
+    ]
+
+    def figures():
+        with CaptureQueriesContext(connection) as ctx:
+            result = [
+                stats.timeliness_by(dimension, start=start, end=end, today=today)
+                for dimension in stats.DIMENSIONS
+                for start, end in periods
+            ]
+            result.append([stats.top_categories(start, end) for start, end in periods])
+        yearly = any("petitions_yearlyrollup" in q["sql"] for q in ctx.captured_queries)
+        return result, yearly
+
+    by_year, read_years = figures()
+    assert read_years and any(row.closed for rows in by_year[:-1] for row in rows)
+    split = stats._split
+    monkeypatch.setattr(
+        stats, "_split", lambda start, end, today, years=True: split(start, end, today, years=False)
+    )
+    by_month, read_years = figures()
+    assert not read_years
+    assert by_year == by_month
+
+
 def test_part_of_a_month_kept_by_month_only_is_refused(make_case):
     make_case("2024-03-04 09:00")
     today = date(2024, 4, 10)
@@ -351,13 +384,48 @@ def test_part_of_a_month_kept_by_month_only_is_refused(make_case):
 
 def test_a_period_ending_on_a_months_last_day_reads_that_month_by_month():
     today = date(2026, 12, 7)
-    assert stats._split(date(2024, 1, 1), date(2024, 12, 31), today) == (
-        (date(2024, 1, 1), date(2024, 12, 1)),
+    assert stats._split(date(2024, 1, 1), date(2024, 12, 31), today, years=False) == (
+        None,
+        [(date(2024, 1, 1), date(2024, 12, 1))],
         [],
     )
     assert stats._split(date(2024, 1, 31), date(2024, 3, 31), today) == (
-        (date(2024, 2, 1), date(2024, 3, 1)),
+        None,
+        [(date(2024, 2, 1), date(2024, 3, 1))],
         [(date(2024, 1, 31), date(2024, 1, 31))],
+    )
+
+
+def test_a_period_reads_its_whole_years_by_year_unless_grouped_by_month():
+    today = date(2026, 3, 20)
+    # Five years to the end of this month, as the dashboard asks: 110.4–110.12 and 115.1–115.2
+    # by month, 111–114 by year, this month by day.
+    assert stats._split(date(2021, 4, 1), date(2026, 3, 31), today) == (
+        (date(2022, 1, 1), date(2025, 1, 1)),
+        [(date(2021, 4, 1), date(2021, 12, 1)), (date(2026, 1, 1), date(2026, 2, 1))],
+        [(date(2026, 3, 1), date(2026, 3, 31))],
+    )
+    assert stats._split(date(2021, 4, 1), date(2026, 3, 31), today, years=False) == (
+        None,
+        [(date(2021, 4, 1), date(2026, 2, 1))],
+        [(date(2026, 3, 1), date(2026, 3, 31))],
+    )
+    # One whole year, and last year while this year's months are not all over.
+    assert stats._split(date(2024, 1, 1), date(2024, 12, 31), today) == (
+        (date(2024, 1, 1), date(2024, 1, 1)),
+        [],
+        [],
+    )
+    assert stats._split(date(2025, 1, 1), date(2026, 12, 31), today) == (
+        (date(2025, 1, 1), date(2025, 1, 1)),
+        [(date(2026, 1, 1), date(2026, 2, 1))],
+        [(date(2026, 3, 1), date(2026, 12, 31))],
+    )
+    # No whole year: months only.
+    assert stats._split(date(2024, 2, 1), date(2025, 1, 31), today) == (
+        None,
+        [(date(2024, 2, 1), date(2025, 1, 1))],
+        [],
     )
 
 

@@ -26,10 +26,20 @@ def _case_models():
         DailyRollup,
         Event,
         MonthlyRollup,
+        YearlyRollup,
     )
 
     history = [Case.history.model] if hasattr(Case, "history") else []
-    return [Event, Case, CaseTransfer, CaseStatusChange, DailyRollup, MonthlyRollup, *history]
+    return [
+        Event,
+        Case,
+        CaseTransfer,
+        CaseStatusChange,
+        DailyRollup,
+        MonthlyRollup,
+        YearlyRollup,
+        *history,
+    ]
 
 
 def ensure(n: int) -> float | None:
