@@ -126,6 +126,12 @@ def parse_database_url(url: str) -> dict:
         port = parts.port
     except ValueError:
         raise ImproperlyConfigured("DATABASE_URL has an invalid port") from None
+    options = dict(parse_qsl(parts.query))
+    # No parallel plans, unless the URL's ``?options=`` says otherwise: on the portal's 2-vCPU
+    # machines starting the workers cost a statistics query more than it saved (the five-year
+    # dashboard 18 ms a request), and the largest job, the rollups' rebuild over 1.5M cases,
+    # took 55.6 s either way (tests/perf/RESULTS.md, 2026-12-07).
+    options.setdefault("options", "-c max_parallel_workers_per_gather=0")
     return {
         "ENGINE": engine,
         "NAME": name,
@@ -133,7 +139,7 @@ def parse_database_url(url: str) -> dict:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": parts.hostname or "",
         "PORT": str(port or ""),
-        "OPTIONS": dict(parse_qsl(parts.query)),
+        "OPTIONS": options,
         "CONN_MAX_AGE": 60,
         "CONN_HEALTH_CHECKS": True,
     }

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 
 from tainan_rdec.env import check_public_url, env_bool, env_int, env_list, parse_database_url
 from tests.conftest import subprocess_env
@@ -181,7 +182,20 @@ def test_database_url_selects_postgresql():
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert (config["NAME"], config["USER"], config["PASSWORD"]) == ("rdec", "rdec", "p@ss")
     assert (config["HOST"], config["PORT"]) == ("db.internal", "6543")
-    assert config["OPTIONS"] == {"sslmode": "require"}
+    assert config["OPTIONS"] == {
+        "sslmode": "require",
+        "options": "-c max_parallel_workers_per_gather=0",
+    }
+    custom = parse_database_url("postgres://u@h/db?options=-c%20work_mem%3D64MB")
+    assert custom["OPTIONS"] == {"options": "-c work_mem=64MB"}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_portals_postgresql_connections_plan_no_parallel_workers():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone() == ("0",)
 
 
 @pytest.mark.parametrize(
