@@ -36,7 +36,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q, Sum, Value
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -203,17 +203,37 @@ def _check_days_kept(days: list[tuple[date, date]], today: date) -> None:
         )
 
 
+# What a grain's rows hold of the period (``_Rows.querysets``): every figure; the days of a
+# month not over, whose due-date figures count only before today; the days from today on of
+# months read from their monthly rows, whose due-date figures are taken off again.
+WHOLE, DAYS, FROM_TODAY = "whole", "days", "from_today"
+
+
 class _Rows:
     """The rollup rows that answer for [start, end] by one breakdown, from every grain (the
     yearly rows unless grouped by month).
 
     ``dimension`` picks the row kind; the rows of the city (``agency_key`` 0) unless
     ``agency_ids`` limits them to those agencies. ``group`` names what to group by: "agency",
-    "value" or "month". Each method runs one query over the grains that have rows to read."""
+    "value" or "month". Each method runs one query over the grains that have rows to read.
+
+    This month and the months after it, when the period holds them whole (as the dashboard's
+    periods do), are read from their monthly rows, as the months that are over are: a month's
+    row holds the sum of its days' rows. Only the figures counted on due dates
+    (``past_`` measures) must leave out the days from today on; their rows are read and taken
+    off (``FROM_TODAY``), which is fewer rows than a month of days."""
 
     def __init__(self, start, end, today, dimension, agency_ids, group, per_agency=False):
         self.years, self.months, self.days = _split(start, end, today, years=group != "month")
         _check_days_kept(self.days, today)
+        self.from_today = None
+        this_month = today.replace(day=1)
+        for low, high in self.days:
+            if low == this_month and high == _month_end(high):
+                self.days.remove((low, high))
+                self.months.append((low, high.replace(day=1)))
+                self.from_today = (today, high)
+                break
         self.today = today
         self.group = group
         self.filters = {"dimension": dimension}
@@ -225,27 +245,32 @@ class _Rows:
             self.filters["agency_key"] = ALL_AGENCIES
 
     def querysets(self):
-        """(queryset, group expression, is daily) per grain with rows to read."""
+        """(queryset, group expression, what its rows hold: ``WHOLE``, ``DAYS`` or
+        ``FROM_TODAY``) per grain with rows to read."""
         field = {"agency": "agency_key", "value": "value"}
         result = []
         if self.years:
             rows = YearlyRollup.objects.filter(
                 year__gte=self.years[0], year__lte=self.years[1], **self.filters
             )
-            result.append((rows, F(field[self.group]), False))
+            result.append((rows, F(field[self.group]), WHOLE))
         if self.months:
             span = Q()
             for low, high in self.months:
                 span |= Q(month__gte=low, month__lte=high)
             rows = MonthlyRollup.objects.filter(span, **self.filters)
-            result.append((rows, F(field.get(self.group, "month")), False))
+            result.append((rows, F(field.get(self.group, "month")), WHOLE))
+        day_group = TruncMonth("day") if self.group == "month" else F(field[self.group])
         if self.days:
             span = Q()
             for low, high in self.days:
                 span |= Q(day__gte=low, day__lte=high)
             rows = DailyRollup.objects.filter(span, **self.filters)
-            group = TruncMonth("day") if self.group == "month" else F(field[self.group])
-            result.append((rows, group, True))
+            result.append((rows, day_group, DAYS))
+        if self.from_today:
+            low, high = self.from_today
+            rows = DailyRollup.objects.filter(day__gte=low, day__lte=high, **self.filters)
+            result.append((rows, day_group, FROM_TODAY))
         return result
 
     def key(self, raw):
@@ -273,13 +298,17 @@ class _Rows:
 
     def sums(self, **measures) -> dict:
         """{group key: {measure: sum}}; a measure named with a ``past_`` prefix counts only days
-        before today (monthly and yearly rows are all past). One query."""
+        before today. One query."""
         selects = []
-        for rows, group, daily in self.querysets():
+        for rows, group, holds in self.querysets():
             annotations = {}
             for name, column in measures.items():
-                past = name.startswith("past_") and daily
-                annotations[name] = Sum(column, filter=Q(day__lt=self.today) if past else None)
+                past = name.startswith("past_")
+                if holds == FROM_TODAY:
+                    annotations[name] = -Sum(column) if past else Value(0)
+                else:
+                    only_past = Q(day__lt=self.today) if past and holds == DAYS else None
+                    annotations[name] = Sum(column, filter=only_past)
             grain = rows.annotate(k=group).values("k").annotate(**annotations).order_by()
             selects.append(grain.query.sql_with_params())
         names = list(measures)
@@ -296,7 +325,9 @@ class _Rows:
         dashboard's time. One query."""
         each = "jsonb_each_text" if connection.vendor == "postgresql" else "json_each"
         selects = []
-        for rows, group, _daily in self.querysets():
+        for rows, group, holds in self.querysets():
+            if holds == FROM_TODAY:
+                continue  # the monthly rows hold these days' closes already
             inner, params = (
                 rows.filter(closed__gt=0).annotate(k=group).values_list("k", "histogram")
             ).query.sql_with_params()
@@ -439,7 +470,9 @@ def volume_by_month_and_channel(start: date, end: date, agency_ids=None) -> list
     today = timezone.localdate()
     counts: Counter = Counter()
     grains = _Rows(start, end, today, CHANNEL, agency_ids, "month")
-    for rows, month, _daily in grains.querysets():
+    for rows, month, holds in grains.querysets():
+        if holds == FROM_TODAY:
+            continue  # the monthly rows hold these days' receipts already
         for r in rows.annotate(k=month).values("k", "value").annotate(n=Sum("received")).order_by():
             counts[(grains.key(r["k"]), r["value"])] += r["n"]
     return [

@@ -370,6 +370,56 @@ def test_whole_years_read_from_the_yearly_rows_give_the_figures_of_their_months(
     assert by_year == by_month
 
 
+def test_this_month_read_from_its_monthly_rows_gives_the_figures_of_its_days(
+    make_case, cast, agency_a, agency_b, monkeypatch
+):
+    # Cases of 113.1–113.6: on 113.4.10 some of April's cases fall due after today, and some
+    # in May and June. A period holding April whole reads it from its monthly rows and takes
+    # off what falls due from today on; the figures are those of April's days.
+    _random_cases(make_case, cast, [agency_a, agency_b], random.Random(12), 80)
+    today = date(2024, 4, 10)
+    periods = [
+        (date(2024, 4, 1), date(2024, 4, 30)),  # this month
+        (date(2024, 1, 1), date(2024, 4, 30)),  # months over and this month
+        (date(2023, 1, 1), date(2024, 6, 30)),  # a year, months, this month and two after it
+        (date(2024, 1, 1), today),  # part of this month: by day either way
+    ]
+
+    def figures():
+        result = [
+            stats.timeliness_by(dimension, start=start, end=end, today=today)
+            for dimension in stats.DIMENSIONS
+            for start, end in periods
+        ]
+        with time_machine.travel(taipei("2024-04-10 12:00"), tick=False):
+            result.append([stats.volume_by_month_and_channel(s, e) for s, e in periods])
+        return result
+
+    by_month = figures()
+    april = {
+        row.key: row
+        for row in stats.timeliness_by("month", start=periods[2][0], end=periods[2][1], today=today)
+    }[date(2024, 4, 1)]
+    assert april.fell_due and april.closed and april.histogram
+    fell_due_later = DailyRollup.objects.filter(
+        day__gte=today, day__lte=date(2024, 4, 30), fell_due__gt=0
+    )
+    assert fell_due_later.exists()
+
+    rows_init = stats._Rows.__init__
+
+    def days_only(self, *args, **kwargs):
+        rows_init(self, *args, **kwargs)
+        if self.from_today:  # this month back to its days, as before
+            low, high = self.months.pop()
+            self.days.append((low, stats._month_end(high)))
+            self.from_today = None
+
+    monkeypatch.setattr(stats._Rows, "__init__", days_only)
+    by_day = figures()
+    assert by_month == by_day
+
+
 def test_part_of_a_month_kept_by_month_only_is_refused(make_case):
     make_case("2024-03-04 09:00")
     today = date(2024, 4, 10)
