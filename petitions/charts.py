@@ -155,6 +155,7 @@ class VolumeChart:
 def volume_chart(rows: list[dict], first: datetime.date, last: datetime.date) -> VolumeChart:
     by_key = {(r["month"], r["channel"]): r["received"] for r in rows}
     channels = [c for c in Channel if any(r["channel"] == c for r in rows)]
+    labels = {channel: str(channel.label) for channel in channels}
     months = []
     month = first.replace(day=1)
     while month <= last:
@@ -167,7 +168,7 @@ def volume_chart(rows: list[dict], first: datetime.date, last: datetime.date) ->
             bar.segments.append(
                 Segment(
                     channel.value,
-                    str(channel.label),
+                    labels[channel],
                     by_key.get((month, channel.value), 0),
                     CHANNEL_COLOURS[channel],
                 )
@@ -182,5 +183,5 @@ def volume_chart(rows: list[dict], first: datetime.date, last: datetime.date) ->
             segment.height = round(segment.count * scale, 1)
             top -= segment.height
             segment.y = round(top, 1)
-    legend = [(str(c.label), CHANNEL_COLOURS[c]) for c in channels]
+    legend = [(labels[c], CHANNEL_COLOURS[c]) for c in channels]
     return VolumeChart(bars, legend, maximum, ticks)

@@ -95,6 +95,8 @@ NUMERIC = frozenset({Format.COUNT, Format.NUMBER, Format.PERCENT, Format.YI})
 def cell_text(value, fmt: Format = Format.COUNT) -> str:
     """How a value reads in a table cell or a headline: thousands separators, 億元 for money,
     ROC dates, "—" for a figure that cannot be computed (a rate over nothing)."""
+    if type(value) is int and fmt is Format.COUNT:  # most cells: a count
+        return f"{value:,}"
     if value is None or value == "":
         return EMPTY
     if isinstance(value, list | tuple):
@@ -218,7 +220,9 @@ class HeadCell:
     sort_state: str = ""
 
 
-@dataclass(frozen=True)
+# Slotted, not frozen: a long table's page makes thousands of cells, and a frozen dataclass
+# sets each field through ``object.__setattr__``.
+@dataclass(slots=True)
 class Cell:
     text: str
     value: object = None
