@@ -39,13 +39,21 @@ DEFAULT_BREAKDOWN = "category"
 
 def case_list_urls() -> Callable[..., str]:
     """A function giving the case list's address filtered by its keyword arguments (those
-    not None or empty): the address reversed once for a table, not once for each of its
-    hundreds of linked cells."""
+    not None or empty, as ``urlencode`` writes them): the address reversed once for a table,
+    and each filter encoded once, not once for each of its hundreds of linked cells."""
     index = reverse("petitions:index")
+    encoded: dict[tuple, str] = {}
+
+    def pair(name: str, value) -> str:
+        key = (name, value)
+        text = encoded.get(key)
+        if text is None:
+            text = encoded[key] = urlencode({name: value})
+        return text
 
     def url(**params) -> str:
-        query = {k: v for k, v in params.items() if v not in (None, "")}
-        return index + ("?" + urlencode(query) if query else "")
+        query = "&".join(pair(k, v) for k, v in params.items() if v not in (None, ""))
+        return index + ("?" + query if query else "")
 
     return url
 
