@@ -18,7 +18,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 
 from petitions.choices import OPEN_STATUSES
 from petitions.models import Case, Event, ProblemGroup
-from petitions.stats import _breakdown, _key, _labels
+from petitions.stats import TimelinessRow, _breakdown, _key, _labels
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,14 @@ def calls_and_problems_by(
         for key, figures in sums.items()
         if figures["received"]
     ]
+    return sorted(result, key=lambda row: (-row.calls, row.label))
+
+
+def calls_and_problems_of_rows(rows: list[TimelinessRow]) -> list[CallsRow]:
+    """What ``calls_and_problems_by`` gives, from the timeliness rows of the same breakdown
+    and period (``stats.timeliness_by``, which sums the same rollup rows): a page that shows
+    both reads the rollups once."""
+    result = [CallsRow(r.key, str(r.label), r.received, r.repeat_calls) for r in rows if r.received]
     return sorted(result, key=lambda row: (-row.calls, row.label))
 
 

@@ -105,6 +105,7 @@ class TimelinessRow:
     histogram: dict[str, int]
     overdue_open: int
     satisfaction_satisfied: int = 0
+    repeat_calls: int = 0  # of ``received``: later calls of a problem (petitions.problems)
     ranked: bool = False
     flagged: bool = False
 
@@ -385,6 +386,7 @@ def timeliness_by(
     breakdown = _breakdown(dimension, start, end, today, agency_ids)
     totals = breakdown.sums(
         received="received",
+        repeat_calls="repeat_calls",
         closed="closed",
         closed_on_time="closed_on_time",
         past_fell_due="fell_due",
@@ -413,6 +415,7 @@ def timeliness_by(
             satisfaction_satisfied=t["satisfaction_satisfied"],
             histogram=dict(histograms.get(raw_key, {})),
             overdue_open=t["past_fell_due"] - t["past_fell_due_closed"],
+            repeat_calls=t["repeat_calls"],
         )
     labels = _labels(dimension, rows)
     threshold = Decimal(settings.overdue_flag_rate)
@@ -433,6 +436,7 @@ def total_row(rows: list[TimelinessRow], label: str) -> TimelinessRow:
         name: sum((getattr(row, name) for row in rows), start)
         for name, start in (
             ("received", 0),
+            ("repeat_calls", 0),
             ("closed", 0),
             ("closed_on_time", 0),
             ("fell_due", 0),

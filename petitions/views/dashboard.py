@@ -98,8 +98,8 @@ def dashboard(request):
     chart = volume_chart(stats.volume_by_month_and_channel(first, last), first, last)
     satisfaction = stats.satisfaction_tables(by_category, by_agency)
     calls = {
-        dimension: problems.calls_and_problems_by(dimension, start=first, end=last, today=today)
-        for dimension in ("agency", "category")
+        dimension: problems.calls_and_problems_of_rows(timeliness)
+        for dimension, timeliness in (("agency", by_agency), ("category", by_category))
     }
     page_tables = {
         "volume": petition_tables.volume_table(chart, first, last),

@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from django.contrib.messages import get_messages
 
+from petitions import problems, stats
 from petitions.choices import CaseStatus
 from petitions.models import Case, Event, ProblemGroup
 
@@ -209,3 +210,15 @@ def test_a_case_page_links_its_group_and_a_lone_call_says_so(client_as, city):
     assert client.get(f"/petitions/groups/{city['three'].pk}/").status_code == 200
     alone = client.get(f"/petitions/cases/{city['alone'].case_number}/").content.decode()
     assert "未與其他陳情歸併" in alone
+
+
+@pytest.mark.parametrize("dimension", ["agency", "category"])
+def test_the_calls_of_timeliness_rows_are_those_read_apart(city, dimension):
+    # The dashboard reads calls and problems off the timeliness rows it already has.
+    period = {"start": date(2024, 3, 1), "end": date(2024, 3, 31), "today": date(2024, 4, 10)}
+    apart = problems.calls_and_problems_by(dimension, **period)
+    from_rows = problems.calls_and_problems_of_rows(stats.timeliness_by(dimension, **period))
+
+    assert from_rows == apart
+    assert sum(row.calls for row in apart) == 8
+    assert sum(row.problems for row in apart) == 4
