@@ -36,7 +36,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.db.models import F, Q, Sum, Value
+from django.db.models import DecimalField, F, Q, Sum, Value
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -204,6 +204,14 @@ def _check_days_kept(days: list[tuple[date, date]], today: date) -> None:
         )
 
 
+def _python_type(column: str):
+    """How a summed rollup column reads in Python: a Decimal (through its text, as SQLite
+    sums it as a float) for processing days, an int for the counts."""
+    if isinstance(DailyRollup._meta.get_field(column), DecimalField):
+        return lambda value: Decimal(str(value))
+    return int
+
+
 # What a grain's rows hold of the period (``_Rows.querysets``): every figure; the days of a
 # month not over, whose due-date figures count only before today; the days from today on of
 # months read from their monthly rows, whose due-date figures are taken off again.
@@ -314,10 +322,14 @@ class _Rows:
             selects.append(grain.query.sql_with_params())
         names = list(measures)
         summed = ", ".join(f"SUM({name})" for name in names)
-        return {
-            self.key(k): {name: value or 0 for name, value in zip(names, values, strict=True)}
-            for k, *values in self._all_grains(selects, f"k, {summed}", "k")
-        }
+        # A sum of sums comes back as the backend makes it (PostgreSQL: numeric, a Decimal,
+        # for the sum of bigint sums): each figure as its column's type, counts as int.
+        types = [_python_type(column) for column in measures.values()]
+        result = {}
+        for k, *values in self._all_grains(selects, f"k, {summed}", "k"):
+            figures = zip(names, types, values, strict=True)
+            result[self.key(k)] = {name: kind(value or 0) for name, kind, value in figures}
+        return result
 
     def histograms(self) -> dict:
         """{group key: Counter of processing days}, the rows' histograms added key by key in
@@ -409,7 +421,7 @@ def timeliness_by(
             closed_on_time=t["closed_on_time"],
             fell_due=t["past_fell_due"],
             fell_due_closed_on_time=t["past_fell_due_closed_on_time"],
-            processing_days_sum=Decimal(str(t["processing_days_sum"])),
+            processing_days_sum=t["processing_days_sum"],
             satisfaction_sum=t["satisfaction_sum"],
             satisfaction_count=t["satisfaction_count"],
             satisfaction_satisfied=t["satisfaction_satisfied"],

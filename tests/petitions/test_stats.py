@@ -361,6 +361,12 @@ def test_whole_years_read_from_the_yearly_rows_give_the_figures_of_their_months(
 
     by_year, read_years = figures()
     assert read_years and any(row.closed for rows in by_year[:-1] for row in rows)
+    # Sums of sums read as their columns' types (PostgreSQL gives a Decimal for a sum of
+    # bigint sums): counts as int, processing days as Decimal.
+    for row in (row for rows in by_year[:-1] for row in rows):
+        assert type(row.received) is type(row.closed) is type(row.overdue_open) is int
+        assert type(row.processing_days_sum) is Decimal
+    assert type(stats.total_received(*periods[1])) is int
     split = stats._split
     monkeypatch.setattr(
         stats, "_split", lambda start, end, today, years=True: split(start, end, today, years=False)
