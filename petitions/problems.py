@@ -53,19 +53,24 @@ def calls_and_problems_by(
     )
     sums = {_key(dimension, raw): figures for raw, figures in rows.items()}
     labels = _labels(dimension, sums.keys())
-    result = [
-        CallsRow(key, str(labels.get(key, key)), figures["received"], figures["repeat_calls"])
+    return _most_calls_first(
+        (key, labels.get(key, key), figures["received"], figures["repeat_calls"])
         for key, figures in sums.items()
-        if figures["received"]
-    ]
-    return sorted(result, key=lambda row: (-row.calls, row.label))
+    )
 
 
 def calls_and_problems_of_rows(rows: list[TimelinessRow]) -> list[CallsRow]:
     """What ``calls_and_problems_by`` gives, from the timeliness rows of the same breakdown
     and period (``stats.timeliness_by``, which sums the same rollup rows): a page that shows
     both reads the rollups once."""
-    result = [CallsRow(r.key, str(r.label), r.received, r.repeat_calls) for r in rows if r.received]
+    return _most_calls_first((r.key, r.label, r.received, r.repeat_calls) for r in rows)
+
+
+def _most_calls_first(figures) -> list[CallsRow]:
+    """The rows of (key, label, calls, repeat calls) that had a call, the most calls first."""
+    result = [
+        CallsRow(key, str(label), calls, repeats) for key, label, calls, repeats in figures if calls
+    ]
     return sorted(result, key=lambda row: (-row.calls, row.label))
 
 
