@@ -779,9 +779,18 @@ class Arrivals:
     group joins it, a case that links two groups merges them (into the older), cases linked to
     cases in no group make a new group. The caller holds the grouping lock (``hold_lock``)."""
 
-    def __init__(self, rules: Rules | None = None, *, cache_limit: int = CACHE_LIMIT):
+    def __init__(
+        self,
+        rules: Rules | None = None,
+        *,
+        cache_limit: int = CACHE_LIMIT,
+        categories: set[int] | None = None,
+    ):
         self.rules = rules or Rules.current()
         self.cache_limit = cache_limit
+        # The categories of every case that will arrive, when the caller knows them (one
+        # registration): only their registered cases are read. None: any category.
+        self.categories = categories
         self.days: _DayIndex | None = None
         self.places: dict[int, _Places] = {}
         self.known: dict[int, _Case] = {}  # the cases held, by pk
@@ -802,6 +811,8 @@ class Arrivals:
         rows = sorted(rows, key=lambda row: (row[2], row[0]))  # in the order received
         if not rows:
             return {}
+        if self.categories is not None and not {row[1] for row in rows} <= self.categories:
+            raise ValueError("a case of a category these arrivals do not read")
         if self.days is None:
             self.days = _DayIndex(to_local_date(rows[0][2]))
         arriving = {row[0] for row in rows}
@@ -892,10 +903,11 @@ class Arrivals:
                 for day in run:
                     self.by_day[day] = []
             self.reads += 1
-            rows = (
-                Case.objects.filter(dates, group_kept=False)
-                .values_list(*FIELDS, "problem_group_id")
-                .iterator(chunk_size=READ_CHUNK)
+            registered = Case.objects.filter(dates, group_kept=False)
+            if self.categories is not None:
+                registered = registered.filter(category_id__in=self.categories)
+            rows = registered.values_list(*FIELDS, "problem_group_id").iterator(
+                chunk_size=READ_CHUNK
             )
             for row in rows:
                 if row[0] in self.known or row[0] in arriving:

@@ -263,6 +263,31 @@ def test_a_call_between_two_problems_merges_them_into_the_older(make_case):
     assert rollup_table() == direct_stats()
 
 
+def test_a_registration_reads_the_registered_cases_of_its_own_category_only(make_case):
+    """A registration's grouping reads its category's cases of the window, not every case of
+    those days (a fifth of the reading at the city's scale: bench_case_verbs)."""
+    address = {"address": "臺南市東區大學路1號", "description": POTHOLE}
+    pothole = make_case("2024-03-04 09:00", **address)  # 0501 道路維修
+    lamp = make_case("2024-03-04 10:00", code="0802", **address)
+    assert pothole.category_id != lamp.category_id
+    arriving = make_case("2024-03-05 09:00", **address)
+    Case.objects.filter(pk=arriving.pk).update(problem_group=None)
+    row = Case.objects.filter(pk=arriving.pk).values_list(*grouping.FIELDS).get()
+
+    arrivals = grouping.Arrivals(categories={pothole.category_id})
+    arrivals.place([row])
+    assert pothole.pk in arrivals.known
+    assert lamp.pk not in arrivals.known
+    # Every category's arrivals read both.
+    every = grouping.Arrivals()
+    every.place([row])
+    assert {pothole.pk, lamp.pk} <= every.known.keys()
+    # A case of a category the arrivals do not read is refused, not grouped wrongly.
+    other = Case.objects.filter(pk=lamp.pk).values_list(*grouping.FIELDS).get()
+    with pytest.raises(ValueError):
+        grouping.Arrivals(categories={pothole.category_id}).place([other])
+
+
 # -- a reviewer's split and merge ---------------------------------------------------------------
 
 
