@@ -218,16 +218,21 @@ def assess_with_reports(
 
 
 def assess_many(
-    projects, *, today: date, rules: ControlSettings | None = None, figures_only: bool = False
+    projects,
+    *,
+    today: date,
+    rules: ControlSettings | None = None,
+    figures_only: bool = False,
+    until: date | None = None,
 ) -> dict:
     """{project id: Assessment} for ``projects`` (a list, or a queryset: see ``with_ids``) in
     two queries, whatever their number.
 
     ``figures_only``: each assessment's ``latest`` is a ``ReportFigures``, for a page that shows
-    the figures but not the report's narrative."""
+    the figures but not the report's narrative. ``until``: see ``accepted_reports``."""
     rules = rules or ControlSettings.get()
     projects, ids = with_ids(projects)
     assessments, _reports = assess_with_reports(
-        projects, ids, today=today, rules=rules, depth=1, figures_only=figures_only
+        projects, ids, today=today, rules=rules, depth=1, figures_only=figures_only, until=until
     )
     return assessments
