@@ -15,6 +15,7 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import ClassVar
 
+from django.db import connection
 from django.db.models import Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils.translation import gettext_lazy as _
@@ -145,24 +146,51 @@ def accepted_reports(
     """{project id: its last ``depth`` accepted reports, newest first} in one query; as
     ``ReportFigures`` when ``figures_only``, else as whole reports. ``until``: the last month
     counted (the figures as they stood at a past quarter's end); None: every month."""
-    accepted = MonthlyReport.objects.filter(project_id__in=ids, state=ReportState.ACCEPTED)
-    if until is not None:
-        accepted = accepted.filter(period__lte=until)
-    ranked = (
-        accepted.annotate(rank=Window(RowNumber(), partition_by="project_id", order_by="-period"))
-        # Filtering on a window function needs Django 4.2+; both SQLite and PostgreSQL run it.
-        .filter(rank__lte=depth)
-        .order_by("project_id", "-period")
-    )
     reports: dict[int, list] = {}
-    if figures_only:
-        for row in ranked.values_list(*ReportFigures.FIELDS):
-            figures = ReportFigures(*row)
-            reports.setdefault(figures.project_id, []).append(figures)
+    if connection.vendor == "postgresql":
+        rows = _last_accepted_rows(list(ids), depth, figures_only=figures_only, until=until)
     else:
-        for report in ranked:
-            reports.setdefault(report.project_id, []).append(report)
+        accepted = MonthlyReport.objects.filter(project_id__in=ids, state=ReportState.ACCEPTED)
+        if until is not None:
+            accepted = accepted.filter(period__lte=until)
+        ranked = (
+            accepted.annotate(
+                rank=Window(RowNumber(), partition_by="project_id", order_by="-period")
+            )
+            # Filtering on a window function needs Django 4.2+.
+            .filter(rank__lte=depth)
+            .order_by("project_id", "-period")
+        )
+        rows = ranked.values_list(*ReportFigures.FIELDS) if figures_only else ranked
+    for row in rows:
+        report = ReportFigures(*row) if figures_only else row
+        reports.setdefault(report.project_id, []).append(report)
     return reports
+
+
+def _last_accepted_rows(ids: list[int], depth: int, *, figures_only: bool, until: date | None):
+    """``accepted_reports``'s rows on PostgreSQL: each project's last ``depth`` accepted reports
+    read from its own end of the (project, period) index (a LATERAL join, which the ORM cannot
+    write), and the ids sent as one array. Ranking every accepted report of the projects with
+    a window function reads all their years of reports: 10,944 rows to keep 1,608 for the 530
+    plans closed on completion of the five-year data set (tests/perf, bench_pages)."""
+    table = MonthlyReport._meta.db_table
+    quote = connection.ops.quote_name
+    meta = MonthlyReport._meta
+    fields = [meta.pk if name == "pk" else meta.get_field(name) for name in ReportFigures.FIELDS]
+    columns = ", ".join(f"m.{quote(field.column)}" for field in fields) if figures_only else "m.*"
+    sql = (
+        f"SELECT {columns} FROM unnest(%s::bigint[]) AS p(id) CROSS JOIN LATERAL ("
+        f"SELECT * FROM {table} m WHERE m.project_id = p.id AND m.state = %s"
+        + (" AND m.period <= %s" if until is not None else "")
+        + " ORDER BY m.period DESC LIMIT %s) m ORDER BY m.project_id, m.period DESC"
+    )
+    params = [ids, ReportState.ACCEPTED, *([until] if until is not None else []), depth]
+    if not figures_only:
+        return MonthlyReport.objects.raw(sql, params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def overdue_checkpoints(ids, today: date) -> dict[int, list[Milestone]]:

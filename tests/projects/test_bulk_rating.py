@@ -170,3 +170,39 @@ def test_planned_rises_leave_out_projects_without_a_curve(agency_a):
     project = make_project(agency_a)
     project.baselines.all().delete()
     assert planned_rises([project.pk], 3) == {}
+
+
+@pytest.mark.parametrize("until", [None, MONTHS[3]])
+@pytest.mark.parametrize("figures_only", [False, True])
+def test_accepted_reports_are_each_projects_last_accepted_newest_first(
+    agency_a, figures_only, until
+):
+    """On PostgreSQL read by a LATERAL join, elsewhere ranked by a window: both the reports a
+    plain reading picks (drafts and returned reports left out; none after ``until``)."""
+    from projects.lag import accepted_reports
+
+    projects = _varied(agency_a, 16)
+    depth = 2
+    found = accepted_reports(
+        [p.pk for p in projects], depth, figures_only=figures_only, until=until
+    )
+    expected = {}
+    for report in MonthlyReport.objects.filter(state=ReportState.ACCEPTED).order_by(
+        "project_id", "-period"
+    ):
+        kept = expected.setdefault(report.project_id, [])
+        if (until is None or report.period <= until) and len(kept) < depth:
+            kept.append(report.pk)
+    expected = {pk: reports for pk, reports in expected.items() if reports}
+    assert {pk: [r.pk for r in reports] for pk, reports in found.items()} == expected
+    assert any(len(reports) == depth for reports in expected.values())
+    kind = ReportFigures if figures_only else MonthlyReport
+    assert all(isinstance(r, kind) for reports in found.values() for r in reports)
+    first = next(iter(found.values()))[0]
+    stored = MonthlyReport.objects.get(pk=first.pk)
+    assert (first.period, first.planned_percent, first.actual_percent, first.paid) == (
+        stored.period,
+        stored.planned_percent,
+        stored.actual_percent,
+        stored.paid,
+    )
