@@ -38,7 +38,7 @@ from projects.choices import (
 )
 from projects.history import as_they_stood, end_of
 from projects.home import current_filing_period
-from projects.lag import assess_many
+from projects.lag import lag_statuses
 from projects.models import ControlSettings, MonthlyReport, Project
 from projects.warning import RATED_FIELDS, listed_for_rating, rate_many
 from tainan_rdec.months import add_months
@@ -416,14 +416,9 @@ def build_dashboard(
         closed = [
             p for p in stood if p.kind == ProjectKind.FORWARD and is_closed_on_completion(p, today)
         ]
-    # Only their lag status counts: assessed, not rated (no risk level, so neither the
-    # checkpoints falling due nor the curve's rise are read for them).
-    closed_assessments = (
-        assess_many(closed, today=today, rules=rules, figures_only=True, until=until)
-        if closed
-        else {}
-    )
-    closed_statuses = {pk: assessment.status for pk, assessment in closed_assessments.items()}
+    # Only their lag status counts (their last accepted report): not rated, so neither their
+    # checkpoints nor their curve's rise are read.
+    closed_statuses = lag_statuses(closed, rules=rules, until=until) if closed else {}
     categories, category_total = _categories(
         counts, listed, closed, {**statuses, **closed_statuses}
     )

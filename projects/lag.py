@@ -106,6 +106,25 @@ def _successive_months(reports_desc: list[MonthlyReport]) -> bool:
     return all(newer - older == 1 for newer, older in pairwise(index))
 
 
+def status_of(project, latest, *, rules: ControlSettings) -> LagStatus:
+    """A project's lag status (落後狀態) from its last accepted report (None: none yet)."""
+    if latest is None:
+        return LagStatus.STOPPED if project.is_stopped else LagStatus.NO_DATA
+    return lag_status(
+        latest.actual_percent, latest.planned_percent, stopped=project.is_stopped, rules=rules
+    )
+
+
+def lag_statuses(
+    projects: list, *, rules: ControlSettings, until: date | None = None
+) -> dict[int, LagStatus]:
+    """{project id: its lag status} in one query, for a page that counts statuses only: the
+    ``status`` of ``assess_many``'s assessments, from each project's last accepted report
+    (``until``: see ``accepted_reports``)."""
+    latest = accepted_reports([p.pk for p in projects], 1, figures_only=True, until=until)
+    return {p.pk: status_of(p, (latest.get(p.pk) or [None])[0], rules=rules) for p in projects}
+
+
 def assess(
     project,
     accepted_desc: list[MonthlyReport],
@@ -115,16 +134,9 @@ def assess(
     today: date,
 ) -> Assessment:
     """``accepted_desc``: the project's accepted reports, newest first (at least the last N)."""
-    stopped = project.is_stopped
-    if not accepted_desc:
-        status = LagStatus.STOPPED if stopped else LagStatus.NO_DATA
-        result = Assessment(status)
-    else:
-        latest = accepted_desc[0]
-        status = lag_status(
-            latest.actual_percent, latest.planned_percent, stopped=stopped, rules=rules
-        )
-        result = Assessment(status, latest)
+    latest = accepted_desc[0] if accepted_desc else None
+    result = Assessment(status_of(project, latest, rules=rules), latest)
+    if latest is not None:
         run = accepted_desc[: rules.consecutive_behind_months]
         if (
             len(run) == rules.consecutive_behind_months
@@ -246,21 +258,16 @@ def assess_with_reports(
 
 
 def assess_many(
-    projects,
-    *,
-    today: date,
-    rules: ControlSettings | None = None,
-    figures_only: bool = False,
-    until: date | None = None,
+    projects, *, today: date, rules: ControlSettings | None = None, figures_only: bool = False
 ) -> dict:
     """{project id: Assessment} for ``projects`` (a list, or a queryset: see ``with_ids``) in
     two queries, whatever their number.
 
     ``figures_only``: each assessment's ``latest`` is a ``ReportFigures``, for a page that shows
-    the figures but not the report's narrative. ``until``: see ``accepted_reports``."""
+    the figures but not the report's narrative."""
     rules = rules or ControlSettings.get()
     projects, ids = with_ids(projects)
     assessments, _reports = assess_with_reports(
-        projects, ids, today=today, rules=rules, depth=1, figures_only=figures_only, until=until
+        projects, ids, today=today, rules=rules, depth=1, figures_only=figures_only
     )
     return assessments

@@ -206,3 +206,16 @@ def test_accepted_reports_are_each_projects_last_accepted_newest_first(
         stored.actual_percent,
         stored.paid,
     )
+
+
+def test_lag_statuses_are_the_statuses_the_assessments_give(agency_a):
+    """The dashboard counts the closed plans' statuses alone (``lag_statuses``): each must be the
+    status of the project's whole assessment, stopped and without a report included."""
+    from projects.lag import lag_statuses
+
+    projects = _varied(agency_a, 16)
+    rules = ControlSettings.get()
+    statuses = lag_statuses(projects, rules=rules)
+    assessed = assess_many(projects, today=TODAY, rules=rules, figures_only=True)
+    assert statuses == {pk: assessment.status for pk, assessment in assessed.items()}
+    assert len(set(statuses.values())) >= 4  # on schedule, behind, stopped, no data at least
