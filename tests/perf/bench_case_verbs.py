@@ -13,9 +13,11 @@ of each verb, and the queries each runs.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import time
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -43,7 +45,7 @@ def _run() -> list:
     )
     like = Case.objects.filter(handling_agency=busiest).select_related("subcategory").first()
     received_at = datetime.combine(TODAY, datetime.min.time(), TAIPEI) + timedelta(hours=9)
-    numbers = iter(range(10**6))
+    numbers = itertools.count()
 
     def register() -> Case:
         return register_case(
@@ -60,44 +62,31 @@ def _run() -> list:
     def close(case: Case) -> None:
         close_case(case, at=received_at + timedelta(days=2), satisfaction=4)
 
-    class Undo(Exception):
-        """Rolls a run back."""
+    @contextmanager
+    def rolled_back():
+        with transaction.atomic():
+            yield
+            transaction.set_rollback(True)
 
-    def once(timings: dict[str, list[float]] | None) -> None:
-        try:
-            with transaction.atomic():
+    timings: dict[str, list[float]] = {"register": [], "close": []}
+    with time_machine.travel(received_at + timedelta(hours=1)):
+        with rolled_back():  # warm up: first-use caches (the calendar, the settings)
+            close(register())
+        with rolled_back():
+            made = []
+            queries = {
+                "register": count_queries(lambda: made.append(register())),
+                "close": count_queries(lambda: close(made[0])),
+            }
+        for _ in range(RUNS):
+            with rolled_back():
                 began = time.perf_counter()
                 case = register()
                 registered = time.perf_counter()
                 close(case)
-                closed = time.perf_counter()
-                if timings is not None:
-                    timings["register"].append(registered - began)
-                    timings["close"].append(closed - registered)
-                raise Undo
-        except Undo:
-            pass
-
+                timings["register"].append(registered - began)
+                timings["close"].append(time.perf_counter() - registered)
     figures = []
-    with time_machine.travel(received_at + timedelta(hours=1)):
-        once(None)  # warm up
-        queries = {}
-        try:
-            with transaction.atomic():
-                case = None
-
-                def counted_register():
-                    nonlocal case
-                    case = register()
-
-                queries["register"] = count_queries(counted_register)
-                queries["close"] = count_queries(lambda: close(case))
-                raise Undo
-        except Undo:
-            pass
-        timings = {"register": [], "close": []}
-        for _ in range(RUNS):
-            once(timings)
     labels = {
         "register": "register a case (rollups and grouping)",
         "close": "close a case (rollups)",
