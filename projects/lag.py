@@ -186,9 +186,8 @@ def _last_accepted_rows(ids: list[int], depth: int, *, figures_only: bool, until
     write), and the ids sent as one array. Ranking every accepted report of the projects with
     a window function reads all their years of reports: 10,944 rows to keep 1,608 for the 530
     plans closed on completion of the five-year data set (tests/perf, bench_pages)."""
-    table = MonthlyReport._meta.db_table
-    quote = connection.ops.quote_name
-    meta = MonthlyReport._meta
+    meta, quote = MonthlyReport._meta, connection.ops.quote_name
+    table = quote(meta.db_table)
     fields = [meta.pk if name == "pk" else meta.get_field(name) for name in ReportFigures.FIELDS]
     columns = ", ".join(f"m.{quote(field.column)}" for field in fields) if figures_only else "m.*"
     sql = (
