@@ -38,15 +38,17 @@ Statistics are kept as the cases arrive, not rebuilt: where a chunk's rows are c
 workers), what its new cases contribute to the rollups is counted too
 (``petitions.rollups.case_rows``, the rebuild's rules; tested against it), and the importing
 process gathers the counts and merges them into the rollup tables in a few big steps
-(``rollups.Additions``). The work follows the file, not the months it touches. A few chunks at
-a time (``SETTLE_BATCH``), the new cases are grouped with the calls of their problem
-(``petitions.grouping.Arrivals``, 重複陳情歸併) against the cases already registered within the
-working-day window and the cases grouped before, so the groups after the import are the ones
-the full regrouping gives (tested). They are grouped before they are written (the workers
-send back what the grouping reads of them, and their keys are taken from the sequence
-beforehand), so each is written once, with its group; the repeat-call marks the grouping
-changed are gathered too. The rollups after an import equal a rebuild's (tested); the
-rebuild stays as the repair task. A dry run neither counts nor groups.
+(``rollups.Additions``). The work follows the file, not the months it touches. Once every
+row is written, the new cases are grouped with the calls of their problem
+(``petitions.grouping.Arrivals.sweep``, 重複陳情歸併) against the cases already registered
+within the working-day window and the cases grouped before, in one pass over the dates they
+need in the order received, so the groups after the import are the ones the full regrouping
+gives (tested), and a file in any order reads each date once. Their keys are taken from the
+sequence as they are written, so the pass knows them; the workers send back the dates they
+were received on. Only the cases that joined a group are written again (their group), and
+the repeat-call marks the grouping changed are gathered too. The rollups after an import
+equal a rebuild's (tested); the rebuild stays as the repair task. A dry run neither counts
+nor groups.
 
 All or nothing: the rows are written inside one transaction while the file is read; at the
 end, any problem (or a dry run) rolls everything back, the rollups' additions with it, so the
@@ -55,6 +57,7 @@ dashboards are right the moment the import commits.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import csv
 import gc
@@ -89,15 +92,13 @@ from tainan_rdec.importing.runner import check_headers, example_problems
 from tainan_rdec.importing.widgets import PortalWidget, is_blank
 from tainan_rdec.importing.workers import Pool, WorkersUnavailable, can_run_workers
 from tainan_rdec.models import District
+from tainan_rdec.workdays import to_local_date
 
 log = logging.getLogger(__name__)
 
 BATCH = 5000
 # Rows checked at a time, in this process or a worker's.
 CHUNK = 2000
-# The new cases are grouped and written (``settle``) once this many are checked, and at the
-# end: each time costs a handful of statements whatever its size, so a few chunks at a time.
-SETTLE_BATCH = 10_000
 # During an import, Python's cycle collector runs after this many new objects (its default:
 # 700; ``_fewer_collections``).
 COLLECT_EVERY = 50_000
@@ -133,6 +134,7 @@ COLUMNS = [
 ]
 
 NUMBER = COLUMNS.index("case_number")
+RECEIVED = COLUMNS.index("received_at")
 # What a new case contributes to the rollups is read from these (``rollups.case_rows``).
 _ROLLUP_AT = [
     COLUMNS.index(name)
@@ -151,9 +153,6 @@ _ROLLUP_AT = [
     )
 ]
 _DISTRICT_AT = 4
-# What the grouping reads of a new case (``grouping.FIELDS`` after its key).
-_PLACED_AT = [COLUMNS.index(name) for name in grouping.FIELDS[1:]]
-_DESCRIPTION_AT = grouping.FIELDS.index("description") - 1
 
 # The fields a case number already registered is compared on (the file's columns).
 COMPARED = [
@@ -250,30 +249,22 @@ def _encode(records: list[tuple]) -> bytes:
     return buffer.getvalue()
 
 
-def _write(block, pks: list[int] | None = None, groups: dict[int, int] | None = None) -> None:
+def _write(block, pks: list[int] | None = None) -> None:
     """A checked chunk's new cases to the case table: on PostgreSQL its COPY text
     (``_encode``) in one COPY, elsewhere its records with bulk_create. With ``pks`` (taken by
-    ``_new_ids``, one a case in order), each case is written with its key and its problem group
-    (``groups``, by key; none when missing)."""
+    ``_new_ids``, one a case in order), each case is written with its key."""
     if not block:
         return
     if connection.vendor == "postgresql":
-        columns = COLUMNS if pks is None else [*COLUMNS, "id", "problem_group_id"]
+        columns = COLUMNS if pks is None else [*COLUMNS, "id"]
         if pks is not None:
             lines = block.split(b"\n")
             assert len(lines) == len(pks) + 1 and not lines[-1], "one COPY line a case"
-            block = b"".join(
-                b"%b\t%d\t%b\n" % (line, pk, b"%d" % groups[pk] if pk in groups else b"\\N")
-                for line, pk in zip(lines, pks, strict=False)
-            )
+            block = b"".join(b"%b\t%d\n" % (line, pk) for line, pk in zip(lines, pks, strict=False))
         with connection.cursor() as cursor, cursor.cursor.copy(_copy_sql(columns)) as copy:
             copy.write(block)
     else:
-        keys = (
-            [{}] * len(block)
-            if pks is None
-            else [{"id": pk, "problem_group_id": groups.get(pk)} for pk in pks]
-        )
+        keys = [{}] * len(block) if pks is None else [{"id": pk} for pk in pks]
         Case.objects.bulk_create(
             [
                 Case(**dict(zip(COLUMNS, record, strict=True)), **key)
@@ -309,6 +300,30 @@ def _new_ids(n: int) -> list[int]:
                 "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, last + n]
             )
     return list(range(last + 1, last + n + 1))
+
+
+class _Keys:
+    """The keys of an import's new cases, as runs of consecutive numbers (taken from the
+    sequence a chunk at a time, they come in a few long runs): ``in`` answers for any key,
+    in memory that does not grow with the file."""
+
+    def __init__(self):
+        self.starts: list[int] = []
+        self.ends: list[int] = []  # each run's last key
+
+    def add(self, pks: list[int]) -> None:
+        for pk in sorted(pks):
+            if self.ends and pk == self.ends[-1] + 1:
+                self.ends[-1] = pk
+            elif self.ends and pk <= self.ends[-1]:
+                raise ValueError("keys are added in increasing order")
+            else:
+                self.starts.append(pk)
+                self.ends.append(pk)
+
+    def __contains__(self, pk: int) -> bool:
+        at = bisect.bisect_right(self.starts, pk) - 1
+        return at >= 0 and pk <= self.ends[at]
 
 
 @contextlib.contextmanager
@@ -451,14 +466,14 @@ def _import(
     seen: dict[object, int] = {}
     key_names = "".join(f"「{c.column_name}」" for c in resource.key_columns())
     chunk: list[tuple[int, list]] = []
-    waiting: list[Checked] = []  # chunks checked, written when their new cases are grouped
+    new_keys, new_days = _Keys(), set()  # of the new cases written, for the grouping
     checker = None if pool is not None else RowChecker(user, grouping=arrivals is not None)
     if arrivals is not None:
         grouping.hold_lock()
 
     def take(checked: Checked) -> None:
-        """A checked chunk: its problems and counts, and its new cases written and grouped
-        while the file has no problem."""
+        """A checked chunk: its problems and counts, and its new cases written while the file
+        has no problem (with their keys, when they are to be grouped)."""
         for problem in checked.problems:
             problems.add(problem)
         outcome.new += checked.new
@@ -469,26 +484,18 @@ def _import(
             if arrivals is None:
                 _write(checked.block)
             else:
-                waiting.append(checked)
-                if sum(c.new for c in waiting) >= SETTLE_BATCH:
-                    settle()
+                pks = _new_ids(checked.new)
+                _write(checked.block, pks)
+                new_keys.add(pks)
+                new_days.update(checked.days)
 
-    def settle() -> None:
-        """Group the new cases of the chunks waiting with every case before them, then write
-        them, each with its group; the repeat-call marks the grouping changed go into the
-        rollups."""
-        if outcome.ok and waiting:
-            ids = iter(_new_ids(sum(c.new for c in waiting)))
-            keyed = [(c, [next(ids) for _ in range(c.new)]) for c in waiting]
-            groups = arrivals.place(
-                (pk, *fields) for c, pks in keyed for pk, fields in zip(pks, c.places, strict=True)
-            )
-            for c, pks in keyed:
-                _write(c.block, pks, groups)
-            arrived = arrivals.settle()
+    def group() -> None:
+        """Group the new cases, all written, with every case before them; the repeat-call
+        marks the grouping changed go into the rollups."""
+        if arrivals is not None and outcome.ok:
+            arrived = arrivals.sweep(new_keys, new_days)
             outcome.grouped += arrived.grouped
             additions.repeat_changes(arrived.changes)
-        waiting.clear()
 
     def hand_over() -> None:
         if pool is None:
@@ -539,7 +546,7 @@ def _import(
     if pool is not None:
         for result in pool.drain():
             take(result)
-    settle()
+    group()
     if outcome.ok and not outcome.dry_run:
         additions.merge()
         outcome.rollup_rows = additions.written
@@ -591,8 +598,8 @@ class Checked:
     new: int
     unchanged: int
     problems: list[ImportProblem]
-    # The new cases as the grouping reads them (``grouping.FIELDS`` but the key), when grouped.
-    places: list[tuple] = field(default_factory=list)
+    # The local dates the new cases were received on, when they are to be grouped.
+    days: set[date] = field(default_factory=set)
     # What the new cases contribute to the rollups (``rollups.case_rows``).
     rollup: bytes | list = b""
     rollup_count: int = 0
@@ -619,7 +626,7 @@ class RowChecker:
 
     def __init__(self, user, *, grouping: bool = False):
         self.resource = CaseResource(user=user)
-        self.grouping = grouping  # the new cases' ``Checked.places`` wanted
+        self.grouping = grouping  # the new cases' ``Checked.days`` wanted
         self.columns = {c.column_name: c for c in self.resource.import_columns()}
         self.memo: dict = {}
         self.now = None
@@ -683,8 +690,8 @@ class RowChecker:
         block = _encode(new) if connection.vendor == "postgresql" else new
         rows = case_rows((self.as_counted(record) for record in new), self.daily_from)
         rollup = _encode(rows) if connection.vendor == "postgresql" else rows
-        places = [self.as_placed(record) for record in new] if self.grouping else []
-        return Checked(block, len(new), unchanged, problems, places, rollup, len(rows))
+        days = {to_local_date(record[RECEIVED]) for record in new} if self.grouping else set()
+        return Checked(block, len(new), unchanged, problems, days, rollup, len(rows))
 
     def as_counted(self, record: tuple) -> list:
         """A new case as ``rollups.case_rows`` reads it (its district by code)."""
@@ -694,14 +701,6 @@ class RowChecker:
         district = values[_DISTRICT_AT]
         values[_DISTRICT_AT] = "" if district is None else self.district_codes[district]
         return values
-
-    @staticmethod
-    def as_placed(record: tuple) -> tuple:
-        """A new case as the grouping reads it (``grouping.FIELDS`` after the key): only the
-        start of its description goes back to the importing process."""
-        values = [record[i] for i in _PLACED_AT]
-        values[_DESCRIPTION_AT] = grouping.held_description(values[_DESCRIPTION_AT])
-        return tuple(values)
 
     def new_case(self) -> Case:
         """A new blank case: a copy of one built once, when no receiver of Django's init

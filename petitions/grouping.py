@@ -85,6 +85,8 @@ WRITE_BATCH = 2_000
 CACHE_LIMIT = 200_000
 # The calendar days of registered cases read in one query when a chunk needs them.
 DAYS_PER_READ = 31
+# The runs of consecutive dates one query of registered cases reads (a condition each).
+RUNS_PER_READ = 50
 
 _NOT_TEXT = re.compile(r"[\W_]+")
 _HOUSE_NUMBER = re.compile(r"^(.*?\d+號(?:之\d+)?)")
@@ -162,6 +164,7 @@ class _Case:
         "group",
         "lat",
         "lng",
+        "new",
         "pk",
     )
 
@@ -176,6 +179,7 @@ class _Case:
         self.address = address
         self.description = description  # its start (``_HELD_CHARS``), read when compared
         self.group = group  # its ProblemGroup pk while grouped (Arrivals only)
+        self.new = False  # one of an import's new cases (``Arrivals.sweep`` only)
         self._pieces = None
 
     @property
@@ -891,29 +895,81 @@ class Arrivals:
                 runs[-1].append(day)
             else:
                 runs.append([day])
-        for start in range(0, len(runs), 50):
-            some = runs[start : start + 50]
-            dates = Q()
-            for run in some:
-                dates |= Q(
-                    received_at__gte=_midnight(run[0]),
-                    received_at__lt=_midnight(run[-1] + timedelta(days=1)),
-                )
+        for some in _runs_at_a_time(runs):
             for run in some:
                 for day in run:
                     self.by_day[day] = []
-            self.reads += 1
-            registered = Case.objects.filter(dates, group_kept=False)
-            if self.categories is not None:
-                registered = registered.filter(category_id__in=self.categories)
-            rows = registered.values_list(*FIELDS, "problem_group_id").iterator(
-                chunk_size=READ_CHUNK
-            )
-            for row in rows:
+            for row in self._registered(some):
                 if row[0] in self.known or row[0] in arriving:
                     continue
                 day = to_local_date(row[2])
                 self._hold(_case_of(row, self._places(row[1]), self.days, day), day)
+
+    def _registered(self, runs: list[list[date]], *, ordered: bool = False):
+        """The rows (``FIELDS``, then the group) of the cases left to the grouping received on
+        the dates of ``runs`` (runs of consecutive dates), of the categories read; ``ordered``:
+        in the order received."""
+        dates = Q()
+        for run in runs:
+            dates |= Q(
+                received_at__gte=_midnight(run[0]),
+                received_at__lt=_midnight(run[-1] + timedelta(days=1)),
+            )
+        self.reads += 1
+        registered = Case.objects.filter(dates, group_kept=False)
+        if self.categories is not None:
+            registered = registered.filter(category_id__in=self.categories)
+        if ordered:
+            registered = registered.order_by("received_at", "pk")
+        return registered.values_list(*FIELDS, "problem_group_id").iterator(chunk_size=READ_CHUNK)
+
+    def sweep(self, new, days: set[date]) -> Arrived:
+        """Group an import's new cases once they are all written, in no group (the fast
+        import). ``new``: their keys (anything ``in`` answers); ``days``: their local dates of
+        receipt. One pass over the cases of the dates the new cases' windows cover, in the order
+        received, as the full run reads them: each case is linked to the cases of its category
+        at the same place within the working days before it, a pair counting when either is
+        new, so every new case meets every case it may link to, whether received before or
+        after it. Memory holds the last few working days of each category, whatever the file's
+        size or order, and each date is read once (a file in random order, as a five-year
+        export may be, read the same dates again and again when grouped a few chunks at a
+        time). The pieces linked are then joined as ``add`` joins them, and settled. One sweep
+        for an instance, not mixed with ``add``."""
+        if not days:
+            return self.settle()
+        if self.days is None:
+            self.days = _DayIndex(min(days))
+        self.arrived = new
+        needed: set[date] = set()
+        for day in days:
+            first, last = self._window(day)
+            needed.update(first + timedelta(days=i) for i in range((last - first).days + 1))
+        runs: list[list[date]] = []
+        for day in sorted(needed):
+            if runs and (day - runs[-1][-1]).days == 1:
+                runs[-1].append(day)
+            else:
+                runs.append([day])
+        span = self.rules.working_days
+        windows: dict[int, _Window] = {}
+        links = _Groups()
+        for some in _runs_at_a_time(runs):
+            for row in self._registered(some, ordered=True):
+                window = windows.get(row[1])
+                if window is None:
+                    window = windows[row[1]] = _Window(self.rules)
+                case = _case_of(row, window, self.days)
+                case.new = case.pk in new
+                window.forget_before(case.day)
+                for other in window.neighbours(case):
+                    if (case.new or other.new) and linked(case, other, span):
+                        links.union(_node(other), _node(case))
+                        self.known[case.pk], self.known[other.pk] = case, other
+                window.add(case)
+        pieces = [nodes for nodes in links.members().values() if len(nodes) > 1]
+        if pieces:
+            self._join(pieces, set())
+        return self.settle()
 
     def _hold(self, case: _Case, day: date) -> None:
         self.known[case.pk] = case
@@ -1003,6 +1059,11 @@ class _Pending:
         while group in self.merged:
             group = self.merged[group]
         return group
+
+
+def _runs_at_a_time(runs: list[list[date]]):
+    for start in range(0, len(runs), RUNS_PER_READ):
+        yield runs[start : start + RUNS_PER_READ]
 
 
 def _node(case: _Case) -> int:

@@ -213,6 +213,7 @@ def _fast_path(path: Path) -> dict:
             (grouping.Arrivals, "add"),
             (grouping.Arrivals, "place"),
             (grouping.Arrivals, "settle"),
+            (grouping.Arrivals, "sweep"),
             (bulk, "_new_ids"),
         ],
     }

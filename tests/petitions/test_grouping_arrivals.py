@@ -107,19 +107,17 @@ def _check_problems_add_up():
     assert repeat_calls() == in_groups - ProblemGroup.objects.count() > 0
 
 
-@pytest.mark.parametrize("days_per_read", [grouping.DAYS_PER_READ, 1])
-def test_an_import_through_the_command_groups_each_chunk_as_the_full_regrouping_does(
-    city_agencies, tmp_path, monkeypatch, days_per_read
+@pytest.mark.parametrize("runs_per_read", [grouping.RUNS_PER_READ, 1])
+def test_an_import_through_the_command_groups_its_cases_as_the_full_regrouping_does(
+    city_agencies, tmp_path, monkeypatch, runs_per_read
 ):
     ensure_categories()
-    # Small chunks: the file's 300 cases arrive in several chunks, out of order, and are
-    # grouped every other chunk. With a day read at a time, the cases of one chunk are linked
-    # in many runs before any is written: a group made in one run, joined or merged in the
-    # next, while its new cases wait to be written with it.
-    monkeypatch.setattr(grouping, "DAYS_PER_READ", days_per_read)
+    # Small chunks: the file's 300 cases arrive in several chunks, out of order. The grouping
+    # then reads the dates they need in the order received, in one query or a run of dates at
+    # a time (the file's gaps of a day make many runs).
+    monkeypatch.setattr(grouping, "RUNS_PER_READ", runs_per_read)
     monkeypatch.setattr(bulk, "BATCH", 40)
     monkeypatch.setattr(bulk, "CHUNK", 40)
-    monkeypatch.setattr(bulk, "SETTLE_BATCH", 80)
     path = tmp_path / "cases.csv"
     path.write_bytes(_csv(_rows(300)))
 
@@ -133,15 +131,12 @@ def test_an_import_through_the_command_groups_each_chunk_as_the_full_regrouping_
     _check_problems_add_up()
 
 
-def test_a_group_made_and_merged_before_its_cases_are_written_takes_them_along(
-    city_agencies, tmp_path, monkeypatch
-):
-    """The fast path writes a new case once, with the group the grouping placed it in. A pair
-    of calls on Monday makes a new group; a call on Wednesday links it to the group of the
-    next Monday's calls, imported before: the new group is merged into the older one before
-    the Monday pair is written, and they are written into the older one."""
+def test_new_calls_that_link_to_a_later_group_join_it(city_agencies, tmp_path, monkeypatch):
+    """A pair of calls on Monday links with each other; a call on Wednesday links them to the
+    group of the next Monday's calls, imported before: the three join the older group, which
+    now starts with the Monday pair's first call."""
     ensure_categories()
-    monkeypatch.setattr(grouping, "DAYS_PER_READ", 1)  # each call linked in a run of its own
+    monkeypatch.setattr(grouping, "RUNS_PER_READ", 1)
 
     def call(number, day, hour):
         return [
@@ -188,7 +183,6 @@ def test_the_fast_path_counts_every_new_case_it_grouped(city_agencies, tmp_path,
     ensure_categories()
     monkeypatch.setattr(bulk, "BATCH", 40)
     monkeypatch.setattr(bulk, "CHUNK", 40)
-    monkeypatch.setattr(bulk, "SETTLE_BATCH", 40)
     path = tmp_path / "cases.csv"
     path.write_bytes(_csv(_rows(200, seed=5)))
 

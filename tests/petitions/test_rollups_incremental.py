@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 import time_machine
 
-from petitions import bulk, rollups
+from petitions import bulk, grouping, rollups
 from petitions.bulk import import_cases_csv
 from petitions.models import Case, DailyRollup, MonthlyRollup, ProblemGroup
 from petitions.rollups import (
@@ -68,11 +68,11 @@ def _same_as_a_rebuild() -> None:
 
 
 def test_an_import_leaves_the_rollups_a_rebuild_gives(registered, monkeypatch):
-    # Settled every other chunk: the file's cases arrive in several batches, out of order,
-    # and what they add is merged into the rollups a few times on the way.
+    # The file's cases arrive in several chunks, out of order, what they add is merged into
+    # the rollups a few times on the way, and the grouping reads their dates a run at a time.
     monkeypatch.setattr(bulk, "CHUNK", 40)
-    monkeypatch.setattr(bulk, "SETTLE_BATCH", 80)
-    monkeypatch.setattr(rollups, "MERGE_AT", 150)
+    monkeypatch.setattr(grouping, "RUNS_PER_READ", 1)
+    monkeypatch.setattr(rollups, "MERGE_AT", 40)
     merges = []
     monkeypatch.setattr(
         rollups, "_add", lambda *args, _add=rollups._add: merges.append(1) or _add(*args)
@@ -107,9 +107,9 @@ def test_a_second_file_adds_to_the_first_and_the_same_file_again_nothing(registe
 
 def test_a_file_that_fails_halfway_adds_nothing(registered, monkeypatch):
     monkeypatch.setattr(bulk, "CHUNK", 40)
-    monkeypatch.setattr(bulk, "SETTLE_BATCH", 40)
+    monkeypatch.setattr(rollups, "MERGE_AT", 40)
     stored, cases = rollup_table(), Case.objects.count()
-    # Good rows settle into the rollups before the bad rows halfway are read.
+    # Good rows are written and merged into the rollups before the bad rows halfway are read.
     rows = good_rows(200, seed=9)
     bad = [[f"UNBAD{i}", *row[1:]] for i, row in enumerate(BAD_ROWS)]
 
@@ -167,10 +167,9 @@ def test_the_rebuild_repairs_rollups_gone_wrong(registered):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_worker_processes_settle_the_same_rollups(registered, settings, monkeypatch):
+def test_worker_processes_give_the_same_rollups(registered, settings):
     settings.IMPORT_WORKERS_FROM_BYTES = 0
     settings.IMPORT_WORKERS = 2
-    monkeypatch.setattr(bulk, "SETTLE_BATCH", 2000)
 
     outcome = import_cases_csv(io.BytesIO(csv_bytes(good_rows(5000, seed=11))))
 
