@@ -36,13 +36,16 @@ What makes it fast without checking less:
 
 Statistics are kept as the cases arrive, not rebuilt: where a chunk's rows are checked (the
 workers), what its new cases contribute to the rollups is counted too
-(``petitions.rollups.case_rows``, the rebuild's rules; tested against it), and the importing
-process gathers the counts and merges them into the rollup tables in a few big steps
-(``rollups.Additions``). The work follows the file, not the months it touches. Once every
-row is written, the new cases are grouped with the calls of their problem
+(``petitions.rollups.CaseCounts``, the rebuild's rules; tested against it), summed over the
+checker's chunks (one row per key and worker, not per key and chunk) and handed over when it
+holds ``COUNTS_KEPT`` keys and at the end; the importing process gathers the counts and merges
+them into the rollup tables in a few big steps (``rollups.Additions``). The work follows the
+file, not the months it touches.
+
+Once every row is written, the new cases are grouped with the calls of their problem
 (``petitions.grouping.Arrivals.sweep``, 重複陳情歸併) against the cases already registered
 within the working-day window and the cases grouped before, in one pass over the dates they
-need in the order received, so the groups after the import are the ones the full regrouping
+need, in the order received: the groups after the import are the ones the full regrouping
 gives (tested), and a file in any order reads each date once. Their keys are taken from the
 sequence as they are written, so the pass knows them; the workers send back the dates they
 were received on. Only the cases that joined a group are written again (their group), and
@@ -83,7 +86,7 @@ from psycopg.copy import FileWriter
 from petitions import grouping
 from petitions.models import Case
 from petitions.resources import CaseResource
-from petitions.rollups import Additions, case_rows
+from petitions.rollups import Additions, CaseCounts
 from petitions.services import daily_rollups_from
 from tainan_rdec.importing.base import MEMO_LIMIT, ROW_NUMBER_COLUMN
 from tainan_rdec.importing.files import Table, check_size, detect_encoding, too_many_rows
@@ -102,6 +105,9 @@ CHUNK = 2000
 # During an import, Python's cycle collector runs after this many new objects (its default:
 # 700; ``_fewer_collections``).
 COLLECT_EVERY = 50_000
+# What its new cases contribute to the rollups is summed over a checker's chunks and handed
+# over once it holds this many keys (about 400 bytes each), and at the end.
+COUNTS_KEPT = 100_000
 # The most problems reported: a file that is wrong throughout says so in the first thousand.
 MAX_PROBLEMS = 1000
 
@@ -398,7 +404,7 @@ def import_cases_csv(
                 pool = Pool(
                     settings.IMPORT_WORKERS,
                     f"{__name__}.row_checker",
-                    (_pk(user), group and not dry_run),
+                    (_pk(user), group and not dry_run, COUNTS_KEPT),
                 )
                 log.info("case import: checking rows in %d worker processes", pool.workers)
             except WorkersUnavailable:
@@ -505,6 +511,11 @@ def _import(
                 take(result)
         chunk.clear()
 
+    def finish() -> None:
+        """What the checkers held back (the rollup rows summed over their chunks)."""
+        for result in [checker.finish()] if pool is None else pool.finish():
+            take(result)
+
     for number, values in rows:
         if all(is_blank(v) for v in values):
             continue
@@ -546,6 +557,7 @@ def _import(
     if pool is not None:
         for result in pool.drain():
             take(result)
+    finish()
     group()
     if outcome.ok and not outcome.dry_run:
         additions.merge()
@@ -600,7 +612,8 @@ class Checked:
     problems: list[ImportProblem]
     # The local dates the new cases were received on, when they are to be grouped.
     days: set[date] = field(default_factory=set)
-    # What the new cases contribute to the rollups (``rollups.case_rows``).
+    # What the checker's new cases contributed to the rollups since it last handed that over
+    # (``rollups.CaseCounts``; most chunks hand over none, see ``COUNTS_KEPT``).
     rollup: bytes | list = b""
     rollup_count: int = 0
 
@@ -609,12 +622,12 @@ def _pk(user):
     return None if user is None else user.pk
 
 
-def row_checker(user_pk, grouping: bool = False):
+def row_checker(user_pk, grouping: bool = False, counts_kept: int = COUNTS_KEPT):
     """The chunk checker of a worker process (``tainan_rdec.importing.workers``)."""
     from django.contrib.auth import get_user_model
 
     user = None if user_pk is None else get_user_model().objects.get(pk=user_pk)
-    return RowChecker(user, grouping=grouping)
+    return RowChecker(user, grouping=grouping, counts_kept=counts_kept)
 
 
 class RowChecker:
@@ -624,14 +637,16 @@ class RowChecker:
     of the others. It runs in the importing process or in a worker
     (see the module docstring); a cell's reading is remembered for the import (``cell_key``)."""
 
-    def __init__(self, user, *, grouping: bool = False):
+    def __init__(self, user, *, grouping: bool = False, counts_kept: int | None = None):
         self.resource = CaseResource(user=user)
+        self.counts_kept = COUNTS_KEPT if counts_kept is None else counts_kept
         self.grouping = grouping  # the new cases' ``Checked.days`` wanted
         self.columns = {c.column_name: c for c in self.resource.import_columns()}
         self.memo: dict = {}
         self.now = None
         self.district_codes: dict | None = None
-        self.daily_from = daily_rollups_from()  # what ``case_rows`` keeps by month
+        # What the new cases contribute to the rollups, until handed over.
+        self.counts = CaseCounts(daily_rollups_from())
         self.blank = Case()
         # Copying a blank case skips Model.__init__: only when nothing listens to it, and while
         # every default is a value no case can change in place (no list, no dict).
@@ -688,10 +703,22 @@ class RowChecker:
                     )
                 )
         block = _encode(new) if connection.vendor == "postgresql" else new
-        rows = case_rows((self.as_counted(record) for record in new), self.daily_from)
-        rollup = _encode(rows) if connection.vendor == "postgresql" else rows
+        self.counts.add(self.as_counted(record) for record in new)
+        rollup, count = self.counts_taken() if len(self.counts) >= self.counts_kept else (b"", 0)
         days = {to_local_date(record[RECEIVED]) for record in new} if self.grouping else set()
-        return Checked(block, len(new), unchanged, problems, days, rollup, len(rows))
+        return Checked(block, len(new), unchanged, problems, days, rollup, count)
+
+    def finish(self) -> Checked:
+        """What is left once every chunk is checked: the rollup rows not handed over yet."""
+        rollup, count = self.counts_taken()
+        return Checked(
+            b"" if connection.vendor == "postgresql" else [], 0, 0, [], set(), rollup, count
+        )
+
+    def counts_taken(self) -> tuple[bytes | list, int]:
+        """The rollup rows summed so far (COPY text on PostgreSQL), and how many."""
+        rows = self.counts.take()
+        return (_encode(rows) if connection.vendor == "postgresql" else rows), len(rows)
 
     def as_counted(self, record: tuple) -> list:
         """A new case as ``rollups.case_rows`` reads it (its district by code)."""

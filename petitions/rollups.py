@@ -536,82 +536,108 @@ def case_rows(cases, daily_from: date | None = None) -> list[tuple]:
     case was received by the agency handling it and is in no group (no repeat call). What
     falls on a day before ``daily_from`` is counted on the first day of its month, as the
     merge keeps it (in the monthly row only): far fewer rows for a file of past months."""
-    rows: dict[tuple, list] = {}
-    received, fell_due, due_on_time, due_closed, closed_n, closed_on_time, days_sum = (
-        _FIGURE[name]
-        for name in (
-            "received",
-            "fell_due",
-            "fell_due_closed_on_time",
-            "fell_due_closed",
-            "closed",
-            "closed_on_time",
-            "processing_days_sum",
+    counts = CaseCounts(daily_from)
+    counts.add(cases)
+    return counts.take()
+
+
+class CaseCounts:
+    """``case_rows`` summed over many batches of new cases (``add``), taken as rows when
+    wanted (``take``): an import's worker sums what its chunks contribute and hands over the
+    sums now and then, so the rows gathered and merged are one per key and worker, not one
+    per key and chunk (a chunk of a five-year file shares few keys; the worker's chunks share
+    most). Its size (``len``) is the number of keys held."""
+
+    def __init__(self, daily_from: date | None = None):
+        self.daily_from = daily_from
+        self.rows: dict[tuple, list] = {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def add(self, cases) -> None:
+        """Count new cases (``NewCase`` tuples)."""
+        rows, daily_from = self.rows, self.daily_from
+        received, fell_due, due_on_time, due_closed, closed_n, closed_on_time, days_sum = (
+            _FIGURE[name]
+            for name in (
+                "received",
+                "fell_due",
+                "fell_due_closed_on_time",
+                "fell_due_closed",
+                "closed",
+                "closed_on_time",
+                "processing_days_sum",
+            )
         )
-    )
-    sat_sum, sat_count, sat_satisfied = (
-        _FIGURE[name]
-        for name in ("satisfaction_sum", "satisfaction_count", "satisfaction_satisfied")
-    )
-    blank = [0] * len(_COLUMNS) + [None]
+        sat_sum, sat_count, sat_satisfied = (
+            _FIGURE[name]
+            for name in ("satisfaction_sum", "satisfaction_count", "satisfaction_satisfied")
+        )
+        blank = [0] * len(_COLUMNS) + [None]
 
-    def row(key):
-        found = rows.get(key)
-        if found is None:
-            found = rows[key] = blank.copy()
-        return found
+        def row(key):
+            found = rows.get(key)
+            if found is None:
+                found = rows[key] = blank.copy()
+            return found
 
-    def kept(day: date) -> date:
-        return kept_on(day, daily_from)[1]
+        def kept(day: date) -> date:
+            return kept_on(day, daily_from)[1]
 
-    for (received_at, agency, category, channel, district, due, status, closed_at, on_time,
-         days, satisfaction) in cases:  # fmt: skip
-        closed = status == CaseStatus.CLOSED
-        on = int(closed and bool(on_time))
-        day = kept(to_local_date(received_at))
-        due = kept(due)
-        if closed:
-            closed_day = kept(to_local_date(closed_at))
-            on_close = int(bool(on_time))
-            key = histogram_key(days)
-        for dimension, value in (
-            (RollupDimension.TOTAL.value, ""),
-            (RollupDimension.CATEGORY.value, str(category)),
-            (RollupDimension.CHANNEL.value, channel),
-            (RollupDimension.DISTRICT.value, district or ""),
-        ):
-            row((dimension, day, agency, value))[received] += 1
-            due_row = row((dimension, due, agency, value))
-            due_row[fell_due] += 1
-            due_row[due_on_time] += on
-            due_row[due_closed] += int(closed)
-            if not closed:
-                continue
-            closed_row = row((dimension, closed_day, agency, value))
-            closed_row[closed_n] += 1
-            closed_row[closed_on_time] += on_close
-            closed_row[days_sum] += days
-            histogram = closed_row[_HISTOGRAM]
-            if histogram is None:
-                histogram = closed_row[_HISTOGRAM] = {}
-            histogram[key] = histogram.get(key, 0) + 1
-            if satisfaction is not None:
-                closed_row[sat_sum] += satisfaction
-                closed_row[sat_count] += 1
-                closed_row[sat_satisfied] += int(satisfaction >= SATISFIED_FROM)
-    # A chunk's rows hold a few hundred different histograms: each written as JSON once.
-    texts: dict[tuple, str] = {}
+        for (received_at, agency, category, channel, district, due, status, closed_at, on_time,
+             days, satisfaction) in cases:  # fmt: skip
+            closed = status == CaseStatus.CLOSED
+            on = int(closed and bool(on_time))
+            day = kept(to_local_date(received_at))
+            due = kept(due)
+            if closed:
+                closed_day = kept(to_local_date(closed_at))
+                on_close = int(bool(on_time))
+                key = histogram_key(days)
+            for dimension, value in (
+                (RollupDimension.TOTAL.value, ""),
+                (RollupDimension.CATEGORY.value, str(category)),
+                (RollupDimension.CHANNEL.value, channel),
+                (RollupDimension.DISTRICT.value, district or ""),
+            ):
+                row((dimension, day, agency, value))[received] += 1
+                due_row = row((dimension, due, agency, value))
+                due_row[fell_due] += 1
+                due_row[due_on_time] += on
+                due_row[due_closed] += int(closed)
+                if not closed:
+                    continue
+                closed_row = row((dimension, closed_day, agency, value))
+                closed_row[closed_n] += 1
+                closed_row[closed_on_time] += on_close
+                closed_row[days_sum] += days
+                histogram = closed_row[_HISTOGRAM]
+                if histogram is None:
+                    histogram = closed_row[_HISTOGRAM] = {}
+                histogram[key] = histogram.get(key, 0) + 1
+                if satisfaction is not None:
+                    closed_row[sat_sum] += satisfaction
+                    closed_row[sat_count] += 1
+                    closed_row[sat_satisfied] += int(satisfaction >= SATISFIED_FROM)
 
-    def as_json(histogram: dict | None) -> str:
-        items = tuple(sorted(histogram.items())) if histogram else ()
-        text = texts.get(items)
-        if text is None:
-            text = texts[items] = json.dumps(dict(items))
-        return text
+    def take(self) -> list[tuple]:
+        """The rows summed so far (``Additions.gather``'s), and start again from none."""
+        rows, self.rows = self.rows, {}
+        # The rows hold a few hundred different histograms: each written as JSON once.
+        texts: dict[tuple, str] = {}
 
-    return [
-        (*key, *figures[:_HISTOGRAM], as_json(figures[_HISTOGRAM])) for key, figures in rows.items()
-    ]
+        def as_json(histogram: dict | None) -> str:
+            items = tuple(sorted(histogram.items())) if histogram else ()
+            text = texts.get(items)
+            if text is None:
+                text = texts[items] = json.dumps(dict(items))
+            return text
+
+        return [
+            (*key, *figures[:_HISTOGRAM], as_json(figures[_HISTOGRAM]))
+            for key, figures in rows.items()
+        ]
 
 
 def add_new_cases(ids) -> int:

@@ -42,6 +42,11 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from tainan_rdec.lifeline import Lifeline, follow
 
 _checker: Callable | None = None
+# Every worker waits at it for the others in ``_ready`` and ``_finish``: a task that waits there
+# runs once in each worker (a worker waiting cannot take a second one).
+_barrier = None
+# Seconds a worker waits there for the others before the pool is taken as broken.
+BARRIER_SECONDS = 120
 
 
 class WorkersUnavailable(Exception):
@@ -61,8 +66,17 @@ def can_run_workers(size: int) -> bool:
     )
 
 
-def _start(settings_module: str, database: str, language: str, factory: str, args: tuple, lifeline):
-    global _checker
+def _start(
+    settings_module: str,
+    database: str,
+    language: str,
+    factory: str,
+    args: tuple,
+    lifeline,
+    barrier,
+):
+    global _checker, _barrier
+    _barrier = barrier
     follow(lifeline)  # first: a worker still setting Django up must end too
     os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
     import django
@@ -82,7 +96,14 @@ def _check(chunk):
 
 
 def _ready() -> bool:
+    _barrier.wait(BARRIER_SECONDS)
     return _checker is not None
+
+
+def _finish():
+    _barrier.wait(BARRIER_SECONDS)
+    finish = getattr(_checker, "finish", None)
+    return None if finish is None else finish()
 
 
 class Pool:
@@ -98,6 +119,7 @@ class Pool:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__])
         self._lifeline = Lifeline(context)
+        barrier = context.Barrier(workers)
         self.executor = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=context,
@@ -110,15 +132,18 @@ class Pool:
                 factory,
                 args,
                 self._lifeline.end,
+                barrier,
             ),
         )
         self.workers = workers
         self.waiting: collections.deque[Future] = collections.deque()
         self.ahead = 2 * workers
         try:
-            # Start the processes now, so that a place where they cannot start says so before
-            # the import has begun.
-            self.executor.submit(_ready).result()
+            # Start every process now (each waits for the others: the executor starts another
+            # for each task no process is free for), so that a place where they cannot start
+            # says so before the import has begun.
+            for ready in [self.executor.submit(_ready) for _ in range(workers)]:
+                ready.result()
         except AssertionError as error:  # "daemonic processes are not allowed to have children"
             self.executor.shutdown(wait=False, cancel_futures=True)
             self._lifeline.cut()
@@ -135,6 +160,15 @@ class Pool:
         """The results of every chunk still waiting, in order."""
         while self.waiting:
             yield self.waiting.popleft().result()
+
+    def finish(self) -> Iterator:
+        """Once every chunk's result is taken: each worker's last result, what its checker's
+        ``finish()`` gives (what it held back over its chunks); nothing from a checker without
+        one."""
+        for last in [self.executor.submit(_finish) for _ in range(self.workers)]:
+            result = last.result()
+            if result is not None:
+                yield result
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)

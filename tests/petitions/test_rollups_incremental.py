@@ -68,9 +68,11 @@ def _same_as_a_rebuild() -> None:
 
 
 def test_an_import_leaves_the_rollups_a_rebuild_gives(registered, monkeypatch):
-    # The file's cases arrive in several chunks, out of order, what they add is merged into
-    # the rollups a few times on the way, and the grouping reads their dates a run at a time.
+    # The file's cases arrive in several chunks, out of order, what they add is handed over
+    # every chunk and merged into the rollups a few times on the way, and the grouping
+    # reads their dates a run at a time.
     monkeypatch.setattr(bulk, "CHUNK", 40)
+    monkeypatch.setattr(bulk, "COUNTS_KEPT", 1)
     monkeypatch.setattr(grouping, "RUNS_PER_READ", 1)
     monkeypatch.setattr(rollups, "MERGE_AT", 40)
     merges = []
@@ -107,6 +109,7 @@ def test_a_second_file_adds_to_the_first_and_the_same_file_again_nothing(registe
 
 def test_a_file_that_fails_halfway_adds_nothing(registered, monkeypatch):
     monkeypatch.setattr(bulk, "CHUNK", 40)
+    monkeypatch.setattr(bulk, "COUNTS_KEPT", 1)
     monkeypatch.setattr(rollups, "MERGE_AT", 40)
     stored, cases = rollup_table(), Case.objects.count()
     # Good rows are written and merged into the rollups before the bad rows halfway are read.
@@ -167,9 +170,13 @@ def test_the_rebuild_repairs_rollups_gone_wrong(registered):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_worker_processes_give_the_same_rollups(registered, settings):
+@pytest.mark.parametrize("counts_kept", [bulk.COUNTS_KEPT, 50])
+def test_worker_processes_give_the_same_rollups(registered, settings, monkeypatch, counts_kept):
+    """Each worker sums its chunks' counts and hands them over at the end (each worker once:
+    a worker's sums left behind would be missing), or whenever it holds ``counts_kept`` keys."""
     settings.IMPORT_WORKERS_FROM_BYTES = 0
     settings.IMPORT_WORKERS = 2
+    monkeypatch.setattr(bulk, "COUNTS_KEPT", counts_kept)
 
     outcome = import_cases_csv(io.BytesIO(csv_bytes(good_rows(5000, seed=11))))
 
