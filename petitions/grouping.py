@@ -33,14 +33,18 @@ case's neighbours are in its own and the eight cells around) and by address. Mem
 grows with the busiest few days of one category, not with the table. The groups are then
 written in bulk.
 
-**As cases arrive** (``Arrivals``: each chunk of an import, ``register_case``), the new cases are
-linked to the cases of their category already registered within the working-day window — the
-open groups and the recent cases — and to each other; a new case that links two groups merges
-them. Adding a case with its links to the graph joins exactly the pieces it touches, so the
-groups after each chunk are the groups the full run gives on the same cases (tested). The
-cases of the days a chunk needs are read once per import and kept while memory allows
-(``CACHE_LIMIT``): a file in the order received, as the city's systems export it, reads each day
-once; a file in random order reads days back again (slower, never wrong).
+**As cases arrive** (``Arrivals``: ``register_case``, each chunk of the ordinary import), the new
+cases are linked to the cases of their category already registered within the working-day
+window — the open groups and the recent cases — and to each other; a new case that links two
+groups merges them. Adding a case with its links to the graph joins exactly the pieces it
+touches, so the groups after each chunk are the groups the full run gives on the same cases
+(tested). The cases of the days a chunk needs are read once and kept while memory allows
+(``CACHE_LIMIT``).
+
+**After an import** (``Arrivals.sweep``, the fast import), the new cases, all written, are linked
+in one pass over the dates their windows cover, in the order received, as the full run reads
+them, a pair counting when either case is new; the pieces are joined as above. A file in any
+order reads each date once, in memory that holds a few working days of each category.
 
 Grouping writes take one lock (``hold_lock``, a PostgreSQL transaction lock): an import, a full
 run and a reviewer's split or merge never interleave; ``register_case`` does not wait for it and
