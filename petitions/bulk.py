@@ -107,7 +107,7 @@ CHUNK = 2000
 COLLECT_EVERY = 50_000
 # What its new cases contribute to the rollups is summed over a checker's chunks and handed
 # over once it holds this many keys (about 400 bytes each), and at the end.
-COUNTS_KEPT = 100_000
+COUNTS_KEPT = 250_000
 # The most problems reported: a file that is wrong throughout says so in the first thousand.
 MAX_PROBLEMS = 1000
 
