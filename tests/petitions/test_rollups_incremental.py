@@ -182,3 +182,26 @@ def test_worker_processes_give_the_same_rollups(registered, settings, monkeypatc
 
     assert outcome.ok and outcome.new == 5000
     _same_as_a_rebuild()
+
+
+@pytest.mark.postgres
+def test_a_merge_turns_jit_off_for_its_own_statements_only(registered):
+    from django.db import connection
+
+    seen = []
+
+    def watch(execute, sql, params, many, context):
+        if sql.startswith("INSERT INTO petitions_rollup_adding"):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT current_setting('jit')")
+                seen.append(cursor.fetchone()[0])
+        return execute(sql, params, many, context)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = on")
+        # (A case counted twice: this test looks at the setting, not at the figures.)
+        with connection.execute_wrapper(watch):
+            assert add_new_cases([registered[2].pk]) > 0
+        cursor.execute("SELECT current_setting('jit')")
+        assert cursor.fetchone()[0] == "on"
+    assert seen and set(seen) == {"off"}
