@@ -868,10 +868,7 @@ class Arrivals:
 
     def _group(self, batch, arriving: set[int]) -> None:
         """Link a run of new cases (in the order received) and join what they linked."""
-        needed = set()
-        for first, last in {(first, last) for _row, _day, first, last in batch}:
-            needed.update(first + timedelta(days=i) for i in range((last - first).days + 1))
-        self._read(needed, arriving)
+        self._read(_dates_of({(first, last) for _row, _day, first, last in batch}), arriving)
         span = self.rules.working_days
         links = _Groups()
         for row, day, _first, _last in batch:
@@ -893,13 +890,7 @@ class Arrivals:
             for day in [d for d in self.by_day if d not in needed]:
                 for case in self.by_day.pop(day):
                     self._let_go(case)
-        runs: list[list[date]] = []
-        for day in sorted(needed - self.by_day.keys()):
-            if runs and (day - runs[-1][-1]).days == 1:
-                runs[-1].append(day)
-            else:
-                runs.append([day])
-        for some in _runs_at_a_time(runs):
+        for some in _runs_at_a_time(_runs(needed - self.by_day.keys())):
             for run in some:
                 for day in run:
                     self.by_day[day] = []
@@ -944,16 +935,7 @@ class Arrivals:
         if self.days is None:
             self.days = _DayIndex(min(days))
         self.arrived = new
-        needed: set[date] = set()
-        for day in days:
-            first, last = self._window(day)
-            needed.update(first + timedelta(days=i) for i in range((last - first).days + 1))
-        runs: list[list[date]] = []
-        for day in sorted(needed):
-            if runs and (day - runs[-1][-1]).days == 1:
-                runs[-1].append(day)
-            else:
-                runs.append([day])
+        runs = _runs(_dates_of({self._window(day) for day in days}))
         span = self.rules.working_days
         windows: dict[int, _Window] = {}
         links = _Groups()
@@ -1065,7 +1047,27 @@ class _Pending:
         return group
 
 
+def _dates_of(windows) -> set[date]:
+    """Every date of some windows (first and last date)."""
+    dates: set[date] = set()
+    for first, last in windows:
+        dates.update(first + timedelta(days=i) for i in range((last - first).days + 1))
+    return dates
+
+
+def _runs(dates) -> list[list[date]]:
+    """The dates in runs of consecutive dates, in order."""
+    runs: list[list[date]] = []
+    for day in sorted(dates):
+        if runs and (day - runs[-1][-1]).days == 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return runs
+
+
 def _runs_at_a_time(runs: list[list[date]]):
+    """``RUNS_PER_READ`` runs at a time: one query's."""
     for start in range(0, len(runs), RUNS_PER_READ):
         yield runs[start : start + RUNS_PER_READ]
 
