@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from petitions.bulk import import_cases_csv
+from petitions.bulk import _Keys, import_cases_csv
 from petitions.models import Case, DailyRollup, MonthlyRollup, YearlyRollup
 from petitions.rollups import direct_stats, rollup_table
 from tainan_rdec.importing.runner import run_import
@@ -361,3 +361,19 @@ def test_the_cycle_collector_is_set_back_after_an_import(city_agencies, monkeypa
     assert not import_cases_csv(io.BytesIO(csv_bytes(BAD_ROWS))).ok
     assert during == [bulk.COLLECT_EVERY] * 2
     assert gc.get_threshold() == before and before[0] != bulk.COLLECT_EVERY
+
+
+def test_the_new_keys_are_known_in_runs_whatever_others_took_between():
+    """An import takes its keys from the sequence a chunk at a time; a desk registering a case
+    meanwhile takes one between them. The grouping must tell the import's keys from it."""
+    keys = _Keys()
+    keys.add([101, 102, 103])
+    keys.add([104, 105])  # the next chunk: the same run
+    keys.add([107, 108])  # 106 went to a registration meanwhile
+
+    assert [pk in keys for pk in range(99, 111)] == [
+        False, False, True, True, True, True, True, False, True, True, False, False,
+    ]  # fmt: skip
+    assert (keys.starts, keys.ends) == ([101, 107], [105, 108])
+    with pytest.raises(ValueError):
+        keys.add([106])
