@@ -552,13 +552,29 @@ class CaseCounts:
     def __init__(self, daily_from: date | None = None):
         self.daily_from = daily_from
         self.rows: dict[tuple, list] = {}
+        # What a few thousand cases of one file share, worked out once each: the period a
+        # local date is kept in, the histogram key of a processing time, a category's value.
+        self._periods: dict[date, date] = {}
+        self._histogram_keys: dict = {}
+        self._categories: dict = {}
 
     def __len__(self) -> int:
         return len(self.rows)
 
+    def _period(self, moment) -> date:
+        """The period a moment (or a date) is kept in: its local date, or the first of its
+        month before ``daily_from`` (``kept_on``)."""
+        # An aware moment in Taipei's own zone is already local (what the import reads).
+        day = moment.date() if getattr(moment, "tzinfo", None) is TAIPEI else to_local_date(moment)
+        period = self._periods.get(day)
+        if period is None:
+            period = self._periods[day] = kept_on(day, self.daily_from)[1]
+        return period
+
     def add(self, cases) -> None:
         """Count new cases (``NewCase`` tuples)."""
-        rows, daily_from = self.rows, self.daily_from
+        rows, period_of = self.rows, self._period
+        histogram_keys, categories = self._histogram_keys, self._categories
         received, fell_due, due_on_time, due_closed, closed_n, closed_on_time, days_sum = (
             _FIGURE[name]
             for name in (
@@ -576,40 +592,53 @@ class CaseCounts:
             for name in ("satisfaction_sum", "satisfaction_count", "satisfaction_satisfied")
         )
         blank = [0] * len(_COLUMNS) + [None]
-
-        def row(key):
-            found = rows.get(key)
-            if found is None:
-                found = rows[key] = blank.copy()
-            return found
-
-        def kept(day: date) -> date:
-            return kept_on(day, daily_from)[1]
+        total, by_category, by_channel, by_district = (
+            dimension.value
+            for dimension in (
+                RollupDimension.TOTAL,
+                RollupDimension.CATEGORY,
+                RollupDimension.CHANNEL,
+                RollupDimension.DISTRICT,
+            )
+        )
+        closed_status = CaseStatus.CLOSED
 
         for (received_at, agency, category, channel, district, due, status, closed_at, on_time,
              days, satisfaction) in cases:  # fmt: skip
-            closed = status == CaseStatus.CLOSED
+            closed = status == closed_status
             on = int(closed and bool(on_time))
-            day = kept(to_local_date(received_at))
-            due = kept(due)
+            day = period_of(received_at)
+            due = period_of(due)
             if closed:
-                closed_day = kept(to_local_date(closed_at))
+                closed_day = period_of(closed_at)
                 on_close = int(bool(on_time))
-                key = histogram_key(days)
+                key = histogram_keys.get(days)
+                if key is None:
+                    key = histogram_keys[days] = histogram_key(days)
+            category_value = categories.get(category)
+            if category_value is None:
+                category_value = categories[category] = str(category)
             for dimension, value in (
-                (RollupDimension.TOTAL.value, ""),
-                (RollupDimension.CATEGORY.value, str(category)),
-                (RollupDimension.CHANNEL.value, channel),
-                (RollupDimension.DISTRICT.value, district or ""),
+                (total, ""),
+                (by_category, category_value),
+                (by_channel, channel),
+                (by_district, district or ""),
             ):
-                row((dimension, day, agency, value))[received] += 1
-                due_row = row((dimension, due, agency, value))
+                row = rows.get(at := (dimension, day, agency, value))
+                if row is None:
+                    row = rows[at] = blank.copy()
+                row[received] += 1
+                due_row = rows.get(at := (dimension, due, agency, value))
+                if due_row is None:
+                    due_row = rows[at] = blank.copy()
                 due_row[fell_due] += 1
                 due_row[due_on_time] += on
-                due_row[due_closed] += int(closed)
+                due_row[due_closed] += closed
                 if not closed:
                     continue
-                closed_row = row((dimension, closed_day, agency, value))
+                closed_row = rows.get(at := (dimension, closed_day, agency, value))
+                if closed_row is None:
+                    closed_row = rows[at] = blank.copy()
                 closed_row[closed_n] += 1
                 closed_row[closed_on_time] += on_close
                 closed_row[days_sum] += days
