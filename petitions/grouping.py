@@ -54,6 +54,7 @@ leaves the case to the nightly run when another grouping holds it.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import operator
 import re
@@ -183,7 +184,7 @@ class _Case:
         self.address = address
         self.description = description  # its start (``_HELD_CHARS``), read when compared
         self.group = group  # its ProblemGroup pk while grouped (Arrivals only)
-        self.new = False  # one of an import's new cases (``Arrivals.sweep`` only)
+        self.new = False  # one of the cases whose links count (``_links``)
         self._pieces = None
 
     @property
@@ -508,7 +509,6 @@ def hold_lock(*, wait: bool = True) -> bool:
 
 def _group_category(category_id: int, rules: Rules, days: _DayIndex) -> dict[int, list]:
     """The groups of one category's cases left to the grouping: {first case pk: [case pks]}."""
-    window = _Window(rules)
     groups = _Groups()
     rows = (
         Case.objects.filter(category_id=category_id, group_kept=False)
@@ -516,14 +516,30 @@ def _group_category(category_id: int, rules: Rules, days: _DayIndex) -> dict[int
         .values_list(*FIELDS)
         .iterator(chunk_size=READ_CHUNK)
     )
+    for case, other in _links(rows, rules, days):
+        groups.union(other.pk, case.pk)
+    return {root: pks for root, pks in groups.members().items() if len(pks) > 1}
+
+
+def _links(rows, rules: Rules, days: _DayIndex, *, new=None):
+    """Each pair of cases the rule links, ``(case, the earlier case)``, in rows (``FIELDS``,
+    maybe then the group) read in the order received: each case is compared with the cases of
+    its category at the same place in a window of the working days before it, so memory holds
+    a few days of each category, whatever the number of rows. ``new``: only the pairs of which
+    at least one case is in it (``in``) count (``_Case.new`` tells which)."""
+    windows: dict[int, _Window] = {}
+    span = rules.working_days
     for row in rows:
+        window = windows.get(row[1])
+        if window is None:
+            window = windows[row[1]] = _Window(rules)
         case = _case_of(row, window, days)
+        case.new = new is None or case.pk in new
         window.forget_before(case.day)
         for other in window.neighbours(case):
-            if linked(case, other, rules.working_days):
-                groups.union(other.pk, case.pk)
+            if (case.new or other.new) and linked(case, other, span):
+                yield case, other
         window.add(case)
-    return {root: pks for root, pks in groups.members().items() if len(pks) > 1}
 
 
 @dataclass
@@ -936,22 +952,13 @@ class Arrivals:
             self.days = _DayIndex(min(days))
         self.arrived = new
         runs = _runs(_dates_of({self._window(day) for day in days}))
-        span = self.rules.working_days
-        windows: dict[int, _Window] = {}
+        rows = itertools.chain.from_iterable(
+            self._registered(some, ordered=True) for some in _runs_at_a_time(runs)
+        )
         links = _Groups()
-        for some in _runs_at_a_time(runs):
-            for row in self._registered(some, ordered=True):
-                window = windows.get(row[1])
-                if window is None:
-                    window = windows[row[1]] = _Window(self.rules)
-                case = _case_of(row, window, self.days)
-                case.new = case.pk in new
-                window.forget_before(case.day)
-                for other in window.neighbours(case):
-                    if (case.new or other.new) and linked(case, other, span):
-                        links.union(_node(other), _node(case))
-                        self.known[case.pk], self.known[other.pk] = case, other
-                window.add(case)
+        for case, other in _links(rows, self.rules, self.days, new=new):
+            links.union(_node(other), _node(case))
+            self.known[case.pk], self.known[other.pk] = case, other
         pieces = [nodes for nodes in links.members().values() if len(nodes) > 1]
         if pieces:
             self._join(pieces, set())
