@@ -564,8 +564,7 @@ class CaseCounts:
     def _period(self, moment) -> date:
         """The period a moment (or a date) is kept in: its local date, or the first of its
         month before ``daily_from`` (``kept_on``)."""
-        # An aware moment in Taipei's own zone is already local (what the import reads).
-        day = moment.date() if getattr(moment, "tzinfo", None) is TAIPEI else to_local_date(moment)
+        day = to_local_date(moment)
         period = self._periods.get(day)
         if period is None:
             period = self._periods[day] = kept_on(day, self.daily_from)[1]

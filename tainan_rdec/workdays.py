@@ -55,7 +55,9 @@ def to_local_date(value: DateLike) -> date:
     """The calendar day of ``value``: aware datetimes are converted to Asia/Taipei first."""
     # datetime is a subclass of date, so it has to be tested first.
     if isinstance(value, datetime):
-        if value.utcoffset() is not None:
+        # A moment already in Taipei's zone (what the import's widgets read) is local as it
+        # is: no conversion (an import counts and groups hundreds of thousands of them).
+        if value.tzinfo is not TAIPEI and value.utcoffset() is not None:
             value = value.astimezone(TAIPEI)
         return value.date()
     if isinstance(value, date):

@@ -21,7 +21,7 @@ from tainan_rdec import workdays
 from tainan_rdec.choices import CalendarExceptionKind
 from tainan_rdec.models import CalendarException
 from tainan_rdec.resources import CalendarExceptionResource
-from tainan_rdec.workdays import WorkingCalendar
+from tainan_rdec.workdays import WorkingCalendar, to_local_date
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 
@@ -392,3 +392,21 @@ def test_admin_import_page_offers_the_calendar_columns(admin_client):
     assert response.status_code == 200
     page = response.content.decode()
     assert all(column in page for column in ("日期", "類別", "事由"))
+
+
+@pytest.mark.parametrize(
+    "moment, day",
+    [
+        # 23:30 in Taipei: the same local day whichever zone says it.
+        (datetime(2024, 3, 26, 23, 30, tzinfo=TAIPEI), date(2024, 3, 26)),
+        (datetime(2024, 3, 26, 15, 30, tzinfo=UTC), date(2024, 3, 26)),
+        # 00:30 in Taipei is the evening before in UTC.
+        (datetime(2024, 3, 26, 0, 30, tzinfo=TAIPEI), date(2024, 3, 26)),
+        (datetime(2024, 3, 25, 16, 30, tzinfo=UTC), date(2024, 3, 26)),
+        (datetime(2024, 3, 26, 0, 30, tzinfo=ZoneInfo("America/Los_Angeles")), date(2024, 3, 26)),
+        (datetime(2024, 3, 26, 23, 30), date(2024, 3, 26)),  # naive: taken as local
+        (date(2024, 3, 26), date(2024, 3, 26)),
+    ],
+)
+def test_the_local_date_of_a_moment_is_taipeis(moment, day):
+    assert to_local_date(moment) == day
