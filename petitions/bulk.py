@@ -710,10 +710,7 @@ class RowChecker:
 
     def finish(self) -> Checked:
         """What is left once every chunk is checked: the rollup rows not handed over yet."""
-        rollup, count = self.counts_taken()
-        return Checked(
-            b"" if connection.vendor == "postgresql" else [], 0, 0, [], set(), rollup, count
-        )
+        return Checked(b"", 0, 0, [], set(), *self.counts_taken())
 
     def counts_taken(self) -> tuple[bytes | list, int]:
         """The rollup rows summed so far (COPY text on PostgreSQL), and how many."""

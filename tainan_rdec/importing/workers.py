@@ -102,14 +102,14 @@ def _ready() -> bool:
 
 def _finish():
     _barrier.wait(BARRIER_SECONDS)
-    finish = getattr(_checker, "finish", None)
-    return None if finish is None else finish()
+    return _checker.finish()
 
 
 class Pool:
     """``workers`` processes each running ``factory(*args)`` (a dotted path to a function that
-    returns the chunk checker) over the chunks given to ``submit``. At most two chunks per
-    worker wait at a time, so memory stays flat whatever the file's size."""
+    returns the chunk checker: called with each chunk; its ``finish()`` gives what it held back,
+    see ``finish``) over the chunks given to ``submit``. At most two chunks per worker wait at
+    a time, so memory stays flat whatever the file's size."""
 
     def __init__(self, workers: int, factory: str, args: tuple = ()):
         from django.conf import settings
@@ -163,12 +163,9 @@ class Pool:
 
     def finish(self) -> Iterator:
         """Once every chunk's result is taken: each worker's last result, what its checker's
-        ``finish()`` gives (what it held back over its chunks); nothing from a checker without
-        one."""
+        ``finish()`` gives (what it held back over its chunks)."""
         for last in [self.executor.submit(_finish) for _ in range(self.workers)]:
-            result = last.result()
-            if result is not None:
-                yield result
+            yield last.result()
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)
