@@ -99,13 +99,18 @@ class Column(fields.Field):
         return super().clean(row, **kwargs)
 
 
-_REMEMBERED_VALUES = (int, Decimal, datetime.date)
+_REMEMBERED_VALUES = (bool, int, Decimal, datetime.date)
+# The types of the values in Django's ``Field.empty_values`` (None, "", [], (), {}): a blank
+# field's check skips a value equal to one of them, which no value of another type is.
+_EMPTY_TYPES = (type(None), str, list, tuple, dict)
+_UNSET = object()
 
 
 @functools.cache
-def _field_plan(model) -> list[tuple[models.Field, tuple[type, ...]]]:
-    """A model's fields that ``clean_fields`` checks, each with the types of value whose check
-    is worth remembering: choices, numbers and days. Relations (their check is a query), free
+def _field_plan(model) -> list[tuple]:
+    """A model's fields that ``clean_fields`` checks, each as ``(name, attname, the values it
+    skips when blank or None, its check, the types of value whose check is worth
+    remembering)``: choices, numbers, flags and days. Relations (their check is a query), free
     text (nearly all distinct) and moments (equal across time zones, nearly all distinct) are
     checked each time; the exact type is compared, so a ``datetime`` or a ``bool`` never takes
     the ``date`` or ``int`` path."""
@@ -119,7 +124,8 @@ def _field_plan(model) -> list[tuple[models.Field, tuple[type, ...]]]:
             remembered = (str, *_REMEMBERED_VALUES)
         else:
             remembered = _REMEMBERED_VALUES
-        plan.append((field, remembered))
+        empty = field.empty_values if field.blank else ()
+        plan.append((field.name, field.attname, empty, field.clean, frozenset(remembered)))
     return plan
 
 
@@ -397,28 +403,32 @@ class RegisterResource(resources.ModelResource):
         status, a day) on most of its rows."""
         errors = {}
         checks = self._field_checks
-        for f, remembered in _field_plan(type(instance)):
-            if f.name in exclude:
+        values = instance.__dict__
+        for name, attname, empty, check, remembered in _field_plan(type(instance)):
+            if name in exclude:
                 continue
-            raw_value = getattr(instance, f.attname)
-            if f.blank and raw_value in f.empty_values:
+            raw_value = values.get(attname, _UNSET)
+            if raw_value is _UNSET:  # a deferred field: read as Django reads it
+                raw_value = getattr(instance, attname)
+            if empty and isinstance(raw_value, _EMPTY_TYPES) and raw_value in empty:
                 continue
             if isinstance(raw_value, DatabaseDefault):
                 continue
-            key = (f.attname, type(raw_value), raw_value) if type(raw_value) in remembered else None
+            kind = type(raw_value)
+            key = (attname, kind, raw_value) if kind in remembered else None
             found = checks.get(key) if key is not None else None
             if found is None:
                 try:
-                    found = (True, f.clean(raw_value, instance))
+                    found = (True, check(raw_value, instance))
                 except ValidationError as error:
                     found = (False, error.error_list)
                 if key is not None and len(checks) < MEMO_LIMIT:
                     checks[key] = found
             ok, result = found
             if not ok:
-                errors[f.name] = result
+                errors[name] = result
             elif result is not raw_value:
-                setattr(instance, f.attname, result)
+                setattr(instance, attname, result)
         if errors:
             raise ValidationError(errors)
 
