@@ -44,8 +44,11 @@ from tainan_rdec.workdays import processing_working_days, to_local_date
 CASES_FROM = datetime.date(2000, 1, 1)
 
 
-def _coordinate_field():
-    return forms.DecimalField(max_digits=9, decimal_places=6, required=False)
+def _coordinate_field(limit: int):
+    """A latitude (``limit`` 90) or longitude (180) in decimal degrees."""
+    return forms.DecimalField(
+        max_digits=9, decimal_places=6, min_value=-limit, max_value=limit, required=False
+    )
 
 
 @register("categories", label=_("案件類別"), order=60)
@@ -199,13 +202,13 @@ class CaseResource(RegisterResource):
     latitude = Column(
         "latitude",
         "緯度",
-        FormFieldWidget(_coordinate_field(), format_hint=_("十進位度數，例如 22.991")),
+        FormFieldWidget(_coordinate_field(90), format_hint=_("十進位度數，例如 22.991")),
         aliases=("lat",),
     )
     longitude = Column(
         "longitude",
         "經度",
-        FormFieldWidget(_coordinate_field(), format_hint=_("十進位度數，例如 120.227")),
+        FormFieldWidget(_coordinate_field(180), format_hint=_("十進位度數，例如 120.227")),
         aliases=("long",),
     )
     description = Column(
