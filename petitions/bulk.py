@@ -66,6 +66,7 @@ import csv
 import gc
 import io
 import logging
+import operator
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -92,7 +93,7 @@ from tainan_rdec.importing.base import MEMO_LIMIT, ROW_NUMBER_COLUMN
 from tainan_rdec.importing.files import Table, check_size, detect_encoding, too_many_rows
 from tainan_rdec.importing.problems import ImportCancelled, ImportFileError, ImportProblem
 from tainan_rdec.importing.runner import check_headers, example_problems
-from tainan_rdec.importing.widgets import PortalWidget, is_blank
+from tainan_rdec.importing.widgets import PortalWidget, is_blank, plain_cell_key
 from tainan_rdec.importing.workers import Pool, WorkersUnavailable, can_run_workers
 from tainan_rdec.models import District
 from tainan_rdec.workdays import to_local_date
@@ -140,6 +141,8 @@ COLUMNS = [
 ]
 
 NUMBER = COLUMNS.index("case_number")
+# A checked case as its record (a tuple in ``COLUMNS`` order).
+_record = operator.attrgetter(*COLUMNS)
 RECEIVED = COLUMNS.index("received_at")
 # What a new case contributes to the rollups is read from these (``rollups.case_rows``).
 _ROLLUP_AT = [
@@ -657,11 +660,28 @@ class RowChecker:
             for name, value in vars(self.blank).items()
             if name != "_state"
         )
+        # The columns that set a foreign key, by their model field: the key is set by its id
+        # with the row it names cached, as the field's descriptor does, less its check that
+        # both rows are in one database (which a row read from this database always is).
+        model_fields = {f.name: f for f in Case._meta.fields}
+        self.relations = {
+            name: model_fields[column.attribute]
+            for name, column in self.columns.items()
+            if column.attribute in model_fields and model_fields[column.attribute].many_to_one
+        }
         # The columns whose widget says a reading depends only on the cell (``cell_key``).
         self.remembered = {
             name
             for name, column in self.columns.items()
             if type(column.widget).cell_key is not PortalWidget.cell_key
+        }
+        # Of those, the columns read a chunk's whole column at a time (``read_columns``): the
+        # key is the cell's alone, whatever the row's other cells (``plain_cell_key``).
+        self.plain = {
+            name
+            for name in self.remembered
+            if type(self.columns[name].widget).cell_key is plain_cell_key
+            and self.columns[name].cell_key({}) is not None
         }
 
     def __call__(self, chunk: tuple[tuple, list]) -> Checked:
@@ -669,14 +689,54 @@ class RowChecker:
         records, problems = [], []
         # One moment for the chunk's cases: they are written together.
         self.now = timezone.now()
-        for number, values in rows:
+        read = self.read_columns(names, [values for _number, values in rows])
+        for at, (number, values) in enumerate(rows):
             row = {
                 name: value for name, value in zip(names, values, strict=False) if name is not None
             }
-            case = self.case_of(number, row, problems.append)
+            case = self.case_of(number, row, problems.append, read, at)
             if case is not None:
-                records.append((number, tuple([getattr(case, name) for name in COLUMNS])))
+                records.append((number, _record(case)))
         return self.settle(records, problems)
+
+    def read_columns(self, names: tuple, rows: list[list]) -> dict[str, list]:
+        """The readings of a chunk's cells in the columns whose reading depends on the cell
+        alone (``plain``), a whole column at a time: each distinct text read once, through the
+        import's memo (``read_cell``), as ``case_of`` reads a cell. A row too short for the
+        column gets a reading it never uses (``case_of`` skips a column the row lacks)."""
+        read = {}
+        for i, name in enumerate(names):
+            if name not in self.plain:
+                continue
+            column, readings = self.columns[name], {}
+            found = []
+            for values in rows:
+                cell = values[i] if i < len(values) else None
+                if type(cell) is not str:  # (a CSV gives only text; anything else as it comes)
+                    found.append(self.read_cell(name, column, {name: cell}))
+                    continue
+                reading = readings.get(cell)
+                if reading is None:
+                    reading = readings[cell] = self.read_cell(name, column, {name: cell})
+                found.append(reading)
+            read[name] = found
+        return read
+
+    def read_cell(self, name: str, column, row: dict) -> tuple[bool, object]:
+        """A column's reading of a row's cell, ``(True, value)`` or ``(False, message)``: when
+        the column says it depends only on the cell (``Column.cell_key``), read once per import
+        and remembered."""
+        key = column.cell_key(row) if name in self.remembered else None
+        memo = self.memo
+        found = memo.get((name, key)) if key is not None else None
+        if found is None:
+            try:
+                found = (True, column.clean(row))
+            except ValueError as error:
+                found = (False, str(error))
+            if key is not None and len(memo) < MEMO_LIMIT:
+                memo[(name, key)] = found
+        return found
 
     def settle(self, records: list[tuple[int, tuple]], problems: list) -> Checked:
         """The valid rows against the cases already registered, looked up on this process's
@@ -737,31 +797,28 @@ class RowChecker:
         case._state = ModelState()
         return case
 
-    def case_of(self, number: int, row: dict, add) -> Case | None:
+    def case_of(self, number: int, row: dict, add, read=None, at: int = 0) -> Case | None:
         """The row as an unsaved case, checked as the ordinary import checks it; None (and
-        its problems given to ``add``) when it is not valid. A cell whose column says its
-        reading depends only on the cell (``Column.cell_key``: choices, codes, numbers) is
-        read once per import, and the reading, or its error, remembered."""
+        its problems given to ``add``) when it is not valid. Each cell is read by its column
+        (``read_cell``); ``read`` holds the chunk's columns read already (``read_columns``),
+        of which this row is the ``at``-th."""
         errors: dict[str, list[str]] = {}
         case = self.new_case()
-        memo, remembered, resource = self.memo, self.remembered, self.resource
+        relations, values = self.relations, case.__dict__
         for name, column in self.columns.items():
             if name not in row:
                 continue  # not in the file: the model's default, as the ordinary import leaves
-            key = column.cell_key(row) if name in remembered else None
-            found = memo.get((name, key)) if key is not None else None
-            if found is None:
-                try:
-                    found = (True, column.clean(row))
-                except ValueError as error:
-                    found = (False, str(error))
-                if key is not None and len(memo) < MEMO_LIMIT:
-                    memo[(name, key)] = found
-            ok, value = found
-            if ok:
-                setattr(case, column.attribute, value)
-            else:
+            readings = read.get(name) if read else None
+            ok, value = self.read_cell(name, column, row) if readings is None else readings[at]
+            if not ok:
                 errors.setdefault(column.attribute, []).append(value)
+            elif name in relations:
+                relation = relations[name]
+                values[relation.attname] = None if value is None else value.pk
+                relation.set_cached_value(case, value)
+            else:
+                setattr(case, column.attribute, value)
+        resource = self.resource
         resource.row = row
         try:
             resource.validate_instance(case, errors, validate_unique=False)

@@ -118,6 +118,12 @@ def _plain_key(value):
     return None
 
 
+def plain_cell_key(widget, value, row):
+    """``PortalWidget.cell_key`` of a widget whose reading depends on the cell alone (not on
+    the row's other cells): a fast path may read a whole column's distinct cells once each."""
+    return _plain_key(value)
+
+
 class PortalWidget(widgets.Widget):
     """Base: blank cells read as ``None``; ``bind`` gives the widget the importing user."""
 
@@ -431,8 +437,7 @@ class IntegerWidget(PortalWidget):
 
     format_hint = gettext_lazy("整數。")
 
-    def cell_key(self, value, row):
-        return _plain_key(value)
+    cell_key = plain_cell_key
 
     def to_python(self, value):
         number = to_decimal(value)
@@ -465,8 +470,7 @@ class BooleanWidget(PortalWidget):
     def allowed_values(self):
         return [_("是"), _("否")]
 
-    def cell_key(self, value, row):
-        return _plain_key(value)
+    cell_key = plain_cell_key
 
     def clean(self, value, row=None, **kwargs):
         if is_blank(value):
@@ -517,8 +521,7 @@ class ChoiceWidget(PortalWidget):
             self._words_by_language[language] = cached
         return cached
 
-    def cell_key(self, value, row):
-        return _plain_key(value)
+    cell_key = plain_cell_key
 
     def clean(self, value, row=None, **kwargs):
         if is_blank(value):
@@ -583,10 +586,9 @@ class NaturalKeyWidget(widgets.ForeignKeyWidget, PortalWidget):
             self._cache[key] = found
         return self._cache[key]
 
-    def cell_key(self, value, row):
-        # Lookups are remembered for the import anyway (``lookup``), so a cell's reading
-        # depends only on the cell.
-        return _plain_key(value)
+    # Lookups are remembered for the import anyway (``lookup``), so a cell's reading depends
+    # only on the cell.
+    cell_key = plain_cell_key
 
     def clean(self, value, row=None, **kwargs):
         if is_blank(value):

@@ -377,3 +377,125 @@ def test_the_new_keys_are_known_in_runs_whatever_others_took_between():
     assert (keys.starts, keys.ends) == ([101, 107], [105, 108])
     with pytest.raises(ValueError):
         keys.add([106])
+
+
+# Every column a case file may have, and a row of it that is valid.
+ALL_HEADERS = [*HEADERS, "首次回應時間", "重新開啟次數", "專案", "緯度", "經度"]
+VALID = dict(
+    zip(
+        ALL_HEADERS,
+        ["UN202403010100", "1999專線", "113/03/01 09:00", "道路維修", "路面坑洞", "東區",
+         "臺南市東區中華東路一段100號", "坑洞", "B06", "已結案", "113/03/04 10:00", "4",
+         "113/03/01 10:00", "0", "", "22.991", "120.227"],
+        strict=True,
+    )
+)  # fmt: skip
+# (column, bad cell): every kind of bad cell the register refuses, one a row.
+BAD_CELLS = [
+    ("案件編號", ""),
+    ("案件編號", "UN\x00NUL"),
+    ("案件編號", "UN" + "9" * 40),
+    ("受理管道", "傳真"),
+    ("受理管道", ""),
+    ("受理時間", "民國2024年3月1日 09:00"),
+    ("受理時間", "113/13/01 09:00"),
+    ("受理時間", "88/12/31 09:00"),
+    ("受理時間", "昨天上午"),
+    ("受理時間", ""),
+    ("受理時間", "200/01/01 09:00"),
+    ("案件類別", "外太空"),
+    ("案件類別", ""),
+    ("細項", "遊具損壞"),
+    ("細項", "不存在的細項"),
+    ("細項", ""),
+    ("行政區", "北極區"),
+    ("地址", "臺南市" + "很長的路" * 60),
+    ("案情描述", ""),
+    ("案情描述", "坑洞\x00"),
+    ("承辦機關代碼", "Z99"),
+    ("承辦機關代碼", ""),
+    ("處理狀態", "處理完畢"),
+    ("結案時間", ""),
+    ("結案時間", "113/02/28 10:00"),
+    ("結案時間", "不知道"),
+    ("滿意度（1–5）", "很好"),
+    ("滿意度（1–5）", "9"),
+    ("滿意度（1–5）", "0"),
+    ("滿意度（1–5）", "4.5"),
+    ("首次回應時間", "113/02/01 10:00"),
+    ("首次回應時間", "三月"),
+    ("重新開啟次數", "-1"),
+    ("重新開啟次數", "兩次"),
+    ("專案", "沒有這個專案"),
+    ("緯度", "北緯二十三度"),
+    ("緯度", "999"),
+    ("經度", "abc"),
+    ("經度", "-181"),
+]
+
+
+def test_every_kind_of_bad_cell_gets_the_ordinary_imports_words(city_agencies):
+    """A file with every kind of bad cell, each repeated on a later row (a remembered reading
+    says it again) and among valid rows: the fast path, which reads the cells of most columns
+    a whole column at a time, refuses each row with the ordinary import's own messages, word
+    for word."""
+    ensure_categories()
+    rows, number = [], 0
+
+    def add(**cells):
+        nonlocal number
+        number += 1
+        row = {**VALID, "案件編號": f"UN2024030{number:05d}", **cells}
+        rows.append([row[name] for name in ALL_HEADERS])
+
+    for _round in range(2):
+        for column, cell in BAD_CELLS:
+            add()
+            add(**{column: cell})
+    # Open cases with what only a closed case has.
+    add(**{"處理狀態": "受理", "結案時間": "113/03/04 10:00", "滿意度（1–5）": ""})
+    add(**{"處理狀態": "受理", "結案時間": "", "滿意度（1–5）": "5"})
+    content = csv_bytes(rows, headers=ALL_HEADERS)
+    ordinary = run_import("cases", content, file_name="cases.csv", fast=False)
+    fast = import_cases_csv(io.BytesIO(content))
+    expected = sorted(map(str, ordinary.problems))
+    assert sorted(map(str, fast.problems)) == expected
+    # Every bad row is refused, on both rounds, and no valid one.
+    refused = {p.row for p in fast.problems}
+    assert len(refused) == 2 * len(BAD_CELLS) + 2
+    assert all(row % 2 == 1 for row in refused if row <= 2 * 2 * len(BAD_CELLS) + 1)
+    assert not Case.objects.exists()
+
+
+def test_a_chunks_columns_are_read_as_each_row_reads_them(city_agencies):
+    """``RowChecker.read_columns`` reads a chunk's column of codes and choices at a time: each
+    row gets the reading ``read_cell`` gives it alone, a short row and a cell that is not
+    text included; a subcategory, read within its row's category, is read row by row."""
+    from petitions.bulk import RowChecker
+
+    ensure_categories()
+    checker = RowChecker(None)
+    assert "細項" not in checker.plain
+    assert {"受理管道", "案件類別", "承辦機關代碼", "處理狀態", "滿意度（1–5）"} <= checker.plain
+    names = tuple(HEADERS)
+    rows = [
+        [*BAD_ROWS[0]],
+        [*BAD_ROWS[1]],
+        [*BAD_ROWS[2]],
+        [*BAD_ROWS[2]],
+        ["UN9", 1999, "113/03/01 09:00", "道路維修"],  # short, and a number for a channel
+        [*BAD_ROWS[3][:-1], 5],
+    ]
+    read = checker.read_columns(names, rows)
+    assert set(read) == checker.plain & set(names)
+    for name, readings in read.items():
+        i = names.index(name)
+        expected = [
+            RowChecker(None).read_cell(
+                name, checker.columns[name], {name: row[i] if i < len(row) else None}
+            )
+            for row in rows
+        ]
+        assert readings == expected, name
+    assert [ok for ok, _value in read["受理管道"]] == [True, True, True, True, True, False]
+    assert read["承辦機關代碼"][1] == (False, "找不到承辦機關代碼「Z99」。")
