@@ -25,6 +25,10 @@ What makes it fast without checking less:
   rating: ``Column.cell_key``) is read once per file and the reading, or its refusal,
   remembered; each field's model check of a value likewise (``RegisterResource._clean_fields``),
   so a million rows cost a million readings of their free text and moments, not of their codes;
+  where the reading depends on the cell alone (``widgets.plain_cell_key``), a chunk's column is
+  read at a time (``RowChecker.read_columns``), each distinct text once, and a row takes its
+  reading from there; a code's row sets the case's key by its id (with the row cached), as
+  the model's own descriptor does;
 - on PostgreSQL, a big file's rows are read and checked in worker processes
   (``tainan_rdec.importing.workers``, ``settings.IMPORT_WORKERS``) by the same ``RowChecker``,
   which also looks up the numbers already registered (on the worker's own connection: the
