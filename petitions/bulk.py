@@ -630,8 +630,13 @@ def _pk(user):
 
 
 def row_checker(user_pk, grouping: bool = False, counts_kept: int = COUNTS_KEPT):
-    """The chunk checker of a worker process (``tainan_rdec.importing.workers``)."""
+    """The chunk checker of a worker process (``tainan_rdec.importing.workers``). A worker lives
+    for one import: its cycle collector runs as seldom as the importing process's meanwhile
+    (``_fewer_collections``), for the same reason (it holds the counts of a few hundred
+    thousand keys while its chunks make millions of objects that die young)."""
     from django.contrib.auth import get_user_model
+
+    gc.set_threshold(COLLECT_EVERY, *gc.get_threshold()[1:])
 
     user = None if user_pk is None else get_user_model().objects.get(pk=user_pk)
     return RowChecker(user, grouping=grouping, counts_kept=counts_kept)

@@ -499,3 +499,20 @@ def test_a_chunks_columns_are_read_as_each_row_reads_them(city_agencies):
         assert readings == expected, name
     assert [ok for ok, _value in read["受理管道"]] == [True, True, True, True, True, False]
     assert read["承辦機關代碼"][1] == (False, "找不到承辦機關代碼「Z99」。")
+
+
+def test_a_workers_cycle_collector_runs_as_seldom_as_the_importers(city_agencies):
+    """A worker process builds its checker with ``row_checker`` and lives for one import: its
+    cycle collector then runs every ``COLLECT_EVERY`` new objects, as the importing process's
+    does meanwhile."""
+    import gc
+
+    from petitions import bulk
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, *before[1:])
+        bulk.row_checker(None)
+        assert gc.get_threshold() == (bulk.COLLECT_EVERY, *before[1:])
+    finally:
+        gc.set_threshold(*before)
