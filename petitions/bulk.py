@@ -685,7 +685,8 @@ class RowChecker:
             if type(column.widget).cell_key is not PortalWidget.cell_key
         }
         # Of those, the columns read a chunk's whole column at a time (``read_columns``): the
-        # key is the cell's alone, whatever the row's other cells (``plain_cell_key``).
+        # key is the cell's alone, whatever the row's other cells (``plain_cell_key``), and no
+        # default is computed afresh (``Column.cell_key`` gives a key at all).
         self.plain = {
             name
             for name in self.remembered
@@ -710,24 +711,21 @@ class RowChecker:
 
     def read_columns(self, names: tuple, rows: list[list]) -> dict[str, list]:
         """The readings of a chunk's cells in the columns whose reading depends on the cell
-        alone (``plain``), a whole column at a time: each distinct text read once, through the
-        import's memo (``read_cell``), as ``case_of`` reads a cell. A row too short for the
-        column gets a reading it never uses (``case_of`` skips a column the row lacks)."""
-        read = {}
+        alone (``plain``), a whole column at a time: each cell's key is its widget's
+        (``plain_cell_key``) and its reading the import's memo's, read once (``read_cell``) as
+        ``case_of`` reads a cell. A row too short for the column gets a reading it never uses
+        (``case_of`` skips a column the row lacks)."""
+        read, memo = {}, self.memo
         for i, name in enumerate(names):
             if name not in self.plain:
                 continue
-            column, readings = self.columns[name], {}
-            found = []
+            column = self.columns[name]
+            cell_key, found = column.widget.cell_key, []
             for values in rows:
                 cell = values[i] if i < len(values) else None
-                if type(cell) is not str:  # (a CSV gives only text; anything else as it comes)
-                    found.append(self.read_cell(name, column, {name: cell}))
-                    continue
-                reading = readings.get(cell)
-                if reading is None:
-                    reading = readings[cell] = self.read_cell(name, column, {name: cell})
-                found.append(reading)
+                key = cell_key(cell, None)
+                reading = memo.get((name, key)) if key is not None else None
+                found.append(reading or self.read_cell(name, column, {name: cell}))
             read[name] = found
         return read
 
